@@ -1,0 +1,54 @@
+"""lifecycle_ext: a lifecycle for AI assets (models, datasets, label schemas) from inside Jupyter.
+
+``%load_ext lifecycle_ext`` registers the ``%%track`` and ``%lifecycle`` magics. From Python::
+
+    import lifecycle_ext
+    reg = lifecycle_ext.open_registry()          # $LIFECYCLE_REGISTRY or ./.lifecycle
+    v = reg.save(df, "dataset:churn", metadata={"source": "crm export"})
+
+Importing this package is cheap: zarr, pandas and ipywidgets are imported only when used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .core.errors import (ConflictError, GateFailed, IntegrityError, InvalidRef, LifecycleError, NotFound,
+                          PermissionDenied, PolicyError, UnsupportedType, UsageInputError)
+from .core.refs import Ref, parse_ref
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__", "open_registry", "parse_ref", "Ref",
+    "LifecycleError", "InvalidRef", "NotFound", "IntegrityError", "ConflictError", "UnsupportedType",
+    "PolicyError", "PermissionDenied", "GateFailed", "UsageInputError",
+    "load_ipython_extension", "unload_ipython_extension",
+]
+
+
+def open_registry(location: Any = None, **kwargs: Any) -> Any:
+    """Open (creating on first use) a registry; see :func:`lifecycle_ext.registry.compose.open_registry`."""
+    from .registry.compose import open_registry as _open
+
+    return _open(location, **kwargs)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    from .magics import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magics import unload
+
+    unload(ipython)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "lifecycle_ext.server"}]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "lifecycle-ext"}]

@@ -1,0 +1,81 @@
+"""The one exception tree of lifecycle_ext.
+
+::
+
+    LifecycleError (Exception)
+    ├── InvalidRef (ValueError)          a reference or asset name that cannot be parsed or is unsafe
+    ├── NotFound (LookupError)           an asset, version, stage or blob that does not exist
+    ├── IntegrityError                   stored bytes or events do not match their recorded hash
+    ├── ConflictError                    a concurrent writer won, or the action conflicts with current state
+    ├── UnsupportedType (TypeError)      an object the store cannot save without pickling
+    ├── PolicyError (ValueError)         a malformed or inconsistent policy file (names the line)
+    ├── PermissionDenied (PermissionError)  the acting user's role does not allow the action
+    ├── GateFailed                       a promotion whose gates did not all pass (carries the report)
+    └── UsageInputError (ValueError)     any other bad argument (names the argument)
+
+Every surface translates these in exactly one place: an HTTP status map in the server's base handler,
+``UsageError`` in the magics, an exit code in the CLI.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LifecycleError",
+    "InvalidRef",
+    "NotFound",
+    "IntegrityError",
+    "ConflictError",
+    "UnsupportedType",
+    "PolicyError",
+    "PermissionDenied",
+    "GateFailed",
+    "UsageInputError",
+]
+
+
+class LifecycleError(Exception):
+    """Base of every error raised by lifecycle_ext."""
+
+
+class InvalidRef(LifecycleError, ValueError):
+    """A reference (``KIND:NAME@VERSION``) or name that cannot be used."""
+
+
+class NotFound(LifecycleError, LookupError):
+    """The asset, version, stage or object does not exist."""
+
+
+class IntegrityError(LifecycleError):
+    """Stored content does not match its content id, or the event chain is broken."""
+
+
+class ConflictError(LifecycleError):
+    """The change conflicts with the registry's current state (e.g. a concurrent writer)."""
+
+
+class UnsupportedType(LifecycleError, TypeError):
+    """The object's type cannot be stored without pickling."""
+
+
+class PolicyError(LifecycleError, ValueError):
+    """The policy file is malformed; the message names the line and the reason."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message if line is None else f"line {line}: {message}")
+        self.line = line
+
+
+class PermissionDenied(LifecycleError, PermissionError):
+    """The acting user's roles do not allow this action."""
+
+
+class GateFailed(LifecycleError):
+    """A promotion was refused because at least one gate check did not pass."""
+
+    def __init__(self, message: str, report: object = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class UsageInputError(LifecycleError, ValueError):
+    """An argument was not acceptable; the message names it."""

@@ -1,0 +1,1 @@
+"""The application layer: the registry service, its read-side views and the composition root."""

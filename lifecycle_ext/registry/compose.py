@@ -1,0 +1,40 @@
+"""The composition root: pick the concrete storage for a location and build the service."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+__all__ = ["open_registry", "default_location", "storage_for"]
+
+_URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://")
+
+
+def default_location() -> str:
+    return os.environ.get("LIFECYCLE_REGISTRY") or ".lifecycle"
+
+
+def storage_for(location: str | os.PathLike[str], **storage_options: Any) -> Any:
+    loc = os.fspath(location)
+    if loc.startswith("file://"):
+        loc = loc[len("file://"):]
+    if _URL_RE.match(loc):
+        from ..storage.remote import FsspecStorage
+        return FsspecStorage(loc, **storage_options)
+    from ..storage.local import LocalStorage
+    return LocalStorage(Path(loc))
+
+
+def open_registry(location: str | os.PathLike[str] | None = None, *, user: str | None = None,
+                  clock: Any = None, checkpoint_every: int = 1000, **storage_options: Any) -> Any:
+    """Open (creating on first use) the registry at ``location``.
+
+    ``location`` is a folder path or an fsspec URL (``s3://bucket/prefix``); the default is
+    ``$LIFECYCLE_REGISTRY``, else ``./.lifecycle``.
+    """
+    from .service import Registry
+
+    storage = storage_for(location if location is not None else default_location(), **storage_options)
+    return Registry(storage, user=user, clock=clock, checkpoint_every=checkpoint_every)

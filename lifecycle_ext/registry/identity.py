@@ -1,0 +1,26 @@
+"""Who is acting: ``$LIFECYCLE_USER``, else the OS user (surfaces may pass a Jupyter identity)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+
+__all__ = ["current_user", "clean_user"]
+
+_USER_RE = re.compile(r"[^\w.@+\-]")
+
+
+def clean_user(name: str) -> str:
+    name = _USER_RE.sub("_", name.strip())[:128]
+    return name or "unknown"
+
+
+def current_user() -> str:
+    env = os.environ.get("LIFECYCLE_USER")
+    if env:
+        return clean_user(env)
+    try:
+        return clean_user(getpass.getuser())
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,104 @@
+"""Local-folder storage: create-exclusive by hard link of a fully written temp file, fsync before publish."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+from ..core.errors import InvalidRef, NotFound
+
+__all__ = ["LocalStorage"]
+
+
+class LocalStorage:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.location = str(self.root)
+        self._tmp = self.root / "tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        self._dirty_dirs: set[Path] = set()
+
+    def _path(self, key: str) -> Path:
+        if not key or key.startswith("/") or ".." in key.split("/") or "\\" in key:
+            raise InvalidRef(f"unsafe storage key {key!r}")
+        return self.root / key
+
+    def read(self, key: str) -> bytes:
+        try:
+            with open(self._path(key), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            raise NotFound(f"{key} is missing from the registry at {self.location}") from None
+
+    def _write_tmp(self, data: bytes | memoryview, durable: bool) -> Path:
+        tmp = self._tmp / f"{uuid.uuid4().hex}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        return tmp
+
+    def create(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> bool:
+        path = self._path(key)
+        if path.exists():
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._write_tmp(data, durable)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        finally:
+            tmp.unlink(missing_ok=True)
+        if durable:
+            self._dirty_dirs.add(path.parent)
+        return True
+
+    def replace(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._write_tmp(data, durable)
+        os.replace(tmp, path)
+        if durable:
+            self._dirty_dirs.add(path.parent)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).exists()
+
+    def list(self, prefix: str) -> list[str]:
+        try:
+            return sorted(os.listdir(self._path(prefix)))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def age_seconds(self, key: str) -> float:
+        try:
+            return time.time() - self._path(key).stat().st_mtime
+        except FileNotFoundError:
+            raise NotFound(f"{key} is missing from the registry at {self.location}") from None
+
+    def sync(self) -> None:
+        dirs, self._dirty_dirs = self._dirty_dirs, set()
+        for d in dirs:
+            try:
+                fd = os.open(d, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def temp_files(self) -> list[Path]:
+        return list(self._tmp.glob("*.part"))

@@ -1,0 +1,61 @@
+"""A payload: one artifact laid out as a zarr v3 group of arrays, ready to become blobs + a manifest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .zarrio import array_metadata, array_spec, group_metadata, iter_chunks
+
+__all__ = ["Payload"]
+
+
+class Payload:
+    """Collects zarr metadata documents and chunk bytes; ``attrs`` become the root group's attributes."""
+
+    def __init__(self, object_type: str) -> None:
+        self.object_type = object_type
+        self.attrs: dict[str, Any] = {}
+        self.summary: dict[str, Any] = {}
+        self.docs: dict[str, bytes] = {}
+        self.chunks: list[tuple[str, memoryview]] = []
+        self.nbytes = 0
+
+    def add_array(self, path: str, arr: np.ndarray) -> dict[str, Any]:
+        """Lay ``arr`` out under ``path``; return what is needed to restore its exact dtype."""
+        spec, stored = array_spec(arr)
+        self.docs[f"{path}/zarr.json"] = array_metadata(spec)
+        for key, data in iter_chunks(spec, stored):
+            self.chunks.append((f"{path}/{key}", data))
+        self.nbytes += arr.nbytes
+        info: dict[str, Any] = {"path": path, "dtype": np.lib.format.dtype_to_descr(arr.dtype)}
+        if spec.raw:
+            info["raw"] = True
+        return info
+
+    def finish(self) -> None:
+        root = {"lifecycle": {"type": self.object_type, **self.attrs}}
+        self.docs["zarr.json"] = group_metadata(root)
+
+
+def restore_array(group: Any, info: dict[str, Any]) -> np.ndarray:
+    """Read an array written by :meth:`Payload.add_array` with its exact dtype."""
+    descr = info["dtype"]
+    dtype = np.lib.format.descr_to_dtype(descr if isinstance(descr, str) else _fields(descr))
+    data = group[info["path"]][...]
+    if info.get("raw"):
+        data = np.ascontiguousarray(data).view(dtype).reshape(data.shape[:-1])
+    elif data.dtype != dtype:
+        data = data.astype(dtype)
+    return data
+
+
+def _fields(descr: list[Any]) -> list[tuple[Any, ...]]:
+    """JSON turned the structured-dtype descr's tuples into lists; turn them back."""
+    out = []
+    for f in descr:
+        name = tuple(f[0]) if isinstance(f[0], list) else f[0]
+        fmt = _fields(f[1]) if isinstance(f[1], list) else f[1]
+        out.append((name, fmt, tuple(f[2])) if len(f) > 2 else (name, fmt))
+    return out

@@ -1,0 +1,79 @@
+"""fsspec storage for URLs (``s3://bucket/prefix``, ``memory://...``): create-only writes where supported."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..core.errors import NotFound
+
+__all__ = ["FsspecStorage"]
+
+
+class FsspecStorage:
+    def __init__(self, url: str, **storage_options: Any) -> None:
+        import fsspec
+
+        self.fs, path = fsspec.core.url_to_fs(url, **storage_options)
+        self.root = path.rstrip("/")
+        self.location = url
+
+    def _p(self, key: str) -> str:
+        return f"{self.root}/{key}"
+
+    def read(self, key: str) -> bytes:
+        try:
+            return self.fs.cat_file(self._p(key))
+        except FileNotFoundError:
+            raise NotFound(f"{key} is missing from the registry at {self.location}") from None
+
+    def create(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> bool:
+        path = self._p(key)
+        try:
+            self.fs.pipe_file(path, bytes(data), mode="create")
+            return True
+        except TypeError:
+            pass  # backend without create mode: fall back to check-then-write below
+        except FileExistsError:
+            return False
+        except OSError as exc:  # s3fs reports a failed create-only precondition as OSError(22)
+            if self.fs.exists(path):
+                return False
+            raise exc
+        if self.fs.exists(path):
+            return False
+        self.fs.pipe_file(path, bytes(data))
+        return True
+
+    def replace(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> None:
+        self.fs.pipe_file(self._p(key), bytes(data))
+
+    def exists(self, key: str) -> bool:
+        return bool(self.fs.exists(self._p(key)))
+
+    def list(self, prefix: str) -> list[str]:
+        try:
+            entries = self.fs.ls(self._p(prefix.rstrip("/")), detail=False, refresh=True)
+        except FileNotFoundError:
+            return []
+        return sorted(str(e).rstrip("/").rsplit("/", 1)[-1] for e in entries)
+
+    def delete(self, key: str) -> None:
+        try:
+            self.fs.rm_file(self._p(key))
+        except FileNotFoundError:
+            pass
+
+    def age_seconds(self, key: str) -> float:
+        try:
+            info = self.fs.info(self._p(key))
+        except FileNotFoundError:
+            raise NotFound(f"{key} is missing from the registry at {self.location}") from None
+        modified = info.get("LastModified") or info.get("mtime") or info.get("created")
+        if modified is None:
+            return float("inf")
+        ts = modified.timestamp() if hasattr(modified, "timestamp") else float(modified)
+        return time.time() - ts
+
+    def sync(self) -> None:
+        return None
