@@ -13,8 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core.errors import (ConflictError, GateFailed, IntegrityError, InvalidRef, LifecycleError, NotFound,
-                          PermissionDenied, PolicyError, UnsupportedType, UsageInputError)
+from .core.errors import (
+    ConflictError,
+    GateFailed,
+    IntegrityError,
+    InvalidRef,
+    LifecycleError,
+    NotFound,
+    PermissionDenied,
+    PolicyError,
+    UnsupportedType,
+    UsageInputError,
+)
 from .core.refs import Ref, parse_ref
 
 __version__ = "0.1.0"

@@ -17,17 +17,13 @@ from ..core.refs import Ref, parse_ref, validate_label
 from ..storage.blobs import BlobStore
 from ..storage.eventlog import EventLog
 from ..storage.ports import Storage
+from .hooks import load_hooks, save_hooks
 from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
 from .views import Version
 
-__all__ = ["Registry", "SAVE_HOOKS", "LOAD_HOOKS"]
-
-# (registry, kind, obj, parent record or None, options) -> extra fields for the VersionCreated event
-SAVE_HOOKS: list[Callable[..., dict[str, Any]]] = []
-# (registry, record, loaded object) -> None: e.g. the notebook's identity map of loaded objects
-LOAD_HOOKS: list[Callable[..., None]] = []
+__all__ = ["Registry"]
 
 
 def _jsonable(value: Any, what: str) -> Any:
@@ -158,12 +154,13 @@ class Registry(LineageMixin, IntegrityMixin):
         payload = encode(obj)  # UnsupportedType before anything is written
         st = self.state
         parent = st["assets"].get(r.asset, {}).get("versions", [None])[-1] if r.asset in st["assets"] else None
-        extra: dict[str, Any] = {}
-        for hook in SAVE_HOOKS:
-            extra.update(hook(self, r.kind, obj, parent, options) or {})
-        unknown = set(options) - {k for hook in SAVE_HOOKS for k in getattr(hook, "options", ())}
+        hooks = save_hooks()
+        unknown = set(options) - {k for hook in hooks for k in getattr(hook, "options", ())}
         if unknown:
             raise UsageInputError(f"save() got unknown option(s): {', '.join(sorted(unknown))}")
+        extra: dict[str, Any] = {}
+        for hook in hooks:
+            extra.update(hook(self, r.kind, obj, parent, options) or {})
 
         content_hash, new_bytes = self._write_payload(payload)
         meta_hash = "xxh3-128:" + xxhash.xxh3_128_hexdigest(canonical({**meta, **extra}))
@@ -243,7 +240,7 @@ class Registry(LineageMixin, IntegrityMixin):
         rec = self._resolve(ref)
         group = self.open_zarr(f"{rec['kind']}:{rec['name']}@{rec['number']}")
         obj = decode(group, dict(group.attrs)["lifecycle"], dest)
-        for hook in LOAD_HOOKS:
+        for hook in load_hooks():
             hook(self, rec, obj)
         return obj
 

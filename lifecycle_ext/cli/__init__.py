@@ -1,0 +1,52 @@
+"""The ``lifecycle`` command line: the same subcommands as ``%lifecycle``, for CI pipelines.
+
+Exit codes: 0 success, 1 a check failed (e.g. gates or verify), 2 an error (one clear line; ``--traceback``
+for more).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..core.errors import LifecycleError
+    from .commands import COMMANDS, build_parser
+    from .render import render_text, to_json
+
+    parser = build_parser("lifecycle")
+    args_list = sys.argv[1:] if argv is None else argv
+    try:
+        args = parser.parse_args(args_list)
+    except argparse.ArgumentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help()
+        return 2
+    cmd = COMMANDS[args.command]
+    try:
+        reg = None
+        if cmd.needs_registry:
+            from .. import open_registry
+            reg = open_registry(args.registry)
+        result = cmd.run(reg, args)
+    except (LifecycleError, OSError) as exc:
+        if args.traceback:
+            raise
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    print(to_json(result) if args.json else render_text(result))
+    if cmd.exit_code is not None:
+        return cmd.exit_code(result)
+    return 0 if getattr(result, "ok", True) is not False else 1
+
+
+def _entry() -> Any:  # pragma: no cover
+    sys.exit(main())

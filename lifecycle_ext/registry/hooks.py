@@ -1,0 +1,23 @@
+"""Extension points of the save/load path, listed explicitly (no registration by import side effect).
+
+A save hook is ``hook(reg, kind, obj, parent_record_or_None, options) -> dict`` of extra fields for the
+``VersionCreated`` event; its ``options`` attribute names the extra keyword arguments of ``reg.save`` it
+consumes. A load hook is ``hook(reg, record, obj) -> None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["save_hooks", "load_hooks"]
+
+
+def save_hooks() -> list[Callable[..., dict[str, Any]]]:
+    hooks: list[Callable[..., dict[str, Any]]] = []
+    return hooks
+
+
+def load_hooks() -> list[Callable[..., None]]:
+    hooks: list[Callable[..., None]] = []
+    return hooks
