@@ -178,8 +178,15 @@ def parse_policy(text: str) -> Policy:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        msg = str(exc).split(" (at line", 1)[0]
-        raise PolicyError(f"not valid TOML: {msg}", getattr(exc, "lineno", None)) from None
+        # Python >= 3.14 sets exc.lineno; older versions only say "(at line N, column M)" in the message
+        line = getattr(exc, "lineno", None)
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        if line is None and m:
+            line = int(m.group(1))
+        elif line is None and "(at end of document)" in str(exc):
+            line = max(1, len(text.splitlines()))
+        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        raise PolicyError(f"not valid TOML: {msg}", line) from None
     for key in doc:
         if key not in _TOP_KEYS:
             raise PolicyError(f"unknown top-level key {key!r}; expected one of {', '.join(sorted(_TOP_KEYS))}",
@@ -190,7 +197,8 @@ def parse_policy(text: str) -> Policy:
                           _line_of(text, "version"))
 
     # stages
-    raw_stages = doc.get("stages", {"default": ["development", "staging", "production"]})
+    raw_stages = doc.get("stages", {"default": ["development", "staging", "production"],
+                                    "dataset": ["draft", "validated", "production"]})
     if not isinstance(raw_stages, dict):
         raise PolicyError("[stages] must be a table of KIND = [stage, ...]", _line_of(text, "stages"))
     stages: dict[str, tuple[str, ...]] = {}
