@@ -67,14 +67,18 @@ def _eval_lineage(check: Check, ctx: GateContext) -> CheckResult:
         if "stage" in o and up["kind"] in stage_kinds:
             order = ctx.policy.stages_for(up["kind"])
             need = o["stage"]
+            # a stage once reached stays earned (a newer validated version displaces the pointer, not the status)
+            reached = [h["stage"] for h in up.get("history", []) if h["stage"] in order]
+            best = max(reached, key=order.index) if reached else None
+            ev[ref]["reached"] = best
             if up.get("retired"):
                 problems.append(f"{ref} is retired")
-            elif need in order and (stage not in order or order.index(stage) < order.index(need)):
-                problems.append(f"{ref} is at {stage or 'no stage'}, needs {need} or later")
-        if allow_lic:
-            if lic is None:
+            elif need in order and (best is None or order.index(best) < order.index(need)):
+                problems.append(f"{ref} has reached {best or 'no stage'}, needs {need} or later")
+        if allow_lic:  # a licence is required of data kinds; other kinds are checked when they record one
+            if lic is None and up["kind"] in stage_kinds:
                 problems.append(f"{ref} records no licence (allowed: {', '.join(sorted(allow_lic))})")
-            elif str(lic) not in allow_lic:
+            elif lic is not None and str(lic) not in allow_lic:
                 problems.append(f"{ref} licence {lic!r} is not in the allow list")
         if md.get("pii") is True and md.get("pseudonymized") is not True and not o.get("allow_pii", False):
             problems.append(f"{ref} is marked pii = true and not pseudonymized")

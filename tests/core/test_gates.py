@@ -146,7 +146,7 @@ def test_lineage_upstream_stage_is_transitive_and_required() -> None:
     log.promote(feat, "validated")
     m = log.version("model", "m", inputs=["dataset:feat@1"])
     r = run(LINEAGE, log, m, "staging")["lineage"]
-    assert r.status == FAIL and "dataset:raw@1 is at no stage, needs validated" in r.message
+    assert r.status == FAIL and "dataset:raw@1 has reached no stage, needs validated" in r.message
     assert raw["stage"] is None
     log.version("dataset", "nolic")
     m2 = log.version("model", "m2", inputs=["dataset:nolic@1"])
