@@ -473,3 +473,32 @@ def test_html_reprs_escape_hostile_text(reg: Any, clock: Any, dataset: Any) -> N
         html = view._repr_html_()
         assert "<script>" not in html
     assert "&lt;script&gt;" in reg.deployment(ref)._repr_html_()
+
+
+def test_checkpointed_state_equals_a_full_replay(tmp_path: Any, clock: Any) -> None:
+    r = open_registry(tmp_path / "cp", user="carol", clock=clock, checkpoint_every=3)
+    r.set_policy(POLICY)
+    r.as_user("alice").save({"rows": [1]}, "dataset:churn", metadata={"licence": "MIT"})
+    r.as_user("alice").promote("dataset:churn@1")
+    r.as_user("alice").promote("dataset:churn@1", to="validated")
+    ref = staged_model(r, clock, 0.9, author="alice")
+    approve_all(r, ref)
+    r.as_user("bob").reject(ref, to="production", reason="wait")
+    clock.advance(days=1)
+    r.as_user("carol").retire(ref, reason="obsolete")
+    reopened = open_registry(tmp_path / "cp", user="carol", clock=clock)  # loads a checkpoint + tail
+    problems, replayed = reopened.log.verify()
+    assert problems == []
+    assert json.dumps(reopened.state, sort_keys=True) == json.dumps(replayed, sort_keys=True)
+    assert replayed["requests"][f"{ref}>production"]["rejected_by"][0]["user"] == "bob"
+    assert list((tmp_path / "cp" / "log" / "checkpoints").iterdir())
+
+
+def test_request_for_a_disallowed_move_is_refused_without_recording(reg: Any, dataset: Any) -> None:
+    v = reg.save({"w": [1]}, "model:churn", metrics={"accuracy": 0.95})
+    n = len(_events(reg))
+    with pytest.raises(ConflictError, match="skips development"):
+        reg.request_promotion(v.ref, to="staging")
+    assert len(_events(reg)) == n
+    with pytest.raises(UsageInputError, match="unknown stage 'prod'"):
+        reg.gates(v.ref, to="prod")
