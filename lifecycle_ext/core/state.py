@@ -175,3 +175,6 @@ def _alias_set(state: State, e: Event) -> None:
             a["aliases"].pop(d["alias"], None)
         else:
             a["aliases"][d["alias"]] = d["number"]
+
+
+from . import promotion_state as _promotion_state  # noqa: E402,F401  (policy, promotion, retirement handlers)
