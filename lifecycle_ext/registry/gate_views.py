@@ -175,8 +175,7 @@ class Explanation:
         story = table(["#", "time", "who", "what"], [[s["seq"], s["at"], s["actor"], s["summary"]]
                                                      for s in self.story])
         ch = ("<i>no earlier version</i>" if self.previous is None else
-              f"<p>since <b>{esc(self.previous)}</b> ({esc(self.previous_why)})</p>"
-              + "<br>".join(esc(line) for line in change_lines(self.changes)))
+              f"<p>since <b>{esc(self.previous)}</b> ({esc(self.previous_why)})</p>" + change_table(self.changes))
         return (f'<div class="lifecycle-explain"><b>{esc(self.ref)}</b> {badge(self.stage)}'
                 f"<h4>Why</h4>{story}<h4>What changed</h4>{ch}</div>")
 
@@ -192,6 +191,27 @@ def change_lines(changes: dict[str, Any]) -> list[str]:
         for i in changes.get("inputs", {}).get(k, []):
             out.append(f"input {k}: {i}")
     return out
+
+
+OLD_STYLE = "background:#fde2e2;text-decoration:line-through"
+NEW_STYLE = "background:#d4f5dc;font-weight:bold"
+
+
+def changed(old: Any, new: Any) -> tuple[str, str]:
+    """HTML cells for a changed value: the old one struck through on red, the new one bold on green."""
+    o = f'<span class="lifecycle-old" style="{OLD_STYLE}">{esc(old)}</span>' if old is not None else "-"
+    n = f'<span class="lifecycle-new" style="{NEW_STYLE}">{esc(new)}</span>' if new is not None else "-"
+    return o, n
+
+
+def change_table(changes: dict[str, Any]) -> str:
+    rows = [["content", *changed("", "changed")]] if changes.get("content_changed") else []
+    for section in ("params", "metrics", "metadata"):
+        rows += [[esc(f"{section}.{k}"), *changed(old, new)] for k, (old, new) in changes.get(section, {}).items()]
+    inp = changes.get("inputs", {})
+    rows += [["input", "-", changed(None, i)[1]] for i in inp.get("added", [])]
+    rows += [["input", changed(i, None)[0], "-"] for i in inp.get("removed", [])]
+    return table(["field", "before", "after"], rows, raw=True) if rows else "<i>nothing recorded differs</i>"
 
 
 @dataclass(frozen=True)

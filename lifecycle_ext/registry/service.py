@@ -24,6 +24,7 @@ from .hooks import load_hooks, save_hooks
 from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
+from .notebook_views import NotebookViewsMixin
 from .promotion import PromotionMixin
 from .views import Version
 
@@ -53,7 +54,7 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
     return out
 
 
-class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin):
+class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin, NotebookViewsMixin):
     """A registry of versioned assets over one storage backend."""
 
     def __init__(self, storage: Storage, *, user: str | None = None, clock: Clock | None = None,
