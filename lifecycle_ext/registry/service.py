@@ -24,7 +24,7 @@ from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
 from .promotion import PromotionMixin
-from .views import Version
+from .views import RegistryInfo, Version
 
 __all__ = ["Registry"]
 
@@ -272,6 +272,13 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
         if not hits:
             raise NotFound(f"no asset named {name!r} in the registry at {self.location}")
         raise InvalidRef(f"{name!r} names several assets ({', '.join(hits)}); write KIND:NAME")
+
+    def info(self) -> RegistryInfo:
+        """Where this registry is and what it holds."""
+        st = self.state
+        assets = [{"asset": k, "versions": len(a["versions"]), "latest": a["versions"][-1]["number"],
+                   "stages": dict(a["stages"])} for k, a in sorted(st["assets"].items())]
+        return RegistryInfo(location=self.location, events=st["seq"] + 1, assets=assets)
 
     def assets(self, kind: str | None = None) -> Any:
         """Assets (optionally of one kind) as a DataFrame: latest version, stages, counts."""
