@@ -16,7 +16,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 
 from .session import MagicSession
 
@@ -107,7 +107,10 @@ class LifecycleMagics(Magics):
         """Run the cell, capture its provenance and save the ``-o`` variables with their creation records."""
         from ..provenance.tracker import TrackedRun, TrackSpec
 
-        a = parse_argstring(self.track, line)
+        try:  # shlex (POSIX quoting) so that -m "a note" loses its quotes, unlike parse_argstring
+            a = self.track.parser.parse_args(shlex.split(line))
+        except ValueError as exc:
+            raise UsageError(f"%%track: {exc}") from None
         with _translated():
             spec = TrackSpec.from_args(a.output, a.params, a.metrics, a.seed, a.tag, a.note, a.kind_meta,
                                        a.dry_run)
