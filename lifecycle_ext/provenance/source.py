@@ -65,9 +65,28 @@ def _loads(node: ast.AST) -> list[str]:
 
 
 def _top_binds(stmt: ast.stmt) -> set[str]:
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {stmt.name}
-    return _stored(stmt) - ({a.arg for n in ast.walk(stmt) if isinstance(n, ast.Lambda) for a in n.args.args})
+    """Names a top-level statement binds in the cell's namespace (not inside nested scopes)."""
+    out: set[str] = set()
+    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
+              ast.DictComp, ast.GeneratorExp)
+
+    def visit(n: ast.AST) -> None:
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+            return
+        if isinstance(n, nested):
+            return
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            out.update((a.asname or a.name).split(".")[0] for a in n.names)
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            out.add(n.name)
+        for child in ast.iter_child_nodes(n):
+            visit(child)
+
+    visit(stmt)
+    return out
 
 
 def _seed_literals(tree: ast.AST) -> list[dict[str, Any]]:
