@@ -116,7 +116,9 @@ class LifecycleMagics(Magics):
                                        a.dry_run)
         ip = self.shell
         python_source = ip.transform_cell(cell)
-        run = TrackedRun(cell, spec, execution_count=ip.execution_count, notebook=_notebook_path(ip),
+        # the In[n] of this cell (IPython 9 has already advanced execution_count; prompt_count is n)
+        count = getattr(ip.displayhook, "prompt_count", ip.execution_count)
+        run = TrackedRun(cell, spec, execution_count=count, notebook=_notebook_path(ip),
                          python_source=python_source)
         reg = None
         if spec.outputs and not spec.dry_run:

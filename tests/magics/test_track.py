@@ -46,7 +46,7 @@ def test_dataset_then_model_links_lineage_both_ways(ip: Any, reg: Any, cell: Any
     assert rec["source"] == MODEL_CELL.split("\n", 1)[1]
     assert rec["source_hash"].startswith("sha256:")
     assert rec["status"] == "ok" and rec["duration_s"] > 0 and rec["started_at"]
-    assert rec["execution_count"] == ip.execution_count  # the In[n] of the cell (last one run)
+    assert rec["execution_count"] == ip.execution_count - 1  # In[n] of the last cell run
     assert reg.get("dataset:iris@1").record["execution_count"] == rec["execution_count"] - 1
     assert rec["inputs_by_var"] == {"df": "dataset:iris@1"}
     assert rec["configs"] == {"cfg": {"trees": 5}}

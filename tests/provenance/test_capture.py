@@ -11,7 +11,7 @@ from lifecycle_ext.core.errors import UsageInputError
 from lifecycle_ext.provenance.capture import MAX_CONFIG_BYTES, classify_reads, config_value
 from lifecycle_ext.provenance.environment import EnvironmentCache, capture_environment, git_info
 from lifecycle_ext.provenance.records import kind_record, parse_kind_meta
-from lifecycle_ext.provenance.seeding import rng_fingerprints, save_rng_states, restore_rng_states, seed_all
+from lifecycle_ext.provenance.seeding import restore_rng_states, rng_fingerprints, save_rng_states, seed_all
 from lifecycle_ext.provenance.tracker import TrackSpec, parse_outputs
 
 
