@@ -48,6 +48,13 @@ def _notebook_path(ip: Any) -> str | None:
     return os.environ.get("JPY_SESSION_NAME") or None
 
 
+def _plain_python(cell: str) -> bool:
+    """True when IPython's input transformations cannot change the cell (no magics, shell escapes, help
+    syntax, pasted prompts or leading indentation), so the costly ``transform_cell`` can be skipped."""
+    return (not any(ch in cell for ch in "%!?") and ">>>" not in cell and "In [" not in cell
+            and not cell[:1].isspace())
+
+
 @magics_class
 class LifecycleMagics(Magics):
     def __init__(self, shell: Any, session: MagicSession | None = None) -> None:
@@ -115,7 +122,7 @@ class LifecycleMagics(Magics):
             spec = TrackSpec.from_args(a.output, a.params, a.metrics, a.seed, a.tag, a.note, a.kind_meta,
                                        a.dry_run)
         ip = self.shell
-        python_source = ip.transform_cell(cell)
+        python_source = cell if _plain_python(cell) else ip.transform_cell(cell)
         # the In[n] of this cell (IPython 9 has already advanced execution_count; prompt_count is n)
         count = getattr(ip.displayhook, "prompt_count", ip.execution_count)
         run = TrackedRun(cell, spec, execution_count=count, notebook=_notebook_path(ip),
@@ -125,9 +132,14 @@ class LifecycleMagics(Magics):
             with _translated():
                 reg = self.session.registry()
         location = reg.location if reg is not None else None
-        run.start(ip.user_ns, self.session.lookup(location))
+        filename = ip.compile.cache(python_source, count)
         try:
-            value = self._execute(python_source)
+            tree = ip.compile.ast_parse(python_source, filename=filename)
+        except SyntaxError:
+            tree = None  # _execute re-raises it as the cell's error
+        run.start(ip.user_ns, self.session.lookup(location), tree=tree)
+        try:
+            value = self._execute(python_source, tree, filename)
         except BaseException as exc:
             run.finish(exc)
             self._summary(run, "failed", error=f"the cell raised {run.error}; nothing was saved")
@@ -151,12 +163,12 @@ class LifecycleMagics(Magics):
             self._summary(run, "saved", created=created)
         return value
 
-    def _execute(self, source: str) -> Any:
+    def _execute(self, source: str, tree: ast.Module | None, filename: str) -> Any:
         """Run the cell like IPython does (AST transformers, the cell's own source in tracebacks); return the
         value of a trailing expression so it is displayed as the cell's result."""
         ip = self.shell
-        filename = ip.compile.cache(source, ip.execution_count)
-        tree = ip.compile.ast_parse(source, filename=filename)
+        if tree is None:
+            tree = ip.compile.ast_parse(source, filename=filename)  # raises the SyntaxError
         tree = ip.transform_ast(tree)
         last = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
@@ -169,7 +181,11 @@ class LifecycleMagics(Magics):
 
     def _summary(self, run: Any, status: str, *, created: list[dict[str, str]] | None = None,
                  error: str | None = None, record: dict[str, Any] | None = None) -> None:
+        from IPython.display import display
+
         from ..registry.provenance_views import TrackSummary
-        _display(TrackSummary(status=status, duration_s=run.duration, created=created or [],
-                              inputs=run.reads.inputs, seeds=run.seeds, configs=list(run.reads.configs),
-                              uncaptured=run.reads.uncaptured, error=error, record=record))
+        s = TrackSummary(status=status, duration_s=run.duration, created=created or [], inputs=run.reads.inputs,
+                         seeds=run.seeds, configs=list(run.reads.configs), uncaptured=run.reads.uncaptured,
+                         error=error, record=record)
+        # a raw bundle skips the formatter machinery: this runs after every tracked cell
+        display({"text/plain": repr(s), "text/html": s._repr_html_()}, raw=True)

@@ -113,12 +113,15 @@ def _seed_literals(tree: ast.AST) -> list[dict[str, Any]]:
     return found
 
 
-def analyse(source: str) -> SourceInfo:
-    """Free names read (not bound earlier in the cell), top-level bindings and seed-like literals."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        return SourceInfo(syntax_error=f"{exc.msg} (line {exc.lineno})")
+def analyse(source: str, tree: ast.Module | None = None) -> SourceInfo:
+    """Free names read (not bound earlier in the cell), top-level bindings and seed-like literals.
+
+    ``tree`` is the already parsed source, if the caller has it (it is not modified)."""
+    if tree is None:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            return SourceInfo(syntax_error=f"{exc.msg} (line {exc.lineno})")
     info = SourceInfo()
     bound: set[str] = set()
     seen: set[str] = set()

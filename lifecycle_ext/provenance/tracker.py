@@ -75,7 +75,7 @@ class TrackedRun:
         self.source, self.spec = source, spec
         self.python_source = python_source if python_source is not None else source
         self.execution_count, self.notebook = execution_count, notebook
-        self.run_id = uuid.uuid4().hex[:16]
+        self._run_id: str | None = None
         self.info = SourceInfo()
         self.reads = Reads()
         self.rng: dict[str, str] = {}
@@ -86,9 +86,10 @@ class TrackedRun:
         self._t0 = 0.0
 
     # -- capture -------------------------------------------------------------------------------------
-    def start(self, ns: dict[str, Any], lookup: Any) -> None:
-        """Analyse the source, classify what it reads, then seed (or fingerprint the RNGs)."""
-        self.info = analyse(self.python_source)
+    def start(self, ns: dict[str, Any], lookup: Any, tree: Any = None) -> None:
+        """Analyse the source (or its already parsed ``tree``), classify what it reads, then seed (or
+        fingerprint the RNGs)."""
+        self.info = analyse(self.python_source, tree)
         self.reads = classify_reads(self.info.reads, ns, lookup)
         if self.spec.seed is not None:
             self.seeded = seed_all(self.spec.seed)
@@ -101,6 +102,13 @@ class TrackedRun:
         self.duration = time.perf_counter() - self._t0
         if error is not None:
             self.error = f"{type(error).__name__}: {error}"[:2000]
+
+    @property
+    def run_id(self) -> str:
+        """Links the versions one run saved; made on first use (os.urandom is slow on some hosts)."""
+        if self._run_id is None:
+            self._run_id = uuid.uuid4().hex[:16]
+        return self._run_id
 
     @property
     def ok(self) -> bool:
