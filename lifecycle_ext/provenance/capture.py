@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import types
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,7 @@ __all__ = ["Reads", "classify_reads", "config_value", "MAX_CONFIG_BYTES", "MAX_C
 MAX_CONFIG_BYTES = 8_192      # one config value, as JSON
 MAX_CONFIGS_BYTES = 65_536    # all configs of one cell
 _SCALARS = (bool, int, float, str, type(None))
+_SHELL_NAMES = frozenset({"get_ipython", "In", "Out", "exit", "quit", "display"})
 
 
 @dataclass
@@ -62,6 +64,20 @@ def _type_name(v: Any) -> str:
     return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
+def _import_spec(v: Any) -> str | None:
+    """``module:qualname`` when importing it gives back this very object (so reproduce can re-import it)."""
+    if not callable(v):
+        return None
+    mod, qual = getattr(v, "__module__", None), getattr(v, "__qualname__", None)
+    if not isinstance(mod, str) or not isinstance(qual, str) or mod == "__main__" or "<" in qual:
+        return None
+    m = sys.modules.get(mod)
+    obj: Any = m
+    for part in qual.split("."):
+        obj = getattr(obj, part, None)
+    return f"{mod}:{qual}" if obj is v else None
+
+
 def classify_reads(names: list[str], ns: dict[str, Any], lookup: Any) -> Reads:
     """Sort the names a cell reads. ``lookup(obj) -> exact ref | None`` consults the identity map.
 
@@ -71,7 +87,7 @@ def classify_reads(names: list[str], ns: dict[str, Any], lookup: Any) -> Reads:
     out = Reads()
     budget = MAX_CONFIGS_BYTES
     for name in names:
-        if name not in ns or name.startswith("_"):
+        if name not in ns or name.startswith("_") or name in _SHELL_NAMES:
             continue
         v = ns[name]
         if isinstance(v, types.ModuleType):
@@ -89,11 +105,9 @@ def classify_reads(names: list[str], ns: dict[str, Any], lookup: Any) -> Reads:
                 out.configs[name] = value
                 continue
             why = "over the per-cell config budget"
-        if callable(v) and getattr(v, "__module__", None) not in (None, "__main__"):
-            # an imported function or class (e.g. `from sklearn.svm import SVC`): reproducible by import
-            mod, qual = v.__module__, getattr(v, "__qualname__", "")
-            if qual and "<" not in qual:
-                out.modules[name] = f"{mod}:{qual}"
-                continue
+        spec = _import_spec(v)
+        if spec is not None:  # an imported function or class (`from sklearn.svm import SVC`)
+            out.modules[name] = spec
+            continue
         out.uncaptured[name] = why or _type_name(v)
     return out

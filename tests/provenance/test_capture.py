@@ -106,3 +106,15 @@ def test_kind_records() -> None:
                     metrics={"auc": 0.9}, estimators=[], object_type="state_dict")
     assert m["framework"] == "torch" and m["seed"] == 3 and m["hyperparameters"] == {"lr": 0.1}
     assert m["metrics"] == {"auc": 0.9} and m["serialization"]["object_type"] == "state_dict"
+
+
+def test_only_reimportable_callables_are_modules_and_shell_names_are_skipped() -> None:
+    class Local:
+        def m(self) -> None: ...
+
+    ns = {"bound": Local().m, "get_ipython": lambda: None, "In": ["a"], "rand": np.random.rand,
+          "zeros": np.zeros}
+    reads = classify_reads(list(ns), ns, lambda o: None)
+    assert reads.modules == {"zeros": "numpy:zeros"}
+    assert set(reads.uncaptured) == {"bound", "rand"}
+    assert "In" not in reads.configs
