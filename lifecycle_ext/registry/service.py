@@ -24,9 +24,15 @@ from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
 from .promotion import PromotionMixin
+from .reproduce import ReproduceMixin
 from .views import RegistryInfo, Version
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "manifest_bytes"]
+
+
+def manifest_bytes(object_type: str, entries: dict[str, str]) -> bytes:
+    """The canonical manifest document; its content id is the version's content hash."""
+    return canonical({"format": 1, "type": object_type, "entries": dict(sorted(entries.items()))})
 
 
 def _jsonable(value: Any, what: str) -> Any:
@@ -50,7 +56,7 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
     return out
 
 
-class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin):
+class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin, ReproduceMixin):
     """A registry of versioned assets over one storage backend."""
 
     def __init__(self, storage: Storage, *, user: str | None = None, clock: Clock | None = None,
@@ -204,8 +210,7 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
         results = self.blobs.put_many(datas) if len(datas) > 4 else [self.blobs.put(d) for d in datas]
         entries = {k: cid for k, (cid, _) in zip(keys, results)}
         new_bytes = sum(n for _, n in results)
-        manifest = {"format": 1, "type": payload.object_type, "entries": dict(sorted(entries.items()))}
-        cid, n = self.blobs.put(canonical(manifest))
+        cid, n = self.blobs.put(manifest_bytes(payload.object_type, entries))
         self.storage.sync()  # blob directory entries durable before the version is published
         return cid, new_bytes + n
 
