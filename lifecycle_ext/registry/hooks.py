@@ -14,7 +14,9 @@ __all__ = ["save_hooks", "load_hooks"]
 
 
 def save_hooks() -> list[Callable[..., dict[str, Any]]]:
-    hooks: list[Callable[..., dict[str, Any]]] = []
+    from .datasets import dataset_save_hook, label_schema_save_hook
+
+    hooks: list[Callable[..., dict[str, Any]]] = [dataset_save_hook, label_schema_save_hook]
     return hooks
 
 
