@@ -113,7 +113,8 @@ def dataset_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | No
                           "note": "no key column declared, so rows cannot be matched"}
         return out
     delta = frame_delta(a, b, decl["key"])
-    changes, corrections = summarize_delta(delta, decl["labels"], info["source"], prev_schema, decl["schema"])
+    changes, corrections = summarize_delta(delta, decl["labels"], info["source"], prev_schema, decl["schema"],
+                                           corrections=True)
     out["changes"] = changes
     if corrections:
         cid, _ = reg.blobs.put(json.dumps({"format": 1, "key": decl["key"], "rows": corrections},
@@ -124,22 +125,24 @@ def dataset_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | No
 
 
 def summarize_delta(delta: Any, labels: list[str], source: Any = None, old_schema: str | None = None,
-                    new_schema: str | None = None) -> tuple[dict[str, Any], list[list[Any]]]:
-    """Typed change record (JSON-able, bounded) and the correction rows ``[key, column, old, new]``."""
+                    new_schema: str | None = None, *, corrections: bool = False
+                    ) -> tuple[dict[str, Any], list[list[Any]]]:
+    """Typed change record (JSON-able, bounded) and, if asked, the correction rows ``[key, column, old, new]``."""
     import pandas as pd
 
     ch = delta.changed
     removed = delta.removed_keys
     label_rows = pd.Index([])
-    corrections: list[list[Any]] = []
+    rows: list[list[Any]] = []
     transitions: dict[str, dict[str, int]] = {}
     for c in labels:
         if c in ch:
             t = ch[c]
             label_rows = label_rows.union(pd.Index(t["key"]))
-            pairs = (t["old"].astype(str) + " -> " + t["new"].astype(str)).value_counts().head(SAMPLE)
-            transitions[c] = {str(k): int(v) for k, v in pairs.items()}
-            corrections += [[k, c, o, n] for k, o, n in zip(_plain(t["key"]), _plain(t["old"]), _plain(t["new"]))]
+            pairs = t.groupby(["old", "new"], observed=True, dropna=False).size().sort_values(ascending=False)
+            transitions[c] = {f"{o} -> {n}": int(v) for (o, n), v in pairs.head(SAMPLE).items()}
+            if corrections:
+                rows += [[k, c, o, n] for k, o, n in zip(_plain(t["key"]), _plain(t["old"]), _plain(t["new"]))]
     schema: dict[str, Any] = dict(delta.columns)
     label_cats = {c: v for c, v in delta.categories.items() if c in labels}
     if label_cats:
@@ -167,7 +170,7 @@ def summarize_delta(delta: Any, labels: list[str], source: Any = None, old_schem
     flags = {"additive": len(added) > 0, "removal": len(removed) > 0, "corrective": len(label_rows) > 0,
              "feature_edits": bool(changes["feature_edits"]), "schema": schema_changed}
     changes["types"] = [k for k, v in flags.items() if v]
-    return changes, corrections
+    return changes, rows
 
 
 def label_schema_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,

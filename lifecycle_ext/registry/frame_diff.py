@@ -197,13 +197,16 @@ def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
     added_mask[mb] = False
     added_pos = np.flatnonzero(added_mask)
     stats["rows_read"] += len(ka) + len(kb)
+    loose_b = {c: _read(b, fb[c], span_b) for c in fb if c != key} if span_b else {}
+    loose_b[key] = kb
     if len(ma):
-        mkeys = ka.take(pa.array(ma))
+        mkeys, take_a, take_b = ka.take(pa.array(ma)), pa.array(ma), pa.array(mb)
         for c in common:
-            old = _read(a, fa[c], span_a).take(pa.array(ma))
-            new = _read(b, fb[c], span_b).take(pa.array(mb))
+            old, new = _read(a, fa[c], span_a).take(take_a), loose_b[c].take(take_b)
             changes.add(c, mkeys, old, new, _neq(old, new))
-    added = to_pandas(b.schema, {c: _read(b, fb[c], span_b).take(pa.array(added_pos)) for c in fb})
+    take_added = pa.array(added_pos)
+    added = to_pandas(b.schema, {c: (loose_b[c].take(take_added) if c in loose_b else pa.array([], type=fb[c][0]))
+                                 for c in fb})
     removed = to_pandas(a.schema, {key: ka.take(pa.array(removed_pos))})[key]
     changed = {}
     for c, parts in changes.parts.items():
