@@ -124,6 +124,18 @@ def dataset_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | No
     return out
 
 
+def _transitions(old: Any, new: Any) -> dict[str, int]:
+    """``{"old -> new": count}`` for the most frequent label transitions."""
+    import numpy as np
+    import pandas as pd
+
+    fo, uo = pd.factorize(old, use_na_sentinel=False)
+    fn, un = pd.factorize(new, use_na_sentinel=False)
+    ids, counts = np.unique(fo.astype(np.int64) * max(len(un), 1) + fn, return_counts=True)
+    top = np.argsort(-counts, kind="stable")[:SAMPLE]
+    return {f"{uo[ids[i] // max(len(un), 1)]} -> {un[ids[i] % max(len(un), 1)]}": int(counts[i]) for i in top}
+
+
 def summarize_delta(delta: Any, labels: list[str], source: Any = None, old_schema: str | None = None,
                     new_schema: str | None = None, *, corrections: bool = False
                     ) -> tuple[dict[str, Any], list[list[Any]]]:
@@ -139,8 +151,7 @@ def summarize_delta(delta: Any, labels: list[str], source: Any = None, old_schem
         if c in ch:
             t = ch[c]
             label_rows = label_rows.union(pd.Index(t["key"]))
-            pairs = t.groupby(["old", "new"], observed=True, dropna=False).size().sort_values(ascending=False)
-            transitions[c] = {f"{o} -> {n}": int(v) for (o, n), v in pairs.head(SAMPLE).items()}
+            transitions[c] = _transitions(t["old"], t["new"])
             if corrections:
                 rows += [[k, c, o, n] for k, o, n in zip(_plain(t["key"]), _plain(t["old"]), _plain(t["new"]))]
     schema: dict[str, Any] = dict(delta.columns)

@@ -82,7 +82,8 @@ class FrameSource:
             self._cache.popitem(last=False)
         return data
 
-    def read_bytes(self, path: str, lo: int = 0, hi: int | None = None) -> bytes:
+    def read_bytes(self, path: str, lo: int = 0, hi: int | None = None) -> bytes | memoryview:
+        """Bytes ``[lo, hi)`` of the array at ``path`` (a zero-copy view when they lie in one chunk)."""
         n, c = self.geometry(path)
         hi = n if hi is None else min(hi, n)
         if hi <= lo:
@@ -92,7 +93,7 @@ class FrameSource:
             chunk = memoryview(self._chunk(f"{path}/c/{j}"))
             a, b = max(lo - j * c, 0), min(hi - j * c, c)
             parts.append(chunk[a:b])
-        return parts[0].tobytes() if len(parts) == 1 else b"".join(parts)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class StoredFrame(FrameSource):
