@@ -17,10 +17,10 @@ from ..core.refs import Ref, parse_ref, validate_label
 from ..storage.blobs import BlobStore
 from ..storage.eventlog import EventLog
 from ..storage.ports import Storage
-from .hooks import load_hooks, save_hooks
-from .identity import clean_user, current_user
 from .datasets import DatasetsMixin
 from .diffs import DiffMixin
+from .hooks import load_hooks, save_hooks
+from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
 from .views import Version
