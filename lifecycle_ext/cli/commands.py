@@ -72,4 +72,8 @@ def _load_all() -> None:
 
 
 # Other issues add their command modules here (e.g. "lifecycle_ext.cli.promotion_commands").
-EXTRA_COMMAND_MODULES: list[str] = ["lifecycle_ext.cli.promotion_commands", "lifecycle_ext.cli.track_commands"]
+EXTRA_COMMAND_MODULES: list[str] = [
+    "lifecycle_ext.cli.promotion_commands",
+    "lifecycle_ext.cli.track_commands",
+    "lifecycle_ext.cli.diff_commands",
+]

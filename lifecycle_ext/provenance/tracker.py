@@ -10,7 +10,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..core.errors import InvalidRef, LifecycleError, UsageInputError
@@ -95,7 +95,7 @@ class TrackedRun:
             self.seeded = seed_all(self.spec.seed)
         else:
             self.rng = rng_fingerprints()
-        self.started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        self.started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
         self._t0 = time.perf_counter()
 
     def finish(self, error: BaseException | None) -> None:

@@ -18,7 +18,9 @@ from ..storage.blobs import BlobStore
 from ..storage.eventlog import EventLog
 from ..storage.ports import Storage
 from .audit import AuditMixin
+from .datasets import DatasetsMixin
 from .deployment import DeploymentMixin
+from .diffs import DiffMixin
 from .hooks import load_hooks, save_hooks
 from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
@@ -56,7 +58,8 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
     return out
 
 
-class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin, ReproduceMixin):
+class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin, ReproduceMixin,
+               DatasetsMixin, DiffMixin):
     """A registry of versioned assets over one storage backend."""
 
     def __init__(self, storage: Storage, *, user: str | None = None, clock: Clock | None = None,
@@ -169,7 +172,11 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
             raise UsageInputError(f"save() got unknown option(s): {', '.join(sorted(unknown))}")
         extra: dict[str, Any] = {}
         for hook in hooks:
-            extra.update(hook(self, r.kind, obj, parent, options) or {})
+            for k, v in (hook(self, r.kind, obj, parent, options) or {}).items():
+                if k == "blobs":  # several hooks may each reference record blobs
+                    extra["blobs"] = [*extra.get("blobs", []), *v]
+                else:
+                    extra[k] = v
 
         content_hash, new_bytes = self._write_payload(payload)
         meta_hash = "xxh3-128:" + xxhash.xxh3_128_hexdigest(canonical({**meta, **extra}))
