@@ -9,7 +9,7 @@ from typing import Any
 
 from .html import badge, esc, table
 
-__all__ = ["AuditTrail"]
+__all__ = ["AuditTrail", "AssetListing"]
 
 _ACTION_COLOURS = {"VersionPromoted": "#1e7e34", "PromotionApproved": "#1e7e34", "PromotionRefused": "#c82333",
                    "PromotionRejected": "#c82333", "ActionDenied": "#c82333", "RolledBack": "#b8860b",
@@ -58,3 +58,46 @@ class AuditTrail:
                 else "<i>no events</i>")
         return (f'<div class="lifecycle-audit"><b>Audit trail{" of " + esc(self.ref) if self.ref else ""}</b>'
                 f" <small>{len(rows)} events</small>{body}</div>")
+
+
+@dataclass(frozen=True)
+class AssetListing:
+    """``reg.browse(...)``: assets (by kind) with their matching versions and stages."""
+
+    filters: dict[str, Any]
+    assets: list[dict[str, Any]]
+    kinds: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"filters": self.filters, "kinds": self.kinds, "assets": self.assets}
+
+    def __len__(self) -> int:
+        return len(self.assets)
+
+    def __repr__(self) -> str:
+        lines = [f"{len(self.assets)} assets"]
+        for a in self.assets:
+            vs = ", ".join(f"@{v['number']}" + (f"[{v['stage']}]" if v["stage"] else "") for v in a["versions"])
+            lines.append(f"  {a['asset']}: {vs}")
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+    def asset_html(self, asset: dict[str, Any]) -> str:
+        rows = [[f"@{v['number']}", badge(v["stage"]) + (" " + badge("retired") if v["retired"] else ""),
+                 esc(v["created_at"]), esc(v["author"]), esc(", ".join(v["tags"])),
+                 esc(v["metrics"]) if v["metrics"] else "", esc(v["metadata"]) if v["metadata"] else "",
+                 esc(v["note"])] for v in asset["versions"]]
+        return (f"<b>{esc(asset['asset'])}</b>"
+                + table(["version", "stage", "created", "author", "tags", "metrics", "metadata", "note"], rows,
+                        raw=True))
+
+    def _repr_html_(self) -> str:
+        parts = ['<div class="lifecycle-assets">']
+        for kind in self.kinds:
+            group = [a for a in self.assets if a["kind"] == kind]
+            if group:
+                parts.append(f"<h4>{esc(kind)}</h4>" + "".join(self.asset_html(a) for a in group))
+        if not self.assets:
+            parts.append("<i>no assets match</i>")
+        return "".join(parts) + "</div>"
