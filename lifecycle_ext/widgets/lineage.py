@@ -23,7 +23,7 @@ class LineageWidget(Closing, w.VBox):
         self.registry = registry_or_default(registry)
         self.lineage = self.registry.lineage(ref, direction=direction)
         self.selected: str | None = None
-        self.graph = w.HTML(lineage_svg(self.lineage), layout=w.Layout(overflow_x="auto"))
+        self.graph = w.HTML(lineage_svg(self.lineage), layout=w.Layout(overflow="auto"))
         self.detail = w.HTML()
         self.node_buttons: dict[str, w.Button] = {}
         cols = []
