@@ -112,3 +112,6 @@ def _alias_set(state: State, e: Event) -> None:
             a["aliases"].pop(d["alias"], None)
         else:
             a["aliases"][d["alias"]] = d["number"]
+
+
+from . import monitoring as _monitoring  # noqa: E402,F401  (registers the monitoring handlers)

@@ -14,7 +14,9 @@ __all__ = ["save_hooks", "load_hooks"]
 
 
 def save_hooks() -> list[Callable[..., dict[str, Any]]]:
-    hooks: list[Callable[..., dict[str, Any]]] = []
+    from .baselines import baseline_hook
+
+    hooks: list[Callable[..., dict[str, Any]]] = [baseline_hook]
     return hooks
 
 

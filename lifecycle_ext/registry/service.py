@@ -21,6 +21,7 @@ from .hooks import load_hooks, save_hooks
 from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
+from .monitoring import MonitoringMixin
 from .views import Version
 
 __all__ = ["Registry"]
@@ -47,7 +48,7 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
     return out
 
 
-class Registry(LineageMixin, IntegrityMixin):
+class Registry(LineageMixin, IntegrityMixin, MonitoringMixin):
     """A registry of versioned assets over one storage backend."""
 
     def __init__(self, storage: Storage, *, user: str | None = None, clock: Clock | None = None,
