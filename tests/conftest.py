@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import lifecycle_ext
 from lifecycle_ext.core.clock import ManualClock
+
+# fsync makes each save ~20 ms slower and proves nothing a test can observe; crash tests turn it back on.
+os.environ.setdefault("LIFECYCLE_FSYNC", "0")
 
 
 @pytest.fixture
