@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 import pytest
-from gen import frame
+from monitor_data import frame
 from scipy.stats import ks_2samp
 
 from lifecycle_ext.monitoring.baseline import BASELINE_QUANTILES, cdf, profile
