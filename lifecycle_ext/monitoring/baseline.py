@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["profile", "column_profile", "as_frame", "cdf", "BASELINE_QUANTILES", "SKETCH_QUANTILES", "TOP_K",
+__all__ = ["profile", "column_profile", "as_frame", "cdf", "cdf_both", "BASELINE_QUANTILES", "SKETCH_QUANTILES", "TOP_K",
            "PROFILE_FORMAT"]
 
 PROFILE_FORMAT = 1
@@ -177,33 +177,43 @@ def profile(obj: Any, *, n_quantiles: int = BASELINE_QUANTILES, histogram: bool 
     return {"format": PROFILE_FORMAT, "rows": int(len(df)), "time_column": time_column, "columns": cols}
 
 
-def cdf(quantiles: np.ndarray, x: np.ndarray, *, left: bool = False) -> np.ndarray:
+def cdf(quantiles: Any, x: Any, *, left: bool = False) -> np.ndarray:
     """The distribution function a quantile sketch describes, evaluated at ``x``.
 
     The sketch holds the values ``q_j`` at probabilities ``p_j = j/(m-1)``. Between distinct sketch values the
     CDF is interpolated linearly from the last probability of the lower value to the first probability of the
     upper one; at a repeated value (a point mass) it jumps. ``left=True`` gives the left limit F(x-).
     """
+    right_v, left_v = cdf_both(quantiles, x)
+    return left_v if left else right_v
+
+
+def cdf_both(quantiles: Any, x: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(F(x), F(x-)) of the sketch's distribution function (see :func:`cdf`), sharing the work."""
     q = np.asarray(quantiles, dtype=np.float64)
     m = len(q)
     p = np.linspace(0.0, 1.0, m)
     uq, first = np.unique(q, return_index=True)
     last = np.concatenate((first[1:] - 1, [m - 1]))
-    p_first, p_last = p[first], p[last]
+    # pad so that index -1 (below the minimum) and len(uq) (above the maximum) need no clipping
+    xs = np.concatenate(([-np.inf], uq, [np.inf]))
+    pf = np.concatenate(([0.0], p[first], [1.0]))
+    pl = np.concatenate(([0.0], p[last], [1.0]))
     x = np.asarray(x, dtype=np.float64)
-    k = np.searchsorted(uq, x, side="right") - 1          # largest distinct sketch value <= x
-    kc = np.clip(k, 0, len(uq) - 1)
-    kn = np.clip(k + 1, 0, len(uq) - 1)
-    exact = (k >= 0) & (uq[kc] == x)
-    span = uq[kn] - uq[kc]
+    k = np.searchsorted(xs, x, side="right") - 1          # largest padded point <= x (0 = below the minimum)
+    k = np.minimum(k, len(xs) - 2)
+    lo, hi = xs[k], xs[k + 1]
+    exact = lo == x
     with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(span > 0, (x - uq[kc]) / span, 0.0)
-    between = p_last[kc] + (p_first[kn] - p_last[kc]) * frac
-    at_point = p_first[kc] if left else p_last[kc]
-    out = np.where(exact, at_point, between)
-    out = np.where(k < 0, 0.0, out)
-    out = np.where((k >= len(uq) - 1) & ~exact, 1.0, out)
-    return out
+        frac = (x - lo) / (hi - lo)
+    frac = np.where(np.isfinite(frac), frac, 0.0)
+    between = pl[k] + (pf[k + 1] - pl[k]) * frac
+    below = k == 0
+    between = np.where(below, 0.0, between)
+    right_v = np.where(exact, pl[k], between)
+    left_v = np.where(exact, pf[k], between)
+    above = x > uq[-1]
+    return np.where(above, 1.0, right_v), np.where(above, 1.0, left_v)
 
 
 def finite(x: float | None) -> float | None:

@@ -28,6 +28,7 @@ from .baseline import (
     bin_counts,
     category_counts,
     cdf,
+    cdf_both,
     column_profile,
     kind_of,
     numeric_values,
@@ -52,16 +53,23 @@ def psi(ref_counts: Any, cur_counts: Any, eps: float = PSI_EPSILON) -> float:
 
 def ks_sample(quantiles: Any, sorted_values: np.ndarray) -> float:
     """KS statistic between a quantile sketch and a sample given sorted (see the module docstring)."""
-    n = len(sorted_values)
+    s = sorted_values
+    n = len(s)
     if n == 0 or len(quantiles) == 0:
         return float("nan")
-    q = np.asarray(quantiles, dtype=np.float64)
-    pts = np.concatenate((sorted_values, np.unique(q)))
-    fb_r = np.searchsorted(sorted_values, pts, side="right") / n
-    fb_l = np.searchsorted(sorted_values, pts, side="left") / n
-    d_r = np.abs(cdf(q, pts) - fb_r)
-    d_l = np.abs(cdf(q, pts, left=True) - fb_l)
-    return float(max(d_r.max(), d_l.max()))
+    # the batch's ECDF at each distinct batch value: left limit = first index / n, value = next first index / n
+    starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
+    u = s[starts]
+    fb_l = starts / n
+    fb_r = np.concatenate((starts[1:], [n])) / n
+    fr_r, fr_l = cdf_both(quantiles, u)
+    d = max(np.abs(fr_r - fb_r).max(), np.abs(fr_l - fb_l).max())
+    # and at each distinct sketch value
+    uq = np.unique(np.asarray(quantiles, dtype=np.float64))
+    qr, ql = cdf_both(quantiles, uq)
+    d_q = max(np.abs(qr - np.searchsorted(s, uq, side="right") / n).max(),
+              np.abs(ql - np.searchsorted(s, uq, side="left") / n).max())
+    return float(max(d, d_q))
 
 
 def ks_sketches(q1: Any, q2: Any) -> float:
