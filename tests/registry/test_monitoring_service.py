@@ -145,3 +145,21 @@ def test_health_html_escapes_and_plot(reg):
 def test_health_of_unmonitored_asset(trained):
     h = trained.health("model:churn")
     assert h.ref is None and h.level == "ok" and "nothing monitored" in repr(h)
+
+
+def test_monitoring_events_match_the_event_schema(trained):
+    import json as _json
+    from importlib import resources
+
+    import jsonschema
+
+    schema = _json.loads(resources.files("lifecycle_ext.schemas").joinpath("event.schema.json").read_text())
+    trained.monitor("model:churn@1", frame(2_000, seed=3, shift=1.0), predictions=np.linspace(0, 1, 2_000))
+    trained.review("model:churn@1", summary="s")
+    events = list(trained.log.events())
+    assert {"VersionCreated", "BatchMonitored", "AlertRaised", "ReviewRecorded"} <= {e["type"] for e in events}
+    for e in events:
+        jsonschema.validate(e, schema)
+    bad = dict(events[-2], data={**events[-2]["data"], "response": "explode"})
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
