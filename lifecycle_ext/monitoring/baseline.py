@@ -101,12 +101,15 @@ def bin_counts(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 def _numeric(series: Any, n_quantiles: int, histogram: bool) -> dict[str, Any]:
     values = numeric_values(series)
-    nulls = int(len(series) - len(values))
-    out: dict[str, Any] = {"count": int(len(values)), "nulls": nulls}
-    if not len(values):
+    return numeric_from_sorted(np.sort(values, kind="quicksort"), int(len(series) - len(values)), n_quantiles,
+                               histogram)
+
+
+def numeric_from_sorted(s: np.ndarray, nulls: int, n_quantiles: int, histogram: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"count": int(len(s)), "nulls": nulls}
+    if not len(s):
         out.update(quantiles=[], edges=[], counts=[])
         return out
-    s = np.sort(values, kind="quicksort")
     out.update(min=_num(s[0]), max=_num(s[-1]), mean=float(s.mean()), std=float(s.std()))
     out["quantiles"] = [float(v) for v in quantiles_sorted(s, n_quantiles)]
     if histogram:
@@ -129,6 +132,10 @@ def category_counts(series: Any) -> tuple[list[str], list[int], int]:
 
 def _categorical(series: Any, top_k: int) -> dict[str, Any]:
     values, counts, nulls = category_counts(series)
+    return categorical_from_counts(values, counts, nulls, top_k)
+
+
+def categorical_from_counts(values: list[str], counts: list[int], nulls: int, top_k: int = TOP_K) -> dict[str, Any]:
     merged: dict[str, int] = {}
     for v, c in zip(values, counts):  # distinct objects may share a text form ("1" and 1)
         merged[v] = merged.get(v, 0) + c

@@ -26,11 +26,13 @@ import numpy as np
 from .baseline import (
     SKETCH_QUANTILES,
     bin_counts,
+    categorical_from_counts,
     category_counts,
     cdf,
     cdf_both,
     column_profile,
     kind_of,
+    numeric_from_sorted,
     numeric_values,
 )
 
@@ -93,9 +95,12 @@ def _rate(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
-def _numeric_drift(ref: dict[str, Any], series: Any) -> dict[str, Any]:
+def _numeric_drift(ref: dict[str, Any], series: Any, sketch: dict[str, Any] | None = None) -> dict[str, Any]:
     values = numeric_values(series)
     s = np.sort(values, kind="quicksort")
+    if sketch is not None:  # the batch's own compact profile, from the same sorted values
+        sketch.update(kind="numeric", dtype=str(series.dtype),
+                      **numeric_from_sorted(s, int(len(series) - len(s)), SKETCH_QUANTILES, histogram=False))
     out: dict[str, Any] = {"count": int(len(s)), "nulls": int(len(series) - len(s))}
     if len(s) and ref.get("counts"):
         out["psi"] = psi(ref["counts"], bin_counts(s, np.asarray(ref["edges"], dtype=np.float64)))
@@ -105,8 +110,10 @@ def _numeric_drift(ref: dict[str, Any], series: Any) -> dict[str, Any]:
     return out
 
 
-def _categorical_drift(ref: dict[str, Any], series: Any) -> dict[str, Any]:
+def _categorical_drift(ref: dict[str, Any], series: Any, sketch: dict[str, Any] | None = None) -> dict[str, Any]:
     values, counts, nulls = category_counts(series)
+    if sketch is not None:
+        sketch.update(kind="categorical", dtype=str(series.dtype), **categorical_from_counts(values, counts, nulls))
     out: dict[str, Any] = {"count": int(sum(counts)), "nulls": nulls}
     if sum(counts) and (ref.get("counts") or ref.get("other")):
         r, c = _categorical_bins(ref, values, counts)
@@ -128,7 +135,8 @@ def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _features(baseline: dict[str, Any], df: Any, time_column: str | None) -> tuple[dict[str, Any], list[Any]]:
+def _features(baseline: dict[str, Any], df: Any, time_column: str | None,
+              sketch: dict[str, Any] | None) -> tuple[dict[str, Any], list[Any]]:
     feats: dict[str, Any] = {}
     schema: list[dict[str, Any]] = []
     base_cols = baseline["columns"]
@@ -146,14 +154,21 @@ def _features(baseline: dict[str, Any], df: Any, time_column: str | None) -> tup
         kind = kind_of(series)
         if str(series.dtype) != ref["dtype"]:
             schema.append({"problem": "dtype", "column": col, "expected": ref["dtype"], "found": str(series.dtype)})
+        sk: dict[str, Any] | None = {} if sketch is not None else None
+        if sketch is not None:
+            sketch[col] = sk
         if kind != ref["kind"] or col == time_column:
             feats[col] = {"kind": kind}
+            if sketch is not None:
+                sketch[col] = column_profile(series, n_quantiles=SKETCH_QUANTILES, histogram=False)
             continue
         if kind == "numeric":
-            f = _numeric_drift(ref, series)
+            f = _numeric_drift(ref, series, sk)
         elif kind == "categorical":
-            f = _categorical_drift(ref, series)
+            f = _categorical_drift(ref, series, sk)
         else:
+            if sketch is not None:
+                sketch[col] = column_profile(series, n_quantiles=SKETCH_QUANTILES, histogram=False)
             f = {"count": int(series.notna().sum()), "nulls": int(series.isna().sum())}
         rows_ref = ref["count"] + ref["nulls"]
         f["kind"] = kind
@@ -235,10 +250,21 @@ def _freshness(df: Any, column: str, at: datetime) -> dict[str, Any]:
 
 def compare(baseline: dict[str, Any], df: Any, *, at: datetime, predictions: Any = None,
             prediction_baseline: dict[str, Any] | None = None, latency_ms: Any = None, errors: Any = None,
-            time_column: str | None = None) -> dict[str, Any]:
-    """The monitoring evidence for one batch (JSON-able; floats rounded to 6 significant digits)."""
+            time_column: str | None = None, sketch: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The monitoring evidence for one batch (JSON-able; floats rounded to 6 significant digits).
+
+    Given a dict as ``sketch``, also fills it with the batch's compact profile (as :func:`batch_sketch`),
+    reusing the sorted values and category counts computed for drift.
+    """
     tcol = time_column or baseline.get("time_column")
-    feats, schema = _features(baseline, df, tcol)
+    cols: dict[str, Any] | None = {} if sketch is not None else None
+    feats, schema = _features(baseline, df, tcol, cols)
+    if sketch is not None and cols is not None:
+        for c in df.columns:
+            if str(c) not in cols:
+                cols[str(c)] = column_profile(df[c], n_quantiles=SKETCH_QUANTILES, histogram=False)
+        sketch.update(format=1, rows=int(len(df)), time_column=tcol,
+                      columns={str(c): cols[str(c)] for c in df.columns})
     report: dict[str, Any] = {"rows": int(len(df)), "features": feats, "schema": schema}
     if predictions is not None:
         report["predictions"] = _predictions(prediction_baseline, predictions)

@@ -122,7 +122,7 @@ class MonitoringMixin:
     def monitor(self, ref_or_stage: str, batch: Any, predictions: Any = None, latency_ms: Any = None,
                 errors: Any = None, at: Any = None) -> MonitorResult:
         """Record a production batch's drift and health against the version's baseline; apply the policy."""
-        from ..monitoring.drift import batch_sketch, compare, findings_input, prediction_profile
+        from ..monitoring.drift import compare, findings_input, prediction_profile
 
         pol, pol_hash = self._monitoring_policy()
         rec = self._monitored(ref_or_stage, pol["stage"])
@@ -132,14 +132,15 @@ class MonitoringMixin:
         when = _when(at, self.clock)  # type: ignore[attr-defined]
         pred_ref = rec.get("prediction_baseline")
         pred_base = load_profile(self, pred_ref["blob"]) if pred_ref else None
+        sketch: dict[str, Any] = {}
         try:
             report = compare(base, df, at=when, predictions=predictions, prediction_baseline=pred_base,
-                             latency_ms=latency_ms, errors=errors, time_column=pol["time_column"])
+                             latency_ms=latency_ms, errors=errors, time_column=pol["time_column"], sketch=sketch)
         except (ValueError, TypeError) as exc:
             raise UsageInputError(f"cannot monitor this batch: {exc}") from None
         findings = evaluate(findings_input(report), report["schema"], pol)
         level = worst(findings)
-        blobs = [self.blobs.put(canonical(batch_sketch(df)))[0]]  # type: ignore[attr-defined]
+        blobs = [self.blobs.put(canonical(sketch))[0]]  # type: ignore[attr-defined]
         new_pred = None
         if predictions is not None and pred_base is None:
             new_pred = self.blobs.put(canonical(prediction_profile(predictions)))[0]  # type: ignore[attr-defined]

@@ -150,3 +150,13 @@ def test_sketch_psi_approximates_exact_psi():
         for col in ("income", "tenure", "plan"):
             approx = sketch_psi(base["columns"][col], sk["columns"][col])
             assert approx == pytest.approx(exact[col]["psi"], abs=0.01 + 0.1 * exact[col]["psi"]), col
+
+
+def test_sketch_from_compare_equals_batch_sketch():
+    base = profile(frame(3_000, seed=1))
+    batch = frame(2_000, seed=2).drop(columns=["plan"]).assign(extra=3, age=lambda d: d.age.astype(float))
+    sk: dict = {}
+    compare(base, batch, at=AT, sketch=sk)
+    ref = batch_sketch(batch)
+    ref["time_column"] = None
+    assert sk == ref
