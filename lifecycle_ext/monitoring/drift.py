@@ -18,7 +18,7 @@ sketch's: at most one sketch step (1/1000) plus 1/N for a baseline of N rows. Te
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -243,7 +243,7 @@ def _freshness(df: Any, column: str, at: datetime) -> dict[str, Any]:
     if not len(ts):
         return {"column": column, "latest": None, "age_hours": None, "problem": "no timestamps"}
     latest = ts.max().to_pydatetime()
-    at_utc = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    at_utc = at if at.tzinfo else at.replace(tzinfo=UTC)
     return _clean({"column": column, "latest": latest.isoformat(),
                    "age_hours": (at_utc - latest).total_seconds() / 3600.0})
 

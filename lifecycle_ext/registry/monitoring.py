@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..core.clock import iso, parse_time
@@ -50,13 +50,13 @@ def _when(at: Any, clock: Any) -> datetime:
     if at is None:
         return clock.now()
     if isinstance(at, datetime):
-        return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        return at if at.tzinfo else at.replace(tzinfo=UTC)
     if isinstance(at, str):
         try:
             t = parse_time(at)
         except ValueError:
             raise UsageInputError(f"at={at!r} is not an ISO-8601 time") from None
-        return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+        return t if t.tzinfo else t.replace(tzinfo=UTC)
     raise UsageInputError(f"at must be a datetime or ISO-8601 text, not {type(at).__name__}")
 
 

@@ -17,11 +17,14 @@ from ..core.refs import Ref, parse_ref, validate_label
 from ..storage.blobs import BlobStore
 from ..storage.eventlog import EventLog
 from ..storage.ports import Storage
+from .audit import AuditMixin
+from .deployment import DeploymentMixin
 from .hooks import load_hooks, save_hooks
 from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
 from .monitoring import MonitoringMixin
+from .promotion import PromotionMixin
 from .views import Version
 
 __all__ = ["Registry"]
@@ -48,7 +51,7 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
     return out
 
 
-class Registry(LineageMixin, IntegrityMixin, MonitoringMixin):
+class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin, MonitoringMixin):
     """A registry of versioned assets over one storage backend."""
 
     def __init__(self, storage: Storage, *, user: str | None = None, clock: Clock | None = None,
