@@ -90,7 +90,10 @@ def quantiles_sorted(sorted_values: np.ndarray, n: int) -> np.ndarray:
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, m - 1)
     frac = pos - lo
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * frac
+    with np.errstate(over="ignore", invalid="ignore"):
+        q = sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * frac
+    # values near the float64 limits can overflow the interpolation: fall back to the lower order statistic
+    return np.where(np.isfinite(q), q, sorted_values[lo])
 
 
 def bin_counts(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -110,7 +113,9 @@ def numeric_from_sorted(s: np.ndarray, nulls: int, n_quantiles: int, histogram: 
     if not len(s):
         out.update(quantiles=[], edges=[], counts=[])
         return out
-    out.update(min=_num(s[0]), max=_num(s[-1]), mean=float(s.mean()), std=float(s.std()))
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = float(s.mean()), float(s.std())
+    out.update(min=_num(s[0]), max=_num(s[-1]), mean=finite(mean), std=finite(std))
     out["quantiles"] = [float(v) for v in quantiles_sorted(s, n_quantiles)]
     if histogram:
         edges = np.unique(quantiles_sorted(s, 11)[1:-1])

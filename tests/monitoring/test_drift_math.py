@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ from lifecycle_ext.monitoring.drift import (
     sketch_psi,
 )
 
-AT = datetime(2026, 1, 2, tzinfo=timezone.utc)
+AT = datetime(2026, 1, 2, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("make", [
