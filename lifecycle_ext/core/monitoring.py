@@ -32,9 +32,10 @@ from typing import Any
 from .errors import PolicyError
 from .state import Event, State, handler, version_record
 
-__all__ = ["METRICS", "RESPONSES", "DEFAULT_THRESHOLDS", "parse_monitoring", "evaluate", "worst",
+__all__ = ["POLICY_ACTOR", "METRICS", "RESPONSES", "DEFAULT_THRESHOLDS", "parse_monitoring", "evaluate", "worst",
            "monitoring_state", "LEVELS"]
 
+POLICY_ACTOR = "policy"  # the acting user of automatic responses (a rollback on alert)
 METRICS = ("psi", "ks", "null_rate_change", "confidence_psi", "confidence_shift", "latency_p50_ms",
            "latency_p95_ms", "latency_p99_ms", "error_rate", "freshness_hours")
 RESPONSES = ("record", "revalidate", "rollback")

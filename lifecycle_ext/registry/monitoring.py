@@ -9,20 +9,17 @@ the rollback pointer, recorded like any rollback with the policy as actor).
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from ..core.clock import iso, parse_time
 from ..core.errors import ConflictError, LifecycleError, NotFound, UsageInputError
 from ..core.events import canonical
-from ..core.monitoring import evaluate, parse_monitoring, worst
+from ..core.monitoring import POLICY_ACTOR, evaluate, parse_monitoring, worst
 from .baselines import find_baseline, load_profile
 from .monitor_views import DriftHistory, Health, MonitorResult, Review
 
-__all__ = ["MonitoringMixin", "POLICY_ACTOR"]
-
-POLICY_ACTOR = "policy"
+__all__ = ["MonitoringMixin"]
 
 
 def _read_batch(batch: Any) -> Any:
@@ -77,16 +74,28 @@ class MonitoringMixin:
     def _monitoring_policy(self, state: dict[str, Any] | None = None) -> tuple[dict[str, Any], str | None]:
         """The normalised ``[monitoring]`` section of the policy in force, and that policy's hash."""
         st = state if state is not None else self.state  # type: ignore[attr-defined]
-        pol = st.get("policy")
-        if not pol or not pol.get("blob"):
-            return parse_monitoring(None), None
-        cache: dict[str, Any] = self.__dict__.setdefault("_monpol_cache", {})
-        if pol["blob"] not in cache:
-            import tomllib
+        policy = self._policy_in(st)  # type: ignore[attr-defined]
+        return (policy.monitoring or parse_monitoring(None)), (policy.hash if st.get("policy") else None)
 
-            text = self.blobs.get(pol["blob"]).decode("utf-8")  # type: ignore[attr-defined]
-            cache[pol["blob"]] = parse_monitoring(tomllib.loads(text).get("monitoring"), text)
-        return cache[pol["blob"]], pol.get("hash")
+    # -- seams used by promotion (registry/promotion.py) ----------------------------------------------
+    def _revalidation_problem(self, rec: dict[str, Any]) -> str | None:
+        rv = rec.get("revalidation") or {}
+        if not rv.get("required"):
+            return None
+        return (f"revalidation required after the monitoring alert at event {rv.get('alert_seq')}; "
+                f"clear it with clear_revalidation({rec['kind']}:{rec['name']}@{rec['number']}, reason=...)")
+
+    def _gate_facts(self, state: dict[str, Any], rec: dict[str, Any], to: str, policy: Any) -> dict[str, Any]:
+        """Facts the pure gate checks need from blobs: ``{"drift": {check name: facts}}``."""
+        from .drift_facts import drift_facts
+
+        facts: dict[str, Any] = {}
+        for check in policy.gates_for(to, rec["kind"]):
+            if check.type == "drift":
+                stage = check.options.get("stage") or policy.deploy_stage(rec["kind"])
+                facts.setdefault("drift", {})[check.name] = drift_facts(
+                    self, state, rec, stage, int(check.options.get("window", 1)))
+        return facts
 
     def _monitored(self, ref_or_stage: str, stage: str) -> dict[str, Any]:
         text = str(ref_or_stage)
@@ -108,15 +117,6 @@ class MonitoringMixin:
             raise NotFound(f"{rec['kind']}:{rec['name']}@{rec['number']} has no baseline: save its training "
                            "data as a DataFrame dataset and pass it in inputs=, or monitor the dataset itself")
         return {"ref": found[0], **load_profile(self, found[1]["blob"])}
-
-    @contextmanager
-    def _acting_as(self, actor: str) -> Any:
-        saved = self._user  # type: ignore[has-type]
-        self._user = actor
-        try:
-            yield
-        finally:
-            self._user = saved
 
     # -- monitor -------------------------------------------------------------------------------------
     def monitor(self, ref_or_stage: str, batch: Any, predictions: Any = None, latency_ms: Any = None,
@@ -182,15 +182,11 @@ class MonitoringMixin:
         a = self.state["assets"][asset]  # type: ignore[attr-defined]
         if a["stages"].get(stage) != rec["number"]:
             return f"no rollback: {asset}@{rec['number']} is not at {stage}"
-        rollback = getattr(self, "rollback", None)
-        if rollback is None:
-            return "no rollback: this registry has no rollback path"
         what = "; ".join(f"{f['metric']}{'[' + f['feature'] + ']' if f.get('feature') else ''}={f['value']}"
                          for f in alerts[:5])
         reason = f"monitoring alert (event {alert_seq}): {what}"
         try:
-            with self._acting_as(POLICY_ACTOR):
-                rollback(asset, reason=reason)
+            self.as_user(POLICY_ACTOR).rollback(asset, reason=reason)  # type: ignore[attr-defined]
         except LifecycleError as exc:
             return f"rollback failed: {exc}"
         now = self.state["assets"][asset]["stages"].get(stage)  # type: ignore[attr-defined]
