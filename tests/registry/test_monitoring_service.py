@@ -163,3 +163,25 @@ def test_monitoring_events_match_the_event_schema(trained):
     bad = dict(events[-2], data={**events[-2]["data"], "response": "explode"})
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def test_checkpoints_equal_replay_with_monitoring_state(tmp_path, monkeypatch):
+    import lifecycle_ext
+    from lifecycle_ext.core.state import fold
+    from lifecycle_ext.storage.eventlog import decode_checkpoint_state
+
+    monkeypatch.setenv("LIFECYCLE_USER", "alice")
+    r = lifecycle_ext.open_registry(tmp_path / "r", checkpoint_every=3)
+    r.save(frame(2_000, seed=1), "dataset:train")
+    r.save({"w": 1}, "model:m", inputs=["dataset:train@1"])
+    for i in range(3):
+        r.monitor("model:m@1", frame(1_000, seed=5 + i, shift=0.5 * i), predictions=np.linspace(0, 1, 1_000))
+    r.review("model:m@1", summary="checked")
+    replay = fold(r.log.events())
+    again = lifecycle_ext.open_registry(tmp_path / "r")
+    assert again.state == replay and len(again.drift_history("model:m")) == 3
+    assert again.health("model:m").open_alerts == r.health("model:m").open_alerts != []
+    for p in sorted((tmp_path / "r" / "log" / "checkpoints").iterdir()):
+        cp = json.loads(p.read_text())
+        assert decode_checkpoint_state(cp["state"]) == fold(e for e in r.log.events() if e["seq"] <= cp["seq"])
+    assert r.verify().ok
