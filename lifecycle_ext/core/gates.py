@@ -317,5 +317,5 @@ register_check("provenance", _validate_provenance, _eval_provenance)
 
 
 # the remaining built-in types (lineage, approvals, soak, integrity, schema) register themselves here
-from . import gate_checks as _gate_checks  # noqa: E402,F401
 from . import drift_check as _drift_check  # noqa: E402,F401
+from . import gate_checks as _gate_checks  # noqa: E402,F401
