@@ -16,7 +16,11 @@ def default_location() -> str:
     return os.environ.get("LIFECYCLE_REGISTRY") or ".lifecycle"
 
 
-def storage_for(location: str | os.PathLike[str], **storage_options: Any) -> Any:
+def _fsync_default() -> bool:
+    return os.environ.get("LIFECYCLE_FSYNC", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def storage_for(location: str | os.PathLike[str], *, fsync: bool | None = None, **storage_options: Any) -> Any:
     loc = os.fspath(location)
     if loc.startswith("file://"):
         loc = loc[len("file://"):]
@@ -24,17 +28,20 @@ def storage_for(location: str | os.PathLike[str], **storage_options: Any) -> Any
         from ..storage.remote import FsspecStorage
         return FsspecStorage(loc, **storage_options)
     from ..storage.local import LocalStorage
-    return LocalStorage(Path(loc))
+    return LocalStorage(Path(loc), fsync=_fsync_default() if fsync is None else fsync)
 
 
 def open_registry(location: str | os.PathLike[str] | None = None, *, user: str | None = None,
-                  clock: Any = None, checkpoint_every: int = 1000, **storage_options: Any) -> Any:
+                  clock: Any = None, checkpoint_every: int = 1000, fsync: bool | None = None,
+                  **storage_options: Any) -> Any:
     """Open (creating on first use) the registry at ``location``.
 
     ``location`` is a folder path or an fsspec URL (``s3://bucket/prefix``); the default is
-    ``$LIFECYCLE_REGISTRY``, else ``./.lifecycle``.
+    ``$LIFECYCLE_REGISTRY``, else ``./.lifecycle``. Local writes are fsynced before a version is published;
+    ``fsync=False`` (or ``LIFECYCLE_FSYNC=0``) skips that for throwaway registries; atomicity is unchanged.
     """
     from .service import Registry
 
-    storage = storage_for(location if location is not None else default_location(), **storage_options)
+    storage = storage_for(location if location is not None else default_location(), fsync=fsync,
+                          **storage_options)
     return Registry(storage, user=user, clock=clock, checkpoint_every=checkpoint_every)

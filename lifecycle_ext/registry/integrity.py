@@ -24,7 +24,6 @@ class IntegrityMixin:
                 if only is not None and ref not in only:
                     continue
                 mid = v["content_hash"]
-                uses.setdefault(mid, []).append((ref, f"manifest {mid}"))
                 for extra in v.get("blobs", []):
                     uses.setdefault(extra, []).append((ref, f"record blob {extra}"))
                 try:
@@ -35,6 +34,7 @@ class IntegrityMixin:
                 except IntegrityError:
                     problems.append({"ref": ref, "object": f"manifest {mid}", "problem": "corrupt"})
                     continue
+                uses.setdefault(mid, []).append((ref, f"manifest {mid}"))
                 for key, cid in manifest["entries"].items():
                     uses.setdefault(cid, []).append((ref, f"{key} ({cid})"))
         pol = state.get("policy")

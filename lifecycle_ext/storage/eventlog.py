@@ -122,6 +122,13 @@ class EventLog:
     def verify(self) -> tuple[list[str], State]:
         """Walk the whole chain from genesis; return (problems, replayed state)."""
         problems: list[str] = []
+        checkpoints: dict[int, str] = {}
+        for name in self.storage.list("log/checkpoints"):
+            try:
+                cp = json.loads(self.storage.read(f"log/checkpoints/{name}"))
+                checkpoints[int(cp["seq"])] = canonical(cp["state"]).decode()
+            except (ValueError, KeyError, TypeError):
+                problems.append(f"checkpoint {name} is unreadable (it is a cache: delete it to rebuild)")
         state = empty_state()
         seq = 0
         while True:
@@ -142,13 +149,9 @@ class EventLog:
             except Exception as exc:  # noqa: BLE001 - a malformed event is a verification finding
                 problems.append(f"event {seq}: cannot be applied: {exc}")
                 state["seq"], state["head"] = seq, ev.get("hash")
+            if seq in checkpoints and checkpoints.pop(seq) != canonical(state).decode():
+                problems.append(f"checkpoint at event {seq} differs from a full replay of the log")
             seq += 1
-        for name in self.storage.list("log/checkpoints"):
-            try:
-                cp = json.loads(self.storage.read(f"log/checkpoints/{name}"))
-            except ValueError:
-                problems.append(f"checkpoint {name} is not valid JSON (it is a cache: delete it to rebuild)")
-                continue
-            if cp.get("seq", -1) > state["seq"]:
-                problems.append(f"checkpoint {name} is ahead of the event log")
+        for cp_seq in checkpoints:
+            problems.append(f"checkpoint at event {cp_seq} is ahead of the event log (events missing?)")
         return problems, state

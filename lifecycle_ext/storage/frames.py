@@ -23,8 +23,8 @@ def _buffers(p: Payload, path: str, arr: Any) -> dict[str, Any]:
     import pyarrow as pa
 
     if pa.types.is_nested(arr.type):
-        raise UnsupportedType(f"column values of Arrow type {arr.type} (lists/structs in cells) are not "
-                              "supported; store them as separate columns or as JSON")
+        raise UnsupportedType(f"DataFrame column values of Arrow type {arr.type} (lists/structs in cells) are "
+                              "not supported; store them as separate columns or as JSON")
     if pa.types.is_dictionary(arr.type):
         return {"length": len(arr), "dict_indices": _buffers(p, f"{path}i", arr.indices),
                 "dict_values": _buffers(p, f"{path}v", arr.dictionary)}

@@ -13,7 +13,9 @@ __all__ = ["LocalStorage"]
 
 
 class LocalStorage:
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, fsync: bool = True) -> None:
+        """``fsync=False`` skips fsync (throwaway registries and test suites); atomicity is unchanged."""
+        self.fsync = fsync
         self.root = Path(root).expanduser().resolve()
         self.location = str(self.root)
         self._tmp = self.root / "tmp"
@@ -33,6 +35,7 @@ class LocalStorage:
             raise NotFound(f"{key} is missing from the registry at {self.location}") from None
 
     def _write_tmp(self, data: bytes | memoryview, durable: bool) -> Path:
+        durable = durable and self.fsync
         tmp = self._tmp / f"{uuid.uuid4().hex}.part"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
@@ -58,7 +61,7 @@ class LocalStorage:
             return False
         finally:
             tmp.unlink(missing_ok=True)
-        if durable:
+        if durable and self.fsync:
             self._dirty_dirs.add(path.parent)
         return True
 
@@ -67,7 +70,7 @@ class LocalStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._write_tmp(data, durable)
         os.replace(tmp, path)
-        if durable:
+        if durable and self.fsync:
             self._dirty_dirs.add(path.parent)
 
     def exists(self, key: str) -> bool:

@@ -43,9 +43,9 @@ def restore_array(group: Any, info: dict[str, Any]) -> np.ndarray:
     """Read an array written by :meth:`Payload.add_array` with its exact dtype."""
     descr = info["dtype"]
     dtype = np.lib.format.descr_to_dtype(descr if isinstance(descr, str) else _fields(descr))
-    data = group[info["path"]][...]
+    data = np.asarray(group[info["path"]][...])
     if info.get("raw"):
-        data = np.ascontiguousarray(data).view(dtype).reshape(data.shape[:-1])
+        data = data.reshape(-1).view(dtype).reshape(data.shape[:-1])
     elif data.dtype != dtype:
         data = data.astype(dtype)
     return data

@@ -27,26 +27,37 @@ class FsspecStorage:
         except FileNotFoundError:
             raise NotFound(f"{key} is missing from the registry at {self.location}") from None
 
-    def create(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> bool:
-        path = self._p(key)
+    def _pipe(self, path: str, data: bytes, **kw: Any) -> None:
         try:
-            self.fs.pipe_file(path, bytes(data), mode="create")
-            return True
-        except TypeError:
-            pass  # backend without create mode: fall back to check-then-write below
-        except FileExistsError:
-            return False
-        except OSError as exc:  # s3fs reports a failed create-only precondition as OSError(22)
-            if self.fs.exists(path):
-                return False
-            raise exc
+            self.fs.pipe_file(path, data, **kw)
+        except FileNotFoundError:  # folder-like backends (file://) need the parent folder first
+            self.fs.makedirs(self.fs._parent(path), exist_ok=True)
+            self.fs.pipe_file(path, data, **kw)
+
+    def create(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> bool:
+        """Create-only write (``open(path, "xb")``: s3fs sends ``If-None-Match: *``)."""
+        path = self._p(key)
         if self.fs.exists(path):
             return False
-        self.fs.pipe_file(path, bytes(data))
-        return True
+        for attempt in (0, 1):
+            try:
+                with self.fs.open(path, "xb") as f:
+                    f.write(bytes(data))
+                return True
+            except FileExistsError:
+                return False
+            except FileNotFoundError:
+                if attempt:
+                    raise
+                self.fs.makedirs(self.fs._parent(path), exist_ok=True)
+            except OSError as exc:  # s3fs reports a failed create-only precondition as OSError(22)
+                if self.fs.exists(path):
+                    return False
+                raise exc
+        return False
 
     def replace(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> None:
-        self.fs.pipe_file(self._p(key), bytes(data))
+        self._pipe(self._p(key), bytes(data))
 
     def exists(self, key: str) -> bool:
         return bool(self.fs.exists(self._p(key)))

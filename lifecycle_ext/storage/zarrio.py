@@ -50,9 +50,10 @@ def array_spec(arr: np.ndarray) -> tuple[ArraySpec, np.ndarray]:
     dt = arr.dtype
     if dt.kind in TYPED_KINDS:
         stored = arr.astype(dt.newbyteorder("<"), copy=False) if dt.byteorder == ">" else arr
-        stored = np.ascontiguousarray(stored)
+        stored = stored if stored.flags.c_contiguous else stored.copy(order="C")
         return ArraySpec(stored.shape, stored.dtype, _chunk_shape(stored.shape, stored.dtype.itemsize), False), stored
-    raw = np.ascontiguousarray(arr).view(np.uint8).reshape(arr.shape + (dt.itemsize,))
+    contiguous = arr if arr.flags.c_contiguous else arr.copy(order="C")
+    raw = contiguous.reshape(-1).view(np.uint8).reshape(arr.shape + (dt.itemsize,))
     return ArraySpec(raw.shape, raw.dtype, _chunk_shape(raw.shape, 1), True), raw
 
 
