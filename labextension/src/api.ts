@@ -9,6 +9,7 @@ import {
   IActionResult,
   IApiErrorBody,
   IAssetSummary,
+  IAuditEvent,
   IGateReport,
   IHead,
   ILineage,
@@ -73,6 +74,10 @@ export class LifecycleClient {
 
   async pending(): Promise<JSONValue[]> {
     return (await this._get<{ pending: JSONValue[] }>('pending')).pending;
+  }
+
+  async audit(ref: string): Promise<IAuditEvent[]> {
+    return (await this._get<{ events: IAuditEvent[] }>('audit', { ref })).events;
   }
 
   act(action: ActionName, body: IActionBody): Promise<IActionResult> {

@@ -13,6 +13,7 @@ import {
   DiffTarget,
   IActionBody,
   IAssetSummary,
+  IAuditEvent,
   IGateReport,
   ILineage,
   IPermissions,
@@ -32,6 +33,7 @@ export interface IMessage {
 export interface IDetail {
   record: IVersionRecord;
   lineage: ILineage | null;
+  history: IAuditEvent[] | null;
 }
 
 export interface IDiffState {
@@ -199,8 +201,14 @@ export class LifecycleModel {
       } catch {
         lineage = null;
       }
+      let history: IAuditEvent[] | null = null;
+      try {
+        history = await this.client.audit(record.ref);
+      } catch {
+        history = null;
+      }
       const same = this._detail?.record.ref === record.ref;
-      this._detail = { record, lineage };
+      this._detail = { record, lineage, history };
       if (resetTarget || !same) {
         this._target = null;
         this._diff = null;

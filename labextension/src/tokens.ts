@@ -155,6 +155,18 @@ export interface IActionResult {
   seq: number;
 }
 
+export interface IAuditEvent {
+  seq: number;
+  time: string;
+  actor: string;
+  action: string;
+  ref: string | null;
+  from_stage: string | null;
+  to_stage: string | null;
+  reason: string;
+  [key: string]: JSONValue;
+}
+
 export interface IApiErrorBody {
   status: number;
   error: string;

@@ -62,6 +62,28 @@ export class VersionDetail extends Widget {
     );
     root.appendChild(promotionView(this.model));
     root.appendChild(this._diffView());
+    root.appendChild(section('History', this._history()));
+  }
+
+  private _history(): HTMLElement {
+    const events = this.model.detail?.history;
+    if (!events || !events.length) {
+      return h('p', 'jp-lifecycle-muted', events ? 'no events' : 'unavailable');
+    }
+    const ul = h('ul', 'jp-lifecycle-history');
+    for (const e of [...events].reverse()) {
+      const li = h('li', 'jp-lifecycle-event');
+      li.dataset.action = e.action;
+      const move = e.to_stage ? ` \u2192 ${e.to_stage}` : '';
+      li.appendChild(h('span', 'jp-lifecycle-muted', `${e.time.slice(0, 16)} `));
+      li.appendChild(h('span', 'jp-lifecycle-event-action', `${e.action}${move}`));
+      li.appendChild(h('span', undefined, ` by ${e.actor}`));
+      if (e.reason) {
+        li.appendChild(h('div', 'jp-lifecycle-event-reason', e.reason));
+      }
+      ul.appendChild(li);
+    }
+    return ul;
   }
 
   private _lineage(): HTMLElement {
