@@ -138,6 +138,7 @@ export interface IPermissions {
   user: string;
   roles: string[];
   stages: string[];
+  to: string | null;
   actions: Record<ActionName, IActionPermission>;
 }
 
