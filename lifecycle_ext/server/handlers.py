@@ -12,7 +12,7 @@ from typing import Any
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from ..core.errors import UsageInputError
+from ..core.errors import NotFound, UsageInputError
 from .base import LifecycleHandler
 from .serialize import frame_records, jsonable, version_dict
 
@@ -68,8 +68,12 @@ class GetHandler(LifecycleHandler):
         reg = self.registry()
         ref = self.arg("ref", required=True)
         out = version_dict(reg.get(ref))
-        deployment = getattr(reg, "deployment", None)
-        out["deployment"] = jsonable(deployment(ref)) if callable(deployment) else None
+        out["deployment"] = None
+        if hasattr(reg, "deployment"):
+            try:
+                out["deployment"] = jsonable(reg.deployment(out["ref"]))
+            except NotFound:  # never deployed: no record, not an error for this view
+                pass
         return out
 
 

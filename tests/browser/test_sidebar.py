@@ -98,13 +98,20 @@ def test_approver_approves_the_pending_request_and_promotes(open_lab, lab):
     assert not page.js_errors
 
 
-def test_refused_action_shows_the_servers_error(open_lab):
+def test_refused_action_shows_the_servers_error_and_gate_report(open_lab, lab):
     page = open_lab("alice")
     detail = _open_version(page, "model:fraud-detector.v2/eu_west", "model:fraud-detector.v2/eu_west@1")
+    detail.locator(".jp-lifecycle-target").select_option("staging")  # skips development, accuracy 0.5 < 0.9
+    page.wait_for_function("document.querySelector('#jp-lifecycle-panel .jp-lifecycle-gates')"
+                           "?.dataset.passed === 'false'")
     detail.locator('button[data-action="promote"]').click()
     page.locator(".jp-Dialog textarea").fill("try")
     page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
     status = page.locator(f'{PANEL} .jp-lifecycle-status[data-level="error"]')
     status.wait_for(state="visible")
     assert "Promote failed" in status.inner_text()
+    failed = status.locator('.jp-lifecycle-check[data-status="fail"]').all_text_contents()
+    assert any("accuracy" in c for c in failed), failed  # the 422 report's checks, with evidence
+    reg = lifecycle_ext.open_registry(lab["registry"])
+    assert reg.get("model:fraud-detector.v2/eu_west@1").stage is None
     shot(page, "06-refused")
