@@ -145,13 +145,14 @@ def _result(reg: Any, value: Any) -> dict[str, Any]:
 
 
 class StageActionHandler(LifecycleHandler):
-    """promote / request_promotion / approve / reject: ``{ref, to, reason}`` (+ ``force`` for promote)."""
+    """promote / request_promotion / approve / reject: ``{ref, to, reason}`` (+ ``force``, ``known_limitations``
+    for promote)."""
 
     def initialize(self, action: str) -> None:  # type: ignore[override]
         self.action = action
 
     def act(self, body: dict[str, Any]) -> Any:
-        f = _fields(body, ("ref", "to", "reason"), ("force",) if self.action == "promote" else ())
+        f = _fields(body, ("ref", "to", "reason"), ("force", "known_limitations") if self.action == "promote" else ())
         reg = self.registry()
         ref = f.pop("ref")
         return _result(reg, _need(reg, self.action)(ref, **f))

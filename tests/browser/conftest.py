@@ -125,6 +125,9 @@ def lab(tmp_path_factory):
         "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
     }
     (cfg / "jupyter_server_config.json").write_text(json.dumps(config))
+    news = cfg / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     log = open(tmp / "lab.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser"], env=env, cwd=root,
                             stdout=log, stderr=subprocess.STDOUT)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import lifecycle_ext
 from conftest import HOSTILE_NOTE, HOSTILE_REASON, shot
+
+import lifecycle_ext
 
 PANEL = "#jp-lifecycle-panel"
 
@@ -62,6 +63,7 @@ def test_viewer_sees_actions_disabled_with_the_reason(open_lab):
         assert button.get_attribute("title").startswith("Not allowed:")
     why = detail.locator(".jp-lifecycle-why").all_text_contents()
     assert any("victor" in w and "reviewer" in w for w in why), why
+    detail.locator(".jp-lifecycle-actions").scroll_into_view_if_needed()
     shot(page, "03-viewer-disabled")
 
 
@@ -90,6 +92,7 @@ def test_approver_approves_the_pending_request_and_promotes(open_lab, lab):
     assert page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="model:churn@1"] .jp-lifecycle-badge'
                         ).first.text_content() == "staging"
     assert "reviewed the metrics <b>ok</b>" in detail.locator(".jp-lifecycle-event-reason").all_text_contents()
+    page.locator(f"{PANEL} .jp-lifecycle-detail-title").scroll_into_view_if_needed()
     shot(page, "05-promoted")
     reg = lifecycle_ext.open_registry(lab["registry"])
     assert reg.get("model:churn@1").stage == "staging"
