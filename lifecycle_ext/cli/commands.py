@@ -71,4 +71,4 @@ def _load_all() -> None:
 
 
 # Other issues add their command modules here (e.g. "lifecycle_ext.cli.promotion_commands").
-EXTRA_COMMAND_MODULES: list[str] = []
+EXTRA_COMMAND_MODULES: list[str] = ["lifecycle_ext.cli.promotion_commands"]

@@ -13,12 +13,14 @@ Handlers for each event type live here (core) or are registered by other core mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .errors import IntegrityError
 
-__all__ = ["empty_state", "apply", "fold", "handler", "asset_state", "version_record", "STATE_FORMAT"]
+__all__ = ["empty_state", "apply", "fold", "handler", "asset_state", "version_record", "STATE_FORMAT",
+           "LazyAssets", "encode_checkpoint_state", "decode_checkpoint_state"]
 
 STATE_FORMAT = 1
 State = dict[str, Any]
@@ -34,8 +36,69 @@ def handler(event_type: str) -> Callable[[Callable[[State, Event], None]], Calla
     return deco
 
 
+class LazyAssets(dict):  # type: ignore[type-arg]
+    """asset key -> asset state. Values read from a checkpoint stay JSON text until first used, so opening
+    a registry with a large history parses only the asset index; behaves as a plain dict otherwise."""
+
+    def __getitem__(self, key: str) -> Any:
+        value = dict.__getitem__(self, key)
+        if isinstance(value, str):
+            value = json.loads(value)
+            dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[key] if key in self else default
+
+    def setdefault(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        if key not in self:
+            dict.__setitem__(self, key, default)
+        return self[key]
+
+    def values(self) -> list[Any]:  # type: ignore[override]
+        return [self[k] for k in self]
+
+    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
+        return [(k, self[k]) for k in self]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(dict.keys(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, dict):
+            return NotImplemented
+        return dict(self.items()) == (dict(other.items()) if isinstance(other, LazyAssets) else other)
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def raw(self, key: str) -> str:
+        """The asset's canonical JSON text (reusing the checkpoint's text when it was never decoded)."""
+        value = dict.__getitem__(self, key)
+        return value if isinstance(value, str) else _canonical_text(value)
+
+
+def _canonical_text(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def encode_checkpoint_state(state: State) -> State:
+    """The state as stored in a checkpoint: each asset's state as its own canonical JSON text."""
+    assets = state["assets"]
+    raw = assets.raw if isinstance(assets, LazyAssets) else (lambda k: _canonical_text(assets[k]))
+    return {**state, "assets": {k: raw(k) for k in sorted(assets)}}
+
+
+def decode_checkpoint_state(stored: State, *, lazy: bool = True) -> State:
+    state = dict(stored)
+    assets = stored["assets"]
+    state["assets"] = LazyAssets(assets) if lazy else {k: json.loads(v) for k, v in assets.items()}
+    return state
+
+
 def empty_state() -> State:
-    return {"format": STATE_FORMAT, "seq": -1, "head": None, "assets": {}, "policy": None,
+    return {"format": STATE_FORMAT, "seq": -1, "head": None, "assets": LazyAssets(), "policy": None,
             "requests": {}, "unknown_events": 0}
 
 
@@ -112,3 +175,6 @@ def _alias_set(state: State, e: Event) -> None:
             a["aliases"].pop(d["alias"], None)
         else:
             a["aliases"][d["alias"]] = d["number"]
+
+
+from . import promotion_state as _promotion_state  # noqa: E402,F401  (policy, promotion, retirement handlers)

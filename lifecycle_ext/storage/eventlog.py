@@ -19,7 +19,8 @@ from typing import Any
 from ..core.clock import Clock, SystemClock, iso
 from ..core.errors import ConflictError, IntegrityError, NotFound
 from ..core.events import GENESIS, canonical, check_event, make_event
-from ..core.state import STATE_FORMAT, apply, empty_state
+from ..core.state import (STATE_FORMAT, apply, decode_checkpoint_state, empty_state,
+                          encode_checkpoint_state)
 from .ports import Storage
 
 __all__ = ["EventLog", "event_key"]
@@ -59,7 +60,7 @@ class EventLog:
         for name in reversed(self.storage.list("log/checkpoints")):
             try:
                 cp = json.loads(self.storage.read(f"log/checkpoints/{name}"))
-                seq, head, state = cp["seq"], cp["head"], cp["state"]
+                seq, head, state = cp["seq"], cp["head"], decode_checkpoint_state(cp["state"])
                 ev = self.read_event(seq)
                 if cp.get("format") == STATE_FORMAT and ev is not None and ev.get("hash") == head \
                         and state.get("seq") == seq:
@@ -115,7 +116,8 @@ class EventLog:
         raise ConflictError(f"could not append to the event log at {self.storage.location} after retries")
 
     def write_checkpoint(self) -> None:
-        body = {"format": STATE_FORMAT, "seq": self.state["seq"], "head": self.state["head"], "state": self.state}
+        body = {"format": STATE_FORMAT, "seq": self.state["seq"], "head": self.state["head"],
+                "state": encode_checkpoint_state(self.state)}
         self.storage.replace(_checkpoint_key(self.state["seq"]), canonical(body))
 
     # -- verification --------------------------------------------------------------------------------
@@ -126,7 +128,7 @@ class EventLog:
         for name in self.storage.list("log/checkpoints"):
             try:
                 cp = json.loads(self.storage.read(f"log/checkpoints/{name}"))
-                checkpoints[int(cp["seq"])] = canonical(cp["state"]).decode()
+                checkpoints[int(cp["seq"])] = canonical(decode_checkpoint_state(cp["state"], lazy=False)).decode()
             except (ValueError, KeyError, TypeError):
                 problems.append(f"checkpoint {name} is unreadable (it is a cache: delete it to rebuild)")
         state = empty_state()
@@ -149,7 +151,8 @@ class EventLog:
             except Exception as exc:  # noqa: BLE001 - a malformed event is a verification finding
                 problems.append(f"event {seq}: cannot be applied: {exc}")
                 state["seq"], state["head"] = seq, ev.get("hash")
-            if seq in checkpoints and checkpoints.pop(seq) != canonical(state).decode():
+            if seq in checkpoints and checkpoints.pop(seq) != canonical(
+                    decode_checkpoint_state(encode_checkpoint_state(state), lazy=False)).decode():
                 problems.append(f"checkpoint at event {seq} differs from a full replay of the log")
             seq += 1
         for cp_seq in checkpoints:

@@ -5,7 +5,7 @@ import jsonschema
 import numpy as np
 
 import lifecycle_ext
-from lifecycle_ext.core.state import fold
+from lifecycle_ext.core.state import decode_checkpoint_state, fold
 
 
 def _schema(name):
@@ -22,7 +22,7 @@ def test_checkpoint_equals_full_replay_and_opens_from_it(tmp_path):
     assert lifecycle_ext.open_registry(tmp_path).state == replay
     for p in cps:
         cp = json.loads(p.read_text())
-        assert cp["state"] == fold(e for e in r.log.events() if e["seq"] <= cp["seq"])
+        assert decode_checkpoint_state(cp["state"]) == fold(e for e in r.log.events() if e["seq"] <= cp["seq"])
     assert r.verify().ok
 
 
@@ -44,7 +44,9 @@ def test_tampered_checkpoint_is_caught_by_verify(tmp_path):
         r.save([i], "dataset:d")
     cp_path = tmp_path / "log" / "checkpoints" / "000000000004.json"
     cp = json.loads(cp_path.read_text())
-    cp["state"]["assets"]["dataset:d"]["versions"][0]["author"] = "mallory"
+    asset = json.loads(cp["state"]["assets"]["dataset:d"])
+    asset["versions"][0]["author"] = "mallory"
+    cp["state"]["assets"]["dataset:d"] = json.dumps(asset)
     cp_path.write_text(json.dumps(cp))
     rep = lifecycle_ext.open_registry(tmp_path).verify()
     assert any("differs from a full replay" in p["problem"] for p in rep.problems)
@@ -62,7 +64,10 @@ def test_events_and_checkpoints_match_their_json_schemas(tmp_path):
     for e in events:
         jsonschema.validate(e, ev_schema)
     for p in (tmp_path / "log" / "checkpoints").iterdir():
-        jsonschema.validate(json.loads(p.read_text()), cp_schema)
+        cp = json.loads(p.read_text())
+        jsonschema.validate(cp, cp_schema)
+        for text in cp["state"]["assets"].values():
+            jsonschema.validate(json.loads(text), {**cp_schema["$defs"]["asset"], "$defs": cp_schema["$defs"]})
     bad = dict(events[0], data={"kind": "model"})
     try:
         jsonschema.validate(bad, ev_schema)

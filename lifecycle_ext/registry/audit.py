@@ -1,0 +1,148 @@
+"""The audit trail (every event as a row) and ``explain`` (why this version, what changed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..core.refs import parse_ref
+from .gate_views import Explanation
+from .promotion import _exact
+
+__all__ = ["AuditMixin", "AUDIT_COLUMNS"]
+
+AUDIT_COLUMNS = ["seq", "time", "actor", "action", "ref", "from_stage", "to_stage", "reason", "policy_hash",
+                 "evidence"]
+
+
+def _refs_of(e: dict[str, Any]) -> list[str]:
+    """Exact refs an event is about."""
+    d = e["data"]
+    if e["type"] == "VersionCreated":
+        return [f"{d['kind']}:{d['name']}@{d.get('number')}"]
+    if e["type"] == "RolledBack":
+        return [f"{d['asset']}@{d['from_number']}", f"{d['asset']}@{d['to_number']}"]
+    if "asset" in d and "number" in d:
+        return [f"{d['asset']}@{d['number']}"]
+    if "asset" in d:
+        return [d["asset"]]
+    return []
+
+
+def _evidence(e: dict[str, Any]) -> Any:
+    d, t = e["data"], e["type"]
+    if t in ("VersionPromoted", "PromotionRefused"):
+        ev: dict[str, Any] = {c["name"]: {"status": c["status"], "message": c["message"], "evidence": c["evidence"]}
+                              for c in d.get("checks", [])}
+        if d.get("problem"):
+            ev["transition"] = {"status": "fail", "message": d["problem"]}
+        if d.get("override"):
+            ev["override"] = d["override"]
+        return ev
+    if t == "ActionDenied":
+        return {"action": d["action"], "message": d["message"], "user_roles": d.get("user_roles"),
+                "required_roles": d.get("required_roles")}
+    if t in ("PromotionApproved", "PromotionRejected", "PromotionRequested"):
+        return {"roles": d.get("roles", [])}
+    if t == "RolledBack":
+        return {"from": f"{d['asset']}@{d['from_number']}", "to": f"{d['asset']}@{d['to_number']}"}
+    if t == "VersionRetired":
+        return {"served": d.get("served", []), "replaced_by": d.get("replaced_by")}
+    if t == "VersionCreated":
+        return {"content_hash": d.get("content_hash"), "inputs": d.get("inputs", [])}
+    if t == "PolicySet":
+        return {"blob": d.get("blob"), "previous": d.get("previous")}
+    return {k: v for k, v in d.items() if k not in ("asset", "number", "reason")}
+
+
+def _summary(e: dict[str, Any]) -> str:
+    d, t = e["data"], e["type"]
+    why = f": {d['reason']}" if d.get("reason") else ""
+    if t == "VersionCreated":
+        return f"created ({d.get('object_type')}, {d.get('content_hash', '')[:21]})"
+    if t == "PromotionRequested":
+        return f"requested promotion to {d['to']}{why}"
+    if t == "PromotionApproved":
+        return f"approved promotion to {d['to']} as {', '.join(d.get('roles', [])) or 'no role'}{why}"
+    if t == "PromotionRejected":
+        return f"rejected promotion to {d['to']}{why}"
+    if t == "PromotionRefused":
+        bad = [c["name"] for c in d.get("checks", []) if c["status"] != "pass"] + (
+            ["transition"] if d.get("problem") else [])
+        return f"promotion to {d['to']} refused ({', '.join(bad)})"
+    if t == "VersionPromoted":
+        checks = ", ".join(f"{c['name']} {c['status']}" for c in d.get("checks", [])) or "no gates"
+        forced = " FORCED" if d.get("forced") else ""
+        return f"promoted {d.get('from') or 'unstaged'} -> {d['to']}{forced} [{checks}]{why}"
+    if t == "RolledBack":
+        return f"{d['stage']} rolled back from @{d['from_number']} to @{d['to_number']}{why}"
+    if t == "VersionRetired":
+        return f"retired{' (replaced by ' + d['replaced_by'] + ')' if d.get('replaced_by') else ''}{why}"
+    if t == "ActionDenied":
+        return f"denied {d['action']}: {d['message']}"
+    return t
+
+
+class AuditMixin:
+    def _events_about(self, ref: str | None) -> Iterator[tuple[dict[str, Any], str | None]]:
+        want_exact: str | None = None
+        want_asset: str | None = None
+        if ref is not None:
+            r = parse_ref(ref) if ":" in ref else self._asset_ref(ref)  # type: ignore[attr-defined]
+            if r.version is None:
+                self._asset(r)  # type: ignore[attr-defined]
+                want_asset = r.asset
+            else:
+                want_exact = _exact(self._resolve(r))  # type: ignore[attr-defined]
+        for e in self.log.events():  # type: ignore[attr-defined]
+            refs = _refs_of(e)
+            if want_exact is not None and want_exact not in refs:
+                continue
+            if want_asset is not None and not any(x == want_asset or x.startswith(want_asset + "@") for x in refs):
+                continue
+            yield e, (want_exact if want_exact in refs else (refs[0] if refs else None))
+
+    def audit(self, ref: str | None = None) -> Any:
+        """Every recorded event (optionally only those about ``ref``) as a DataFrame, oldest first."""
+        import pandas as pd
+
+        rows = []
+        for e, about in self._events_about(ref):
+            d = e["data"]
+            to = d.get("to", d.get("stage") if e["type"] in ("RolledBack", "ActionDenied") else None)
+            frm = d.get("from", d.get("from_stage"))
+            rows.append({"seq": e["seq"], "time": e["at"], "actor": e["actor"], "action": e["type"], "ref": about,
+                         "from_stage": frm, "to_stage": to, "reason": d.get("reason", "") or "",
+                         "policy_hash": d.get("policy_hash", d.get("hash") if e["type"] == "PolicySet" else None),
+                         "evidence": _evidence(e)})
+        return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+
+    def explain(self, ref: str) -> Explanation:
+        """Why this version was chosen (its promotions, approvals, gate results) and what changed since the
+        version before it (the one it replaced at its last promotion, else its parent)."""
+        st = self.state  # type: ignore[attr-defined]
+        rec = self._resolve(ref, st)  # type: ignore[attr-defined]
+        me = _exact(rec)
+        story, replaced = [], None
+        for e, _ in self._events_about(me):
+            story.append({"seq": e["seq"], "at": e["at"], "actor": e["actor"], "action": e["type"],
+                          "summary": _summary(e)})
+            if e["type"] == "VersionPromoted" and e["data"].get("replaced"):
+                replaced = (e["data"]["replaced"], f"the version it replaced at {e['data']['to']}")
+        a = st["assets"][f"{rec['kind']}:{rec['name']}"]
+        if replaced is None and rec.get("parent"):
+            replaced = (rec["parent"], "its parent, the previous version of the asset")
+        if replaced is None:
+            return Explanation(me, rec.get("stage"), story, None, "", {})
+        prev = a["versions"][replaced[0] - 1]
+        return Explanation(me, rec.get("stage"), story, _exact(prev), replaced[1], _diff(prev, rec))
+
+
+def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"content_changed": old["content_hash"] != new["content_hash"]}
+    for section in ("params", "metrics", "metadata"):
+        a, b = old.get(section) or {}, new.get(section) or {}
+        out[section] = {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+    ia, ib = old.get("inputs") or [], new.get("inputs") or []
+    out["inputs"] = {"added": [i for i in ib if i not in ia], "removed": [i for i in ia if i not in ib]}
+    return out
