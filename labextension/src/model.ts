@@ -214,8 +214,13 @@ export class LifecycleModel {
         this._diff = null;
       }
       await this._loadPermissions();
-      if (this._target === null && this._permissions?.stages.length) {
-        this._target = this._permissions.stages[0];
+      if (this._target !== null && !this._permissions?.stages.includes(this._target)) {
+        // the version moved on (or the target no longer applies): let the server pick the next stage
+        this._target = null;
+        await this._loadPermissions();
+      }
+      if (this._target === null) {
+        this._target = this._permissions?.to ?? null;
       }
       await this._loadGates();
       this._detailChanged.emit();
@@ -249,7 +254,7 @@ export class LifecycleModel {
   }
 
   /** Run an action with a reason; on success refresh everything, on failure show the server's error. */
-  async act(action: ActionName, reason: string): Promise<boolean> {
+  async act(action: ActionName, reason: string, knownLimitations?: string): Promise<boolean> {
     const rec = this._detail?.record;
     if (!rec) {
       return false;
@@ -266,6 +271,9 @@ export class LifecycleModel {
         return false;
       }
       body.to = this._target;
+    }
+    if (action === 'promote' && knownLimitations !== undefined) {
+      body.known_limitations = knownLimitations;
     }
     try {
       await this.client.act(action, body);

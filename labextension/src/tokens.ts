@@ -139,6 +139,7 @@ export interface IPermissions {
   roles: string[];
   stages: string[];
   to: string | null;
+  deploy_stage: string | null;
   actions: Record<ActionName, IActionPermission>;
 }
 
@@ -149,6 +150,7 @@ export interface IActionBody {
   reason: string;
   force?: boolean;
   replaced_by?: string;
+  known_limitations?: string;
 }
 
 export interface IActionResult {

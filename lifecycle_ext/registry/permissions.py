@@ -52,7 +52,8 @@ class PermissionsMixin:
             if not reason and rec is not None:
                 reason = _state_rule(method, rec, user, stages, to)
             actions[method] = {"allowed": not reason, "reason": reason}
-        return {"user": user, "roles": roles, "stages": stages, "to": to, "actions": actions}
+        return {"user": user, "roles": roles, "stages": stages, "to": to, "deploy_stage": deploy,
+                "actions": actions}
 
 
 def _state_rule(method: str, rec: dict[str, Any], user: str, stages: list[str], to: str | None) -> str:

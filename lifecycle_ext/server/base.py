@@ -63,8 +63,7 @@ class LifecycleHandler(APIHandler):
 
     def registry(self) -> Any:
         """The registry acting as the current Jupyter user."""
-        base = self.settings["lifecycle_registry"]()
-        return _as_user(base, self.lifecycle_user)
+        return self.settings["lifecycle_registry"]().as_user(self.lifecycle_user)
 
     @property
     def lifecycle_user(self) -> str:
@@ -128,12 +127,3 @@ class LifecycleHandler(APIHandler):
             return
         self.finish(json.dumps(jsonable(result)))
 
-
-def _as_user(reg: Any, user: str) -> Any:
-    if hasattr(reg, "as_user"):
-        return reg.as_user(user)
-    # TEMPORARY until the promotion API (issue 4) lands: a shallow copy acting as ``user``.
-    import copy
-    acting = copy.copy(reg)
-    acting._user = user
-    return acting

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -154,8 +153,9 @@ def lab(tmp_path_factory):
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_instance():
+    # module scope: Playwright's sync API holds an event loop; it must be gone before async server tests run
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         yield p
@@ -191,11 +191,22 @@ def open_lab(lab, playwright_instance, tmp_path):
         ctx.close()
 
 
-def shot(page, name: str) -> Path:
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    path = OUTPUT / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
+@pytest.fixture
+def shot():
+    """``shot(page, "name")`` saves tests/output/name.png (kept as test output)."""
+
+    def _shot(page, name: str) -> Path:
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        path = OUTPUT / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+    return _shot
+
+
+@pytest.fixture
+def hostile():
+    return {"note": HOSTILE_NOTE, "reason": HOSTILE_REASON}
 
 
 def pytest_collection_modifyitems(items):
@@ -203,5 +214,3 @@ def pytest_collection_modifyitems(items):
         if HERE in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
 
-
-__all__ = ["shot", "HOSTILE_NOTE", "HOSTILE_REASON", "shutil"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from conftest import HOSTILE_NOTE, HOSTILE_REASON, shot
-
 import lifecycle_ext
 
 PANEL = "#jp-lifecycle-panel"
@@ -17,7 +15,7 @@ def _open_version(page, asset: str, ref: str):
     return detail
 
 
-def test_panel_lists_assets_by_kind_and_search_finds_them(open_lab):
+def test_panel_lists_assets_by_kind_and_search_finds_them(open_lab, shot):
     page = open_lab("alice")
     kinds = page.locator(f"{PANEL} .jp-lifecycle-kind h2").all_text_contents()
     assert [k.lower() for k in kinds] == ["dataset", "model"]
@@ -35,15 +33,15 @@ def test_panel_lists_assets_by_kind_and_search_finds_them(open_lab):
     assert not page.js_errors
 
 
-def test_version_detail_shows_record_metrics_lineage_and_hostile_text_as_text(open_lab):
+def test_version_detail_shows_record_metrics_lineage_and_hostile_text_as_text(open_lab, shot, hostile):
     page = open_lab("alice")
     detail = _open_version(page, "model:churn", "model:churn@1")
     text = detail.inner_text()
     assert "accuracy" in text and "0.95" in text
     assert "dataset:churn@2" in detail.locator(".jp-lifecycle-link").all_text_contents()
     # hostile note and request reason: shown literally, never parsed as HTML
-    assert HOSTILE_NOTE in text
-    assert HOSTILE_REASON in detail.locator(".jp-lifecycle-event-reason").all_text_contents()
+    assert hostile["note"] in text
+    assert hostile["reason"] in detail.locator(".jp-lifecycle-event-reason").all_text_contents()
     assert page.locator(f"{PANEL} img[src='x'], {PANEL} script").count() == 0
     assert page.evaluate("window.__pwned") is None
     shot(page, "02-version-detail")
@@ -53,7 +51,7 @@ def test_version_detail_shows_record_metrics_lineage_and_hostile_text_as_text(op
     assert not page.js_errors
 
 
-def test_viewer_sees_actions_disabled_with_the_reason(open_lab):
+def test_viewer_sees_actions_disabled_with_the_reason(open_lab, shot):
     page = open_lab("victor")
     detail = _open_version(page, "model:churn", "model:churn@1")
     detail.locator(".jp-lifecycle-gates").wait_for(state="visible")
@@ -67,7 +65,7 @@ def test_viewer_sees_actions_disabled_with_the_reason(open_lab):
     shot(page, "03-viewer-disabled")
 
 
-def test_approver_approves_the_pending_request_and_promotes(open_lab, lab):
+def test_approver_approves_the_pending_request_and_promotes(open_lab, lab, shot):
     page = open_lab("carol")
     detail = _open_version(page, "model:churn", "model:churn@1")
     assert detail.locator(".jp-lifecycle-target").input_value() == "staging"
@@ -98,10 +96,20 @@ def test_approver_approves_the_pending_request_and_promotes(open_lab, lab):
     assert reg.get("model:churn@1").stage == "staging"
     audit = reg.audit("model:churn@1")
     assert {"carol"} <= set(audit["actor"])
+    # on to production: the dialog also asks for the deployment record's known limitations
+    page.wait_for_function("document.querySelector('#jp-lifecycle-panel .jp-lifecycle-target')?.value === 'production'")
+    detail.locator('button[data-action="promote"]').click()
+    page.locator(".jp-Dialog .jp-lifecycle-reason-text").fill("release 1")
+    page.locator(".jp-Dialog .jp-lifecycle-extra-text").fill("tested on EU customers only")
+    page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
+    page.wait_for_function("document.querySelector('#jp-lifecycle-panel .jp-lifecycle-current-stage')"
+                           "?.textContent === 'production'")
+    assert "tested on EU customers only" in detail.inner_text()  # the deployment record
+    shot(page, "06-deployed")
     assert not page.js_errors
 
 
-def test_refused_action_shows_the_servers_error_and_gate_report(open_lab, lab):
+def test_refused_action_shows_the_servers_error_and_gate_report(open_lab, lab, shot):
     page = open_lab("alice")
     detail = _open_version(page, "model:fraud-detector.v2/eu_west", "model:fraud-detector.v2/eu_west@1")
     detail.locator(".jp-lifecycle-target").select_option("staging")  # skips development, accuracy 0.5 < 0.9
@@ -117,4 +125,4 @@ def test_refused_action_shows_the_servers_error_and_gate_report(open_lab, lab):
     assert any("accuracy" in c for c in failed), failed  # the 422 report's checks, with evidence
     reg = lifecycle_ext.open_registry(lab["registry"])
     assert reg.get("model:fraud-detector.v2/eu_west@1").stage is None
-    shot(page, "06-refused")
+    shot(page, "07-refused")

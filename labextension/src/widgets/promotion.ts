@@ -87,10 +87,16 @@ function actionButton(model: LifecycleModel, action: ActionName): HTMLElement {
         : action === 'retire'
           ? `Retire ${rec.ref}`
           : `${label(action)} ${rec.ref} \u2192 ${model.target ?? '?'}`;
-    const reason = await askReason(`${label(action)}`, what, label(action));
-    if (reason !== null) {
+    const deploying = action === 'promote' && model.target === model.permissions?.deploy_stage;
+    const input = await askReason(
+      `${label(action)}`,
+      what,
+      label(action),
+      deploying ? 'Known limitations (written into the deployment record)' : null
+    );
+    if (input !== null) {
       b.disabled = true;
-      await model.act(action, reason);
+      await model.act(action, input.reason, deploying ? input.extra : undefined);
       b.disabled = !perm.allowed;
     }
   });
