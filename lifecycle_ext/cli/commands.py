@@ -49,7 +49,8 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(status)
 
 
-def build_parser(prog: str) -> argparse.ArgumentParser:
+def build_parser(prog: str, extra: dict[str, Command] | None = None) -> argparse.ArgumentParser:
+    """The parser for every registered command, plus ``extra`` surface-only commands (the magic's)."""
     _load_all()
     parser = _Parser(prog=prog, description="Lifecycle of AI assets: versions, gates, promotion, audit.")
     parser.add_argument("--registry", "-R", default=None, help="registry folder or URL (default: "
@@ -57,7 +58,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
     parser.add_argument("--traceback", action="store_true", help="show the full traceback on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for cmd in COMMANDS.values():
+    for cmd in {**COMMANDS, **(extra or {})}.values():
         p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         cmd.setup(p)
     return parser
@@ -71,4 +72,8 @@ def _load_all() -> None:
 
 
 # Other issues add their command modules here (e.g. "lifecycle_ext.cli.promotion_commands").
-EXTRA_COMMAND_MODULES: list[str] = ["lifecycle_ext.cli.promotion_commands"]
+EXTRA_COMMAND_MODULES: list[str] = [
+    "lifecycle_ext.cli.promotion_commands",
+    "lifecycle_ext.cli.track_commands",
+    "lifecycle_ext.cli.diff_commands",
+]

@@ -1,4 +1,4 @@
-"""Registry-core subcommands: ls, show, versions, lineage, load, verify, gc, tag."""
+"""Registry-core subcommands: info, ls, show, versions, lineage, verify, gc, tag."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ import argparse
 from typing import Any
 
 from .commands import command
+
+
+@command("info", "where the registry is and what it holds")
+def _info(reg: Any, a: argparse.Namespace) -> Any:
+    return reg.info()
 
 
 def _ls_setup(p: argparse.ArgumentParser) -> None:

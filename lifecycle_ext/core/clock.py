@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 __all__ = ["Clock", "SystemClock", "ManualClock", "iso", "parse_time"]
@@ -14,14 +14,14 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class ManualClock:
     """A clock that only moves when told to (for soak periods and monitoring tests)."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._t = start or datetime(2026, 1, 1, tzinfo=timezone.utc)
+        self._t = start or datetime(2026, 1, 1, tzinfo=UTC)
 
     def now(self) -> datetime:
         return self._t
@@ -33,7 +33,7 @@ class ManualClock:
 
 def iso(t: datetime) -> str:
     """UTC ISO-8601 with microseconds and a Z suffix."""
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_time(text: str) -> datetime:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tomllib
 from dataclasses import dataclass, field
 from typing import Any
-
-import tomllib
 
 from .errors import PolicyError
 

@@ -14,10 +14,15 @@ __all__ = ["save_hooks", "load_hooks"]
 
 
 def save_hooks() -> list[Callable[..., dict[str, Any]]]:
-    hooks: list[Callable[..., dict[str, Any]]] = []
+    from .datasets import dataset_save_hook, label_schema_save_hook
+    from .reproduce import record_blobs_hook
+
+    hooks: list[Callable[..., dict[str, Any]]] = [record_blobs_hook, dataset_save_hook, label_schema_save_hook]
     return hooks
 
 
 def load_hooks() -> list[Callable[..., None]]:
-    hooks: list[Callable[..., None]] = []
+    from .identity_map import record_load
+
+    hooks: list[Callable[..., None]] = [record_load]
     return hooks

@@ -18,16 +18,24 @@ from ..storage.blobs import BlobStore
 from ..storage.eventlog import EventLog
 from ..storage.ports import Storage
 from .audit import AuditMixin
+from .datasets import DatasetsMixin
 from .deployment import DeploymentMixin
+from .diffs import DiffMixin
 from .hooks import load_hooks, save_hooks
 from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
 from .permissions import PermissionsMixin
 from .promotion import PromotionMixin
-from .views import Version
+from .reproduce import ReproduceMixin
+from .views import RegistryInfo, Version
 
-__all__ = ["Registry"]
+__all__ = ["Registry", "manifest_bytes"]
+
+
+def manifest_bytes(object_type: str, entries: dict[str, str]) -> bytes:
+    """The canonical manifest document; its content id is the version's content hash."""
+    return canonical({"format": 1, "type": object_type, "entries": dict(sorted(entries.items()))})
 
 
 def _jsonable(value: Any, what: str) -> Any:
@@ -51,7 +59,8 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
     return out
 
 
-class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin, PermissionsMixin):
+class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin, ReproduceMixin,
+               DatasetsMixin, DiffMixin, PermissionsMixin):
     """A registry of versioned assets over one storage backend."""
 
     def __init__(self, storage: Storage, *, user: str | None = None, clock: Clock | None = None,
@@ -164,7 +173,11 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
             raise UsageInputError(f"save() got unknown option(s): {', '.join(sorted(unknown))}")
         extra: dict[str, Any] = {}
         for hook in hooks:
-            extra.update(hook(self, r.kind, obj, parent, options) or {})
+            for k, v in (hook(self, r.kind, obj, parent, options) or {}).items():
+                if k == "blobs":  # several hooks may each reference record blobs
+                    extra["blobs"] = [*extra.get("blobs", []), *v]
+                else:
+                    extra[k] = v
 
         content_hash, new_bytes = self._write_payload(payload)
         meta_hash = "xxh3-128:" + xxhash.xxh3_128_hexdigest(canonical({**meta, **extra}))
@@ -205,8 +218,7 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
         results = self.blobs.put_many(datas) if len(datas) > 4 else [self.blobs.put(d) for d in datas]
         entries = {k: cid for k, (cid, _) in zip(keys, results)}
         new_bytes = sum(n for _, n in results)
-        manifest = {"format": 1, "type": payload.object_type, "entries": dict(sorted(entries.items()))}
-        cid, n = self.blobs.put(canonical(manifest))
+        cid, n = self.blobs.put(manifest_bytes(payload.object_type, entries))
         self.storage.sync()  # blob directory entries durable before the version is published
         return cid, new_bytes + n
 
@@ -273,6 +285,13 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
         if not hits:
             raise NotFound(f"no asset named {name!r} in the registry at {self.location}")
         raise InvalidRef(f"{name!r} names several assets ({', '.join(hits)}); write KIND:NAME")
+
+    def info(self) -> RegistryInfo:
+        """Where this registry is and what it holds."""
+        st = self.state
+        assets = [{"asset": k, "versions": len(a["versions"]), "latest": a["versions"][-1]["number"],
+                   "stages": dict(a["stages"])} for k, a in sorted(st["assets"].items())]
+        return RegistryInfo(location=self.location, events=st["seq"] + 1, assets=assets)
 
     def assets(self, kind: str | None = None) -> Any:
         """Assets (optionally of one kind) as a DataFrame: latest version, stages, counts."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from .html import badge, esc, kv_table, table
 
-__all__ = ["Version", "Lineage", "VerifyReport", "GcReport"]
+__all__ = ["Version", "Lineage", "VerifyReport", "GcReport", "RegistryInfo"]
 
 
 @dataclass(frozen=True)
@@ -158,3 +158,27 @@ class GcReport:
 
     def __repr__(self) -> str:
         return f"gc: removed {self.removed} unreferenced blobs ({self.bytes} bytes), kept {self.kept}"
+
+
+@dataclass(frozen=True)
+class RegistryInfo:
+    """Where a registry is and what it holds."""
+
+    location: str
+    events: int
+    assets: list[dict[str, Any]]
+
+    def __str__(self) -> str:
+        n = sum(a["versions"] for a in self.assets)
+        lines = [f"registry: {self.location}", f"{len(self.assets)} assets, {n} versions, {self.events} events"]
+        for a in self.assets:
+            stages = ", ".join(f"{s}=v{v}" for s, v in a["stages"].items())
+            lines.append(f"  {a['asset']}: {a['versions']} versions, latest v{a['latest']}"
+                         + (f" ({stages})" if stages else ""))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = [[esc(a["asset"]), str(a["versions"]), f"v{a['latest']}",
+                 " ".join(f"{badge(s)} v{v}" for s, v in a["stages"].items())] for a in self.assets]
+        return (f"<div><b>Registry</b> <code>{esc(self.location)}</code>: {len(self.assets)} assets, "
+                f"{self.events} events{table(['asset', 'versions', 'latest', 'stages'], rows, raw=True)}</div>")

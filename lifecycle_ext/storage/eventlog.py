@@ -19,8 +19,7 @@ from typing import Any
 from ..core.clock import Clock, SystemClock, iso
 from ..core.errors import ConflictError, IntegrityError, NotFound
 from ..core.events import GENESIS, canonical, check_event, make_event
-from ..core.state import (STATE_FORMAT, apply, decode_checkpoint_state, empty_state,
-                          encode_checkpoint_state)
+from ..core.state import STATE_FORMAT, apply, decode_checkpoint_state, empty_state, encode_checkpoint_state
 from .ports import Storage
 
 __all__ = ["EventLog", "event_key"]

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def _writer(location: str, worker: int, n: int) -> None:
     reg = lifecycle_ext.open_registry(location, user=f"w{worker}", checkpoint_every=20)
     for i in range(n):
-        reg.save({"worker": worker, "i": i}, f"model:shared", note=f"{worker}-{i}")
+        reg.save({"worker": worker, "i": i}, "model:shared", note=f"{worker}-{i}")
         reg.save(np.full(100, worker * 1000 + i), f"dataset:w{worker}")
 
 

@@ -1,0 +1,294 @@
+"""Typed dataset versions and versioned label schemas.
+
+Save hooks (listed in :mod:`.hooks`):
+
+- ``reg.save(df, "dataset:X", key=, label=, schema=, source=, reason=)`` declares the row key, the label
+  column(s) and the label-schema version the labels follow (declarations are inherited from the parent
+  version), and classifies the change against the parent: ``additive``, ``removal``, ``corrective``,
+  ``feature_edits``, ``schema``. Corrections (old label next to the new one) are stored as a JSON blob listed
+  in the version's ``blobs`` so ``verify`` and ``gc`` cover it; who and when come from the event.
+- ``reg.save(doc, "label_schema:X", mapping=, reason=)`` types each class change against the parent.
+
+Queries (:class:`DatasetsMixin`): ``corrections``, ``schema_impact``; and :func:`schema_is_current`, the check
+"a model's training data follows the current label schema" for the gates.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..core.diff_types import affected_classes, classify_schema, normalize_schema
+from ..core.errors import NotFound, UsageInputError
+from ..core.refs import parse_ref
+
+__all__ = ["dataset_save_hook", "label_schema_save_hook", "DatasetsMixin", "schema_is_current", "summarize_delta"]
+
+SAMPLE = 50          # keys / transitions kept in the event
+MAX_CLASSES = 1000   # label values counted per column
+
+
+def _plain(values: Any) -> list[Any]:
+    """JSON-able Python values (numpy scalars, timestamps and NaN/NA made plain)."""
+    import pandas as pd
+    return json.loads(pd.Series(list(values), dtype=object).to_json(orient="values", date_format="iso"))
+
+
+def _counts(series: Any) -> dict[str, int]:
+    vc = series.value_counts(dropna=False).head(MAX_CLASSES)
+    return {str(k): int(v) for k, v in vc.items()}
+
+
+def _exact(reg: Any, rec: dict[str, Any]) -> str:
+    return f"{rec['kind']}:{rec['name']}@{rec['number']}"
+
+
+def _labels(label: Any) -> list[str]:
+    if label is None:
+        return []
+    labels = [label] if isinstance(label, str) else list(label)
+    if not all(isinstance(c, str) for c in labels):
+        raise UsageInputError("label= must be a column name or a list of column names")
+    return labels
+
+
+def _declarations(reg: Any, df: Any, parent: dict[str, Any] | None, options: dict[str, Any]) -> dict[str, Any]:
+    prev = (parent or {}).get("dataset") or {}
+    key = options.get("key", prev.get("key"))
+    labels = _labels(options["label"]) if "label" in options else list(prev.get("labels", []))
+    schema = options.get("schema", prev.get("schema"))
+    for col in ([key] if key else []) + labels:
+        if col not in df.columns:
+            raise UsageInputError(f"column {col!r} (given as key/label) is not in the DataFrame; "
+                                  f"columns: {', '.join(map(str, df.columns[:20]))}")
+    if key is not None:
+        if not isinstance(key, str):
+            raise UsageInputError("key= must be one column name")
+        if df[key].isna().any() or not df[key].is_unique:
+            raise UsageInputError(f"key column {key!r} must identify rows: it has missing or duplicate values")
+    if schema is not None:
+        rec = reg._resolve(schema)
+        if rec["kind"] != "label_schema":
+            raise UsageInputError(f"schema= must name a label_schema version, not {schema!r}")
+        schema = _exact(reg, rec)
+        classes = set(normalize_schema(reg.load(schema)))
+        for col in labels:
+            outside = sorted({str(v) for v in df[col].dropna().unique()} - classes)
+            if outside:
+                raise UsageInputError(f"label column {col!r} has values not in {schema}: {', '.join(outside[:10])}")
+    return {"key": key, "labels": labels, "schema": schema}
+
+
+def dataset_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
+                      options: dict[str, Any]) -> dict[str, Any]:
+    mine = {k: options[k] for k in ("key", "label", "schema", "source") if k in options}
+    if kind != "dataset":
+        if mine or ("reason" in options and kind != "label_schema"):
+            raise UsageInputError(f"{', '.join(sorted(mine) or ['reason'])} apply to dataset versions only, "
+                                  f"not to a {kind}")
+        return {}
+    import pandas as pd
+
+    if not isinstance(obj, pd.DataFrame):
+        if mine:
+            raise UsageInputError("key/label/schema/source need a pandas DataFrame")
+        return {}
+    decl = _declarations(reg, obj, parent, options)
+    info: dict[str, Any] = {**decl, "source": options.get("source"), "reason": options.get("reason", ""),
+                            "label_counts": {c: _counts(obj[c]) for c in decl["labels"]}}
+    out: dict[str, Any] = {"dataset": info}
+    if parent is None or parent.get("object_type") != "dataframe":
+        return out
+    from ..storage.frame_access import PayloadFrame, StoredFrame
+    from ..storage.frames import encode_frame
+    from .frame_diff import column_dtypes, frame_delta
+
+    a = StoredFrame(reg.manifest(_exact(reg, parent))["entries"], reg.blobs)
+    b = PayloadFrame(encode_frame(obj))
+    prev_schema = (parent.get("dataset") or {}).get("schema")
+    if decl["key"] is None:
+        from ..core.diff_types import column_changes
+        out["changes"] = {"rows": {"before": a.nrows, "after": b.nrows}, "types": ["schema"],
+                          "schema": column_changes(column_dtypes(a), column_dtypes(b)),
+                          "note": "no key column declared, so rows cannot be matched"}
+        return out
+    delta = frame_delta(a, b, decl["key"])
+    changes, corrections = summarize_delta(delta, decl["labels"], info["source"], prev_schema, decl["schema"],
+                                           corrections=True)
+    out["changes"] = changes
+    if corrections:
+        cid, _ = reg.blobs.put(json.dumps({"format": 1, "key": decl["key"], "rows": corrections},
+                                          separators=(",", ":"), allow_nan=False).encode())
+        info["corrections"] = cid
+        out["blobs"] = [cid]
+    return out
+
+
+def _transitions(old: Any, new: Any) -> dict[str, int]:
+    """``{"old -> new": count}`` for the most frequent label transitions."""
+    import numpy as np
+    import pandas as pd
+
+    fo, uo = pd.factorize(old, use_na_sentinel=False)
+    fn, un = pd.factorize(new, use_na_sentinel=False)
+    ids, counts = np.unique(fo.astype(np.int64) * max(len(un), 1) + fn, return_counts=True)
+    top = np.argsort(-counts, kind="stable")[:SAMPLE]
+    return {f"{uo[ids[i] // max(len(un), 1)]} -> {un[ids[i] % max(len(un), 1)]}": int(counts[i]) for i in top}
+
+
+def summarize_delta(delta: Any, labels: list[str], source: Any = None, old_schema: str | None = None,
+                    new_schema: str | None = None, *, corrections: bool = False
+                    ) -> tuple[dict[str, Any], list[list[Any]]]:
+    """Typed change record (JSON-able, bounded) and, if asked, the correction rows ``[key, column, old, new]``."""
+    import pandas as pd
+
+    ch = delta.changed
+    removed = delta.removed_keys
+    label_rows = pd.Index([])
+    rows: list[list[Any]] = []
+    transitions: dict[str, dict[str, int]] = {}
+    for c in labels:
+        if c in ch:
+            t = ch[c]
+            label_rows = label_rows.union(pd.Index(t["key"]))
+            transitions[c] = _transitions(t["old"], t["new"])
+            if corrections:
+                rows += [[k, c, o, n] for k, o, n in zip(_plain(t["key"]), _plain(t["old"]), _plain(t["new"]))]
+    schema: dict[str, Any] = dict(delta.columns)
+    label_cats = {c: v for c, v in delta.categories.items() if c in labels}
+    if label_cats:
+        schema["label_categories"] = label_cats
+    other_cats = {c: v for c, v in delta.categories.items() if c not in labels}
+    if other_cats:
+        schema["categories"] = other_cats
+    if old_schema != new_schema:
+        schema["label_schema"] = [old_schema, new_schema]
+    added = delta.added
+    changes: dict[str, Any] = {
+        "rows": {"before": delta.n_a, "after": delta.n_b},
+        "additive": {"count": len(added), "source": source,
+                     "label_distribution": {c: _counts(added[c]) for c in labels if c in added.columns}},
+        "removal": {"count": len(removed), "keys": _plain(removed.iloc[:SAMPLE]), "truncated": len(removed) > SAMPLE},
+        "corrective": {"count": len(label_rows), "by_column": {c: len(ch[c]) for c in labels if c in ch},
+                       "transitions": transitions},
+        "feature_edits": {c: len(t) for c, t in ch.items() if c not in labels},
+        "schema": schema,
+        "reordered": delta.order is not None,
+        "cost": dict(delta.stats),
+    }
+    schema_changed = any(schema.get(k) for k in ("added", "removed", "dtype_changed", "label_categories",
+                                                 "categories", "label_schema"))
+    flags = {"additive": len(added) > 0, "removal": len(removed) > 0, "corrective": len(label_rows) > 0,
+             "feature_edits": bool(changes["feature_edits"]), "schema": schema_changed}
+    changes["types"] = [k for k, v in flags.items() if v]
+    return changes, rows
+
+
+def label_schema_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
+                           options: dict[str, Any]) -> dict[str, Any]:
+    mapping = options.get("mapping")
+    if kind != "label_schema":
+        if mapping is not None:
+            raise UsageInputError("mapping= applies to label_schema versions only")
+        return {}
+    classes = normalize_schema(obj)
+    info: dict[str, Any] = {"classes": sorted(classes), "reason": options.get("reason", ""), "changes": [],
+                            "retroactive": False, "affected": []}
+    if parent is None:
+        if mapping:
+            raise UsageInputError("mapping= relates classes to the previous schema version; this is the first")
+        return {"label_schema": info}
+    old = normalize_schema(reg.load(_exact(reg, parent)))
+    changes = classify_schema(old, classes, mapping)
+    info.update(changes=[c.to_dict() for c in changes], retroactive=any(c.retroactive for c in changes),
+                affected=affected_classes(changes), previous=_exact(reg, parent))
+    return {"label_schema": info}
+
+
+dataset_save_hook.options = ("key", "label", "schema", "source", "reason")  # type: ignore[attr-defined]
+label_schema_save_hook.options = ("mapping", "reason")  # type: ignore[attr-defined]
+
+
+def _model_ref(reg: Any, model: Any) -> str:
+    if isinstance(model, dict):
+        return _exact(reg, model)
+    return reg._exact(getattr(model, "ref", model))
+
+
+def schema_is_current(reg: Any, model: Any) -> tuple[bool, list[dict[str, Any]]]:
+    """Gate check: every upstream dataset version of ``model`` (a record, Version or ref) that declares a
+    label schema follows a version with no retroactive change after it. Returns (ok, evidence rows)."""
+    evidence = []
+    for up in reg.lineage(_model_ref(reg, model), "up").upstream:
+        rec = reg._resolve(up)
+        schema = (rec.get("dataset") or {}).get("schema")
+        if rec["kind"] != "dataset" or not schema:
+            continue
+        r = parse_ref(schema)
+        versions = reg._asset(r)["versions"]
+        later = [v for v in versions[int(r.version):] if (v.get("label_schema") or {}).get("retroactive")]
+        evidence.append({"dataset": up, "schema": schema, "current": f"{r.asset}@{len(versions)}",
+                         "ok": not later, "retroactive_since": [_exact(reg, v) for v in later]})
+    return all(e["ok"] for e in evidence), evidence
+
+
+class DatasetsMixin:
+    def corrections(self, ref: str) -> Any:
+        """Every label correction of a dataset up to version ``ref``: key, column, old and new label,
+        version, author, time and reason."""
+        import pandas as pd
+
+        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        if rec["kind"] != "dataset":
+            raise UsageInputError(f"corrections() takes a dataset, not {ref!r}")
+        a = self._asset(parse_ref(ref))  # type: ignore[attr-defined]
+        rows = []
+        for v in a["versions"][:rec["number"]]:
+            d = v.get("dataset") or {}
+            if not d.get("corrections"):
+                continue
+            doc = json.loads(self.blobs.get(d["corrections"]))  # type: ignore[attr-defined]
+            for k, col, old, new in doc["rows"]:
+                rows.append({"key": k, "column": col, "old_label": old, "new_label": new,
+                             "version": _exact(self, v), "author": v["author"], "created_at": v["created_at"],
+                             "reason": d.get("reason", "")})
+        return pd.DataFrame(rows, columns=["key", "column", "old_label", "new_label", "version", "author",
+                                           "created_at", "reason"])
+
+    def schema_impact(self, ref: str) -> Any:
+        """Impact of a label-schema version's retroactive changes: dataset versions labeled under earlier
+        versions, their samples per affected class, and the models trained on them."""
+        from .diff_views import SchemaImpact
+
+        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        if rec["kind"] != "label_schema":
+            raise UsageInputError(f"schema_impact() takes a label_schema version, not {ref!r}")
+        ls = rec.get("label_schema") or {}
+        return SchemaImpact.build(self, rec, ls.get("changes", []), affected_classes(ls.get("changes", [])))
+
+    def _impact_rows(self, rec: dict[str, Any], affected: list[str]) -> tuple[list[Any], list[Any]]:
+        asset = f"{rec['kind']}:{rec['name']}"
+        datasets, models = [], {}
+        for a in self.state["assets"].values():  # type: ignore[attr-defined]
+            if a["kind"] != "dataset":
+                continue
+            for v in a["versions"]:
+                d = v.get("dataset") or {}
+                if not d.get("schema"):
+                    continue
+                r = parse_ref(d["schema"])
+                if r.asset != asset or int(r.version) >= rec["number"]:
+                    continue
+                samples = {cls: sum(int(cnt.get(cls, 0)) for cnt in d.get("label_counts", {}).values())
+                           for cls in affected}
+                me = _exact(self, v)
+                try:
+                    down = self.lineage(me, "down").downstream  # type: ignore[attr-defined]
+                except NotFound:
+                    down = []
+                trained = [m for m in down if m.startswith("model:")]
+                for m in trained:
+                    models.setdefault(m, []).append(me)
+                datasets.append({"dataset": me, "schema": d["schema"], "samples": samples,
+                                 "affected_samples": sum(samples.values()), "models": trained})
+        return datasets, [{"model": m, "trained_on": ds} for m, ds in sorted(models.items())]

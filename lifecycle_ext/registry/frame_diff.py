@@ -1,0 +1,311 @@
+"""The dataset diff engine: cost proportional to the change, not to the dataset.
+
+Both versions are cut into row blocks the size of one chunk of the key column. A block is *aligned* when it
+holds the same number of rows in both versions and its key chunks have the same content ids: its rows are
+then the same rows at the same positions, and any other column whose covering chunks also have equal ids is
+unchanged there without reading a byte. Only columns whose chunks differ are read, for that block only, and
+compared cell by cell (vectorised; no hashing needed since the rows already line up).
+
+Blocks that are not aligned (rows appended, removed, re-keyed or reordered) are joined on the key through a
+hash index of their keys only; matched rows are compared cell by cell, unmatched ones are added / removed.
+A removal in the middle shifts every later row, so everything after it takes this slower path: the cost then
+grows with the distance to the end of the table, and is still a fraction of a full merge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core.diff_types import column_changes, list_changes
+from ..core.errors import UsageInputError
+from ..storage.frame_access import FrameSource, chunk_ids, read_rows, row_unit, to_pandas
+
+__all__ = ["FrameDelta", "frame_delta", "column_dtypes", "apply_delta"]
+
+
+@dataclass
+class FrameDelta:
+    """Everything that changed between two dataframe versions, enough to rebuild B from A."""
+
+    key: str
+    n_a: int
+    n_b: int
+    columns: dict[str, Any]                       # core.diff_types.column_changes
+    columns_b: list[str]                          # B's data columns, in order
+    added: Any                                    # DataFrame: B's rows whose key is not in A
+    removed_keys: Any                             # Series: A's keys not in B
+    changed: dict[str, Any] = field(default_factory=dict)      # column -> DataFrame(key, old, new)
+    full_columns: Any = None                      # DataFrame(key + added/retyped columns) over all B rows
+    order: Any = None                             # B's key order, when it is not A's order + appended rows
+    categories: dict[str, Any] = field(default_factory=dict)  # column -> {"added", "removed"}
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def _fields(src: FrameSource) -> dict[str, tuple[Any, dict[str, Any], dict[str, Any]]]:
+    sch = src.schema
+    meta = sch.pandas_metadata or {}
+    index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
+    pmeta = {c.get("field_name"): c for c in meta.get("columns", [])}
+    return {f.name: (f.type, lay, pmeta.get(f.name) or {})
+            for f, lay in zip(sch, src.attrs["columns"]) if f.name not in index_cols}
+
+
+def _dtype(info: tuple[Any, dict[str, Any], dict[str, Any]]) -> str:
+    typ, _, pm = info
+    if pm.get("pandas_type") == "categorical":
+        return "category"
+    tz = (pm.get("metadata") or {}).get("timezone")
+    base = pm.get("numpy_type") or str(typ)
+    return f"{base[:-1]}, {tz}]" if tz and base.endswith("]") else base
+
+
+def column_dtypes(src: FrameSource) -> dict[str, str]:
+    return {name: _dtype(info) for name, info in _fields(src).items()}
+
+
+def _neq(a: Any, b: Any) -> np.ndarray:
+    """Positions where two equally long arrow arrays differ (nulls equal nulls, NaN equals NaN)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(a.type) and pa.types.is_dictionary(b.type) and a.dictionary.equals(b.dictionary):
+        a, b = a.indices, b.indices  # same categories: compare the codes
+    if pa.types.is_dictionary(a.type):
+        a = a.dictionary_decode()
+    if pa.types.is_dictionary(b.type):
+        b = b.dictionary_decode()
+    if a.type == b.type and a.null_count == 0 and b.null_count == 0 and (
+            pa.types.is_integer(a.type) or pa.types.is_boolean(a.type) or pa.types.is_temporal(a.type)):
+        return a.to_numpy(zero_copy_only=False) != b.to_numpy(zero_copy_only=False)
+    if a.type == b.type and pa.types.is_floating(a.type) and a.null_count == 0 and b.null_count == 0:
+        x, y = a.to_numpy(), b.to_numpy()
+        return (x != y) & ~(np.isnan(x) & np.isnan(y))
+    try:
+        eq = pc.equal(a, b)
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+        return np.ones(len(a), dtype=bool)
+    same = pc.or_(eq.fill_null(False), pc.and_(pc.is_null(a), pc.is_null(b)))
+    if pa.types.is_floating(a.type) and pa.types.is_floating(b.type):
+        same = pc.or_(same, pc.and_(pc.is_nan(a).fill_null(False), pc.is_nan(b).fill_null(False)))
+    return ~same.to_numpy(zero_copy_only=False)
+
+
+def _same_type(a: FrameSource, b: FrameSource, fa: Any, fb: Any) -> bool:
+    """Same stored type (so equal chunk ids mean equal values); categoricals also need equal categories."""
+    import pyarrow as pa
+
+    if fa[0] != fb[0] or _dtype(fa) != _dtype(fb):
+        return False
+    if not pa.types.is_dictionary(fa[0]):
+        return True
+    va, vb = fa[1]["dict_values"], fb[1]["dict_values"]
+    ida = chunk_ids(a, fa[0].value_type, va, 0, va["length"])
+    return ida is not None and va["length"] == vb["length"] and ida == chunk_ids(b, fb[0].value_type, vb, 0,
+                                                                                     vb["length"])
+
+
+def _read(src: FrameSource, info: Any, spans: list[tuple[int, int]]) -> Any:
+    import pyarrow as pa
+
+    typ, lay, _ = info
+    parts = [read_rows(src, typ, lay, lo, hi) for lo, hi in spans if hi > lo]
+    if not parts:
+        return pa.array([], type=typ)
+    return parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+
+
+def _keys(arr: Any) -> Any:
+    import pandas as pd
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    return pd.Index(arr.to_numpy(zero_copy_only=False))
+
+
+def _spans(blocks: list[int], unit: int, n: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for j in blocks:
+        lo, hi = j * unit, min((j + 1) * unit, n)
+        if hi <= lo:
+            continue
+        if out and out[-1][1] == lo:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+class _Changes:
+    def __init__(self) -> None:
+        self.parts: dict[str, list[tuple[Any, Any, Any]]] = {}
+
+    def add(self, col: str, keys: Any, old: Any, new: Any, mask: np.ndarray) -> None:
+        if mask.any():
+            idx = np.flatnonzero(mask)
+            self.parts.setdefault(col, []).append((keys.take(idx), old.take(idx), new.take(idx)))
+
+
+def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
+    """Compare version ``a`` with version ``b`` of a dataframe whose rows are identified by ``key``."""
+    import pandas as pd
+    import pyarrow as pa
+
+    fa, fb = _fields(a), _fields(b)
+    for side, f in (("old", fa), ("new", fb)):
+        if key not in f:
+            raise UsageInputError(f"key column {key!r} is missing from the {side} version")
+    if fa[key][0] != fb[key][0]:
+        raise UsageInputError(f"key column {key!r} changed type ({fa[key][0]} -> {fb[key][0]}); "
+                              "rows cannot be matched")
+    na, nb = a.nrows, b.nrows
+    unit = row_unit(a, fa[key][0], fa[key][1])
+    common = [c for c in fb if c in fa and c != key]
+    same = {c: _same_type(a, b, fa[c], fb[c]) for c in common}
+    changes = _Changes()
+    stats = {"blocks": 0, "aligned_blocks": 0, "chunks_skipped": 0, "rows_read": 0}
+    aligned, loose = [], []
+    for j in range(-(-max(na, nb, 1) // unit)):
+        lo = j * unit
+        la, lb = max(0, min(unit, na - lo)), max(0, min(unit, nb - lo))
+        stats["blocks"] += 1
+        ids = chunk_ids(a, fa[key][0], fa[key][1], lo, lo + la) if la == lb and la else None
+        if ids is not None and ids == chunk_ids(b, fb[key][0], fb[key][1], lo, lo + lb):
+            aligned.append(j)
+        else:
+            loose.append(j)
+    stats["aligned_blocks"] = len(aligned)
+    untouched = set()  # columns whose every chunk is identical: nothing to do in aligned blocks
+    if na == nb:
+        for c in common:
+            if same[c]:
+                whole = chunk_ids(a, fa[c][0], fa[c][1], 0, na)
+                if whole is not None and whole == chunk_ids(b, fb[c][0], fb[c][1], 0, nb):
+                    untouched.add(c)
+    stats["columns_untouched"] = len(untouched)
+    for j in aligned:
+        lo, hi = j * unit, min((j + 1) * unit, na)
+        keys = None
+        for c in common:
+            if c in untouched:
+                continue
+            if same[c]:
+                ia = chunk_ids(a, fa[c][0], fa[c][1], lo, hi)
+                if ia is not None and ia == chunk_ids(b, fb[c][0], fb[c][1], lo, hi):
+                    stats["chunks_skipped"] += 1
+                    continue
+            old, new = read_rows(a, fa[c][0], fa[c][1], lo, hi), read_rows(b, fb[c][0], fb[c][1], lo, hi)
+            stats["rows_read"] += hi - lo
+            mask = _neq(old, new)
+            if mask.any():
+                if keys is None:
+                    keys = read_rows(a, fa[key][0], fa[key][1], lo, hi)
+                changes.add(c, keys, old, new, mask)
+    span_a, span_b = _spans(loose, unit, na), _spans(loose, unit, nb)
+    ka, kb = _read(a, fa[key], span_a), _read(b, fb[key], span_b)
+    ia_idx, ib_idx = _keys(ka), _keys(kb)
+    if not ib_idx.is_unique or not ia_idx.is_unique:
+        raise UsageInputError(f"key column {key!r} has duplicate values; a key must identify one row")
+    pos = ib_idx.get_indexer(ia_idx)
+    ma = np.flatnonzero(pos >= 0)
+    mb = pos[ma]
+    removed_pos = np.flatnonzero(pos < 0)
+    added_mask = np.ones(len(kb), dtype=bool)
+    added_mask[mb] = False
+    added_pos = np.flatnonzero(added_mask)
+    stats["rows_read"] += len(ka) + len(kb)
+    loose_b = {c: _read(b, fb[c], span_b) for c in fb if c != key} if span_b else {}
+    loose_b[key] = kb
+    if len(ma):
+        mkeys, take_a, take_b = ka.take(pa.array(ma)), pa.array(ma), pa.array(mb)
+        for c in common:
+            old, new = _read(a, fa[c], span_a).take(take_a), loose_b[c].take(take_b)
+            changes.add(c, mkeys, old, new, _neq(old, new))
+    take_added = pa.array(added_pos)
+    added = to_pandas(b.schema, {c: (loose_b[c].take(take_added) if c in loose_b else pa.array([], type=fb[c][0]))
+                                 for c in fb})
+    removed = to_pandas(a.schema, {key: ka.take(pa.array(removed_pos))})[key]
+    changed = {}
+    for c, parts in changes.parts.items():
+        k = pa.concat_arrays([p[0] for p in parts])
+        old_df = to_pandas(a.schema, {key: k, c: pa.concat_arrays([p[1] for p in parts])})
+        new_s = to_pandas(b.schema, {c: pa.concat_arrays([p[2] for p in parts])})[c]
+        changed[c] = pd.DataFrame({"key": old_df[key], "old": old_df[c], "new": new_s})
+    cols = column_changes(column_dtypes(a), column_dtypes(b))
+    full_cols = [c for c in fb if c not in fa or (c != key and not same[c])]
+    full = None
+    if full_cols:
+        whole = [(0, nb)]
+        full = to_pandas(b.schema, {c: _read(b, fb[c], whole) for c in [key, *full_cols]})
+    cats = {}
+    for c in common:
+        if pa.types.is_dictionary(fa[c][0]) and pa.types.is_dictionary(fb[c][0]):
+            va = read_rows(a, fa[c][0].value_type, fa[c][1]["dict_values"], 0, fa[c][1]["dict_values"]["length"])
+            vb = read_rows(b, fb[c][0].value_type, fb[c][1]["dict_values"], 0, fb[c][1]["dict_values"]["length"])
+            lc = list_changes(va.to_pylist(), vb.to_pylist())
+            if lc["added"] or lc["removed"] or va.to_pylist() != vb.to_pylist():
+                cats[c] = lc
+    order = None
+    if not _natural(loose, aligned, unit, ka, kb, removed_pos, added_pos, span_a, span_b):
+        order = _keys(_read(b, fb[key], [(0, nb)]))
+    return FrameDelta(key=key, n_a=na, n_b=nb, columns=cols, columns_b=list(fb), added=added, removed_keys=removed,
+                      changed=changed, full_columns=full, order=order, categories=cats, stats=stats)
+
+
+def _natural(loose: list[int], aligned: list[int], unit: int, ka: Any, kb: Any, removed_pos: np.ndarray,
+             added_pos: np.ndarray, span_a: list[tuple[int, int]], span_b: list[tuple[int, int]]) -> bool:
+    """True when B's row order is A's order without the removed rows, followed by the added rows."""
+    import pyarrow as pa
+
+    tail = (max(aligned) + 1) * unit if aligned else 0
+
+    def loose_offset(spans: list[tuple[int, int]]) -> int:  # rows of the loose sequence that lie before tail
+        return sum(max(0, min(hi, tail) - lo) for lo, hi in spans)
+
+    pre_a, pre_b = loose_offset(span_a), loose_offset(span_b)
+    if (len(removed_pos) and removed_pos.min() < pre_a) or (len(added_pos) and added_pos.min() < pre_b):
+        return False
+    keep = np.ones(len(ka), dtype=bool)
+    keep[removed_pos] = False
+    expected = pa.concat_arrays([ka.filter(pa.array(keep)), kb.take(pa.array(added_pos))])
+    return len(expected) == len(kb) and bool(expected.equals(kb) or not _neq(expected, kb).any())
+
+
+def apply_delta(df: Any, d: FrameDelta) -> Any:
+    """Rebuild version B from version A's DataFrame and the delta (rows get a fresh RangeIndex)."""
+    import pandas as pd
+
+    key = d.key
+    if key not in df.columns:
+        raise UsageInputError(f"cannot apply the diff: the DataFrame has no key column {key!r}")
+    out = df.reset_index(drop=True)
+    out = out.drop(columns=[c for c in d.columns["removed"] if c in out.columns])
+    if len(d.removed_keys):
+        out = out[~out[key].isin(d.removed_keys)].reset_index(drop=True)
+    full = d.full_columns
+    idx = pd.Index(out[key])
+    for c, ch in d.changed.items():
+        if full is not None and c in full.columns:
+            continue
+        pos = idx.get_indexer(ch["key"])
+        if (pos < 0).any():
+            raise UsageInputError(f"cannot apply the diff: {int((pos < 0).sum())} changed rows of {c!r} are not "
+                                  "in this DataFrame (is it version A?)")
+        col = out[c].copy()
+        col.iloc[pos] = ch["new"].array
+        out[c] = col
+    if full is not None:
+        fpos = pd.Index(full[key]).get_indexer(out[key])
+        for c in full.columns:
+            if c != key:
+                out[c] = full[c].iloc[fpos].reset_index(drop=True) if len(out) else full[c].iloc[:0]
+    out = out[d.columns_b]
+    if len(d.added):
+        out = pd.concat([out, d.added[d.columns_b]], ignore_index=True) if len(out) else \
+            d.added[d.columns_b].reset_index(drop=True)
+    if d.order is not None:
+        out = out.iloc[pd.Index(out[key]).get_indexer(d.order)].reset_index(drop=True)
+    return out

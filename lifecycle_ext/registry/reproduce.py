@@ -1,0 +1,193 @@
+"""reproduce(): re-run a tracked cell's captured source and compare the outputs' content hashes.
+
+Also ``content_hash(obj)`` (the hash ``save`` would record, computed without writing anything),
+``environment(ref)`` (the captured environment of a tracked version) and the save hook that records extra
+blobs (the environment document) so verify and gc cover them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import importlib
+import json
+import sys
+import time
+from typing import Any
+
+from ..core.errors import LifecycleError, NotFound, UsageInputError
+from .provenance_views import OutputCheck, ReproduceReport
+
+__all__ = ["ReproduceMixin", "record_blobs_hook", "diff_summary"]
+
+
+def record_blobs_hook(reg: Any, kind: str, obj: Any, parent: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """Save option ``blobs=[cid, ...]``: blobs a version's record refers to (must already be stored)."""
+    blobs = list(options.get("blobs") or [])
+    for cid in blobs:
+        if not isinstance(cid, str) or not reg.storage.exists(reg.blobs.key(cid)):
+            raise UsageInputError(f"blobs: {cid!r} is not a stored blob of the registry at {reg.location}")
+    return {"blobs": blobs} if blobs else {}
+
+
+record_blobs_hook.options = ("blobs",)  # type: ignore[attr-defined]
+
+
+def _resolve_module(spec: str) -> Any:
+    mod, _, qual = spec.partition(":")
+    obj = importlib.import_module(mod)
+    for part in qual.split(".") if qual else []:
+        obj = getattr(obj, part)
+    return obj
+
+
+class ReproduceMixin:
+    def content_hash(self, obj: Any) -> str:
+        """The content hash ``save(obj, ...)`` would record, computed without storing anything."""
+        from ..storage.blobs import content_id
+        from ..storage.codecs import encode
+        from .service import manifest_bytes
+
+        payload = encode(obj)
+        entries = {k: content_id(d) for k, d in payload.chunks}
+        entries.update({k: content_id(d) for k, d in payload.docs.items()})
+        return content_id(manifest_bytes(payload.object_type, entries))
+
+    def environment(self, ref: str) -> dict[str, Any]:
+        """The environment captured when a tracked version was created."""
+        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        cid = (rec.get("record") or {}).get("environment")
+        if not cid:
+            raise NotFound(f"{rec['kind']}:{rec['name']}@{rec['number']} has no captured environment")
+        return json.loads(self.blobs.get(cid))  # type: ignore[attr-defined]
+
+    def _load_quiet(self, exact: str) -> Any:
+        """Load without load hooks (the comparison copy must not enter the identity map)."""
+        from ..storage.codecs import decode
+        group = self.open_zarr(exact)  # type: ignore[attr-defined]
+        return decode(group, dict(group.attrs)["lifecycle"])
+
+    def reproduce(self, ref: str) -> ReproduceReport:
+        """Re-run the captured source of ``ref`` in a fresh namespace with its captured inputs, configs and
+        seed, and compare every output of that run with the recorded content hash."""
+        from ..provenance.seeding import restore_rng_states, save_rng_states, seed_all
+
+        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
+        record = rec.get("record") or {}
+        if not record.get("tracked") or "source" not in record:
+            raise UsageInputError(f"{exact} was not created by %%track: there is no captured source to re-run")
+        expected = self._run_outputs(record, rec)
+        seed = (record.get("seed") or {}).get("given")
+        seeded = (record.get("seed") or {}).get("seeded") or None
+        report = dict(ref=exact, seed=seed, uncaptured=dict(record.get("uncaptured") or {}))
+        t0 = time.perf_counter()
+        try:
+            ns = self._fresh_namespace(record)
+        except (LifecycleError, ImportError, AttributeError) as exc:
+            return ReproduceReport(**report, status="error", outputs=[], seconds=time.perf_counter() - t0,
+                                   error=f"could not rebuild the inputs: {type(exc).__name__}: {exc}")
+        source = record.get("python_source") or record["source"]
+        states = save_rng_states()
+        try:
+            if seed is not None:
+                seed_all(seed, only=seeded)
+            exec(compile(source, f"<reproduce {exact}>", "exec"), ns)  # noqa: S102 - the user's own captured cell
+        except Exception as exc:  # noqa: BLE001 - the re-run's failure is the result being reported
+            return ReproduceReport(**report, status="error", outputs=[], seconds=time.perf_counter() - t0,
+                                   error=f"{type(exc).__name__}: {exc}")
+        finally:
+            restore_rng_states(states)
+        checks = []
+        for var, (out_ref, recorded) in expected.items():
+            if var not in ns:
+                checks.append(OutputCheck(var, out_ref, recorded, None, False, "not defined by the re-run"))
+                continue
+            try:
+                got = self.content_hash(ns[var])
+            except LifecycleError as exc:
+                checks.append(OutputCheck(var, out_ref, recorded, None, False, str(exc)))
+                continue
+            diff = "" if got == recorded else diff_summary(self._load_quiet(out_ref), ns[var])
+            checks.append(OutputCheck(var, out_ref, recorded, got, got == recorded, diff))
+        status = "match" if all(c.match for c in checks) else "mismatch"
+        return ReproduceReport(**report, status=status, outputs=checks, seconds=time.perf_counter() - t0)
+
+    def _run_outputs(self, record: dict[str, Any], rec: dict[str, Any]) -> dict[str, tuple[str, str]]:
+        """{var: (exact ref, content hash)} for every output saved by the same tracked run."""
+        out: dict[str, tuple[str, str]] = {}
+        st = self.state  # type: ignore[attr-defined]
+        for var, asset in (record.get("outputs") or {}).items():
+            a = st["assets"].get(asset)
+            for v in (a or {}).get("versions", []):
+                if (v.get("record") or {}).get("run_id") == record.get("run_id"):
+                    out[var] = (f"{v['kind']}:{v['name']}@{v['number']}", v["content_hash"])
+        var = record.get("output_var")
+        if var and var not in out:
+            out[var] = (f"{rec['kind']}:{rec['name']}@{rec['number']}", rec["content_hash"])
+        return out
+
+    def _fresh_namespace(self, record: dict[str, Any]) -> dict[str, Any]:
+        ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        ipy = sys.modules.get("IPython")
+        if ipy is not None and "get_ipython" in (record.get("python_source") or ""):
+            ns["get_ipython"] = ipy.get_ipython
+        for name, spec in (record.get("modules") or {}).items():
+            ns[name] = _resolve_module(spec)
+        for name, value in (record.get("configs") or {}).items():
+            ns[name] = copy.deepcopy(value)
+        for name, ref in (record.get("inputs_by_var") or {}).items():
+            ns[name] = self._load_quiet(ref)
+        return ns
+
+
+def _array_diff(a: Any, b: Any) -> str:
+    import numpy as np
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return f"shape/dtype {a.shape} {a.dtype} -> {b.shape} {b.dtype}"
+    if a.dtype.kind in "biufc":
+        d = np.abs(a.astype(np.float64) - b.astype(np.float64)) if a.dtype.kind != "c" else np.abs(a - b)
+        n = int(np.count_nonzero(d)) if d.size else 0
+        return f"{n} of {a.size} values differ, max abs diff {float(np.nanmax(d)) if d.size else 0:.6g}"
+    return f"{int(np.count_nonzero(a != b))} of {a.size} values differ"
+
+
+def diff_summary(old: Any, new: Any) -> str:
+    """A one-line description of how ``new`` differs from the recorded ``old``."""
+    import numpy as np
+    pd = sys.modules.get("pandas")
+    try:
+        if isinstance(old, np.ndarray) and isinstance(new, np.ndarray):
+            return _array_diff(old, new)
+        if pd is not None and isinstance(old, pd.DataFrame) and isinstance(new, pd.DataFrame):
+            parts = []
+            if old.shape != new.shape:
+                parts.append(f"shape {old.shape} -> {new.shape}")
+            cols_o, cols_n = list(map(str, old.columns)), list(map(str, new.columns))
+            if cols_o != cols_n:
+                parts.append(f"columns removed {sorted(set(cols_o) - set(cols_n))} added "
+                             f"{sorted(set(cols_n) - set(cols_o))}")
+            common = [c for c in old.columns if c in new.columns]
+            if old.shape[0] == new.shape[0] and common:
+                o, n = old[common].reset_index(drop=True), new[common].reset_index(drop=True)
+                neq = ~((o == n) | (o.isna() & n.isna()))
+                parts.append(f"{int(neq.any(axis=1).sum())} rows differ in columns "
+                             f"{[str(c) for c in common if neq[c].any()][:10]}")
+            return "; ".join(parts) or "index or dtypes differ"
+        if isinstance(old, dict) and isinstance(new, dict):
+            if set(old) != set(new):
+                return f"keys removed {sorted(set(old) - set(new))[:10]} added {sorted(set(new) - set(old))[:10]}"
+            diffs = []
+            for k in old:
+                if isinstance(old[k], np.ndarray) and isinstance(new[k], np.ndarray):
+                    if not np.array_equal(old[k], new[k]):
+                        diffs.append(f"{k}: {_array_diff(old[k], new[k])}")
+                elif old[k] != new[k]:
+                    diffs.append(f"{k}: value differs")
+            return "; ".join(diffs[:5]) + (f"; ... {len(diffs) - 5} more" if len(diffs) > 5 else "") \
+                or "same values, different layout or dtypes"
+        if type(old) is not type(new):
+            return f"type {type(old).__name__} -> {type(new).__name__}"
+        return "values differ"
+    except Exception as exc:  # noqa: BLE001 - the summary is best effort
+        return f"differs (no summary: {type(exc).__name__})"
