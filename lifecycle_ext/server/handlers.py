@@ -10,7 +10,6 @@ import threading
 from typing import Any
 
 from jupyter_server.utils import url_path_join
-from tornado import web
 
 from ..core.errors import NotFound, UsageInputError
 from .base import LifecycleHandler
@@ -19,13 +18,6 @@ from .serialize import frame_records, jsonable, version_dict
 __all__ = ["setup_handlers", "ROUTES"]
 
 STAGE_ACTIONS = ("promote", "request_promotion", "approve", "reject")
-
-
-def _need(reg: Any, method: str) -> Any:
-    fn = getattr(reg, method, None)
-    if fn is None:  # TEMPORARY: until issues 4/5 are merged the service lacks these methods
-        raise web.HTTPError(501, f"this registry does not support {method}()")
-    return fn
 
 
 class VersionHandler(LifecycleHandler):
@@ -69,11 +61,10 @@ class GetHandler(LifecycleHandler):
         ref = self.arg("ref", required=True)
         out = version_dict(reg.get(ref))
         out["deployment"] = None
-        if hasattr(reg, "deployment"):
-            try:
-                out["deployment"] = jsonable(reg.deployment(out["ref"]))
-            except NotFound:  # never deployed: no record, not an error for this view
-                pass
+        try:
+            out["deployment"] = jsonable(reg.deployment(out["ref"]))
+        except NotFound:  # never deployed: no record, not an error for this view
+            pass
         return out
 
 
@@ -88,13 +79,13 @@ class LineageHandler(LifecycleHandler):
 class DiffHandler(LifecycleHandler):
     def read(self) -> Any:
         reg = self.registry()
-        return jsonable(_need(reg, "diff")(self.arg("a", required=True), self.arg("b", required=True)))
+        return jsonable(reg.diff(self.arg("a", required=True), self.arg("b", required=True)))
 
 
 class GatesHandler(LifecycleHandler):
     def read(self) -> Any:
         reg = self.registry()
-        report = _need(reg, "gates")(self.arg("ref", required=True), to=self.arg("to", required=True))
+        report = reg.gates(self.arg("ref", required=True), to=self.arg("to", required=True))
         return jsonable(report)
 
 
@@ -103,17 +94,17 @@ class PermissionsHandler(LifecycleHandler):
 
     def read(self) -> Any:
         reg = self.registry()
-        return jsonable(_need(reg, "permissions")(self.arg("ref"), to=self.arg("to")))
+        return jsonable(reg.permissions(self.arg("ref"), to=self.arg("to")))
 
 
 class PendingHandler(LifecycleHandler):
     def read(self) -> Any:
-        return {"pending": jsonable(_need(self.registry(), "pending")())}
+        return {"pending": jsonable(self.registry().pending())}
 
 
 class AuditHandler(LifecycleHandler):
     def read(self) -> Any:
-        return {"events": jsonable(_need(self.registry(), "audit")(self.arg("ref")))}
+        return {"events": jsonable(self.registry().audit(self.arg("ref")))}
 
 
 # -- actions (POST, JSON body with the service's argument names) ---------------------------------------
@@ -155,21 +146,21 @@ class StageActionHandler(LifecycleHandler):
         f = _fields(body, ("ref", "to", "reason"), ("force", "known_limitations") if self.action == "promote" else ())
         reg = self.registry()
         ref = f.pop("ref")
-        return _result(reg, _need(reg, self.action)(ref, **f))
+        return _result(reg, getattr(reg, self.action)(ref, **f))
 
 
 class RollbackHandler(LifecycleHandler):
     def act(self, body: dict[str, Any]) -> Any:
         f = _fields(body, ("name", "reason"))
         reg = self.registry()
-        return _result(reg, _need(reg, "rollback")(f.pop("name"), **f))
+        return _result(reg, reg.rollback(f.pop("name"), **f))
 
 
 class RetireHandler(LifecycleHandler):
     def act(self, body: dict[str, Any]) -> Any:
         f = _fields(body, ("ref", "reason"), ("replaced_by",))
         reg = self.registry()
-        return _result(reg, _need(reg, "retire")(f.pop("ref"), **f))
+        return _result(reg, reg.retire(f.pop("ref"), **f))
 
 
 ROUTES: list[tuple[str, type[LifecycleHandler], dict[str, Any] | None]] = [

@@ -45,9 +45,16 @@ def test_version_detail_shows_record_metrics_lineage_and_hostile_text_as_text(op
     assert page.locator(f"{PANEL} img[src='x'], {PANEL} script").count() == 0
     assert page.evaluate("window.__pwned") is None
     shot(page, "02-version-detail")
-    # lineage neighbour opens its own detail
+    # lineage neighbour opens its own detail; its diff against its parent
     detail.locator(".jp-lifecycle-link", has_text="dataset:churn@2").click()
-    page.locator(f'{PANEL} .jp-lifecycle-detail[data-ref="dataset:churn@2"]').wait_for(state="visible")
+    ds = page.locator(f'{PANEL} .jp-lifecycle-detail[data-ref="dataset:churn@2"]')
+    ds.wait_for(state="visible")
+    ds.locator("button", has_text="vs parent").click()
+    diff = ds.locator(".jp-lifecycle-diff")
+    diff.wait_for(state="visible")
+    assert "dataset:churn@1 \u2192 dataset:churn@2" in diff.inner_text()
+    diff.scroll_into_view_if_needed()
+    shot(page, "02b-diff")
     assert not page.js_errors
 
 
