@@ -26,6 +26,7 @@ from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
 from .monitoring import MonitoringMixin
+from .permissions import PermissionsMixin
 from .promotion import PromotionMixin
 from .reproduce import ReproduceMixin
 from .views import RegistryInfo, Version
@@ -60,7 +61,7 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
 
 
 class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin, ReproduceMixin,
-               DatasetsMixin, DiffMixin, MonitoringMixin):
+               DatasetsMixin, DiffMixin, MonitoringMixin, PermissionsMixin):
     """A registry of versioned assets over one storage backend."""
 
     def __init__(self, storage: Storage, *, user: str | None = None, clock: Clock | None = None,
