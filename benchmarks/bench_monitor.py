@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ def main() -> None:
     t0 = time.perf_counter()
     base = profile(train)
     t_profile = time.perf_counter() - t0
-    at = datetime.now(timezone.utc)
+    at = datetime.now(UTC)
     t_compare = best(lambda: compare(base, batch, at=at))
     with tempfile.TemporaryDirectory() as d:
         reg = lifecycle_ext.open_registry(d, user="bench")
