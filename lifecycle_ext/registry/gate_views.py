@@ -155,6 +155,7 @@ class Explanation:
     previous: str | None
     previous_why: str
     changes: dict[str, Any] = field(default_factory=dict)
+    reviews: list[dict[str, Any]] = field(default_factory=list)  # post-release reviews (monitoring)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -167,6 +168,10 @@ class Explanation:
         else:
             lines.append(f"changes since {self.previous} ({self.previous_why}):")
             lines += [f"  {line}" for line in change_lines(self.changes)] or ["  nothing recorded differs"]
+        for r in self.reviews:
+            lines.append(f"review #{r['seq']} {r['at']} {r['by']}: {r['summary']}")
+            lines += [f"  lesson: {x}" for x in r.get("lessons", [])]
+            lines += [f"  criteria change: {x}" for x in r.get("criteria_changes", [])]
         return "\n".join(lines)
 
     __str__ = __repr__
@@ -176,8 +181,14 @@ class Explanation:
                                                      for s in self.story])
         ch = ("<i>no earlier version</i>" if self.previous is None else
               f"<p>since <b>{esc(self.previous)}</b> ({esc(self.previous_why)})</p>" + change_table(self.changes))
+        rv = "".join(
+            f"<p><b>{esc(r['by'])}</b> {esc(r['at'])}: {esc(r['summary'])}</p>"
+            + "".join(f"<div>lesson: {esc(x)}</div>" for x in r.get("lessons", []))
+            + "".join(f"<div>criteria change: {esc(x)}</div>" for x in r.get("criteria_changes", []))
+            for r in self.reviews)
         return (f'<div class="lifecycle-explain"><b>{esc(self.ref)}</b> {badge(self.stage)}'
-                f"<h4>Why</h4>{story}<h4>What changed</h4>{ch}</div>")
+                f"<h4>Why</h4>{story}<h4>What changed</h4>{ch}"
+                f"{'<h4>Post-release reviews</h4>' + rv if rv else ''}</div>")
 
 
 def change_lines(changes: dict[str, Any]) -> list[str]:

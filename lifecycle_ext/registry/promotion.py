@@ -153,8 +153,11 @@ class PromotionMixin:
             problem = "the version is retired; retired versions can never be promoted again"
         else:
             problem = policy.transition_problem(rec["kind"], rec.get("stage"), to)
+        if problem is None:
+            problem = self._revalidation_problem(rec)  # type: ignore[attr-defined]
         now = self.clock.now()  # type: ignore[attr-defined]
-        checks = evaluate_gates(policy, GateContext(state, rec, to, now, policy, integrity))
+        facts = self._gate_facts(state, rec, to, policy)  # type: ignore[attr-defined]
+        checks = evaluate_gates(policy, GateContext(state, rec, to, now, policy, integrity, facts))
         return GateReport(ref=_exact(rec), to=to, from_stage=rec.get("stage"), policy_hash=policy.hash,
                           checks=checks, evaluated_at=iso(now), problem=problem)
 

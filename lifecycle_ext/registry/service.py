@@ -26,7 +26,9 @@ from .hooks import load_hooks, save_hooks
 from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
+from .monitoring import MonitoringMixin
 from .notebook_views import NotebookViewsMixin
+from .permissions import PermissionsMixin
 from .promotion import PromotionMixin
 from .reproduce import ReproduceMixin
 from .views import RegistryInfo, Version
@@ -63,7 +65,7 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
 
 
 class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin, ReproduceMixin,
-               DatasetsMixin, DiffMixin, NotebookViewsMixin):
+               DatasetsMixin, DiffMixin, MonitoringMixin, PermissionsMixin, NotebookViewsMixin):
     """A registry of versioned assets over one storage backend."""
 
     def __init__(self, storage: Storage, *, user: str | None = None, clock: Clock | None = None,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -9,11 +10,15 @@ from IPython.utils.capture import capture_output
 
 @pytest.fixture(scope="session")
 def _shell() -> Any:
+    real_main = sys.modules["__main__"]
     ip = InteractiveShell.instance()
+    # IPython swaps in its own __main__; put the real one back so later tests (multiprocessing spawn) work.
+    sys.modules["__main__"] = real_main
     ip.run_line_magic("load_ext", "lifecycle_ext")
     yield ip
     ip.run_line_magic("unload_ext", "lifecycle_ext")
     InteractiveShell.clear_instance()
+    sys.modules["__main__"] = real_main
 
 
 @pytest.fixture

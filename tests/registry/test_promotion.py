@@ -156,7 +156,8 @@ def test_full_path_development_staging_production(reg: Any, clock: Any, dataset:
 
 
 def test_deployment_record_carries_framework_lineage_and_rollback_pointer(reg: Any, clock: Any, dataset: Any) -> None:
-    reg.save({"labels": ["churn", "stay"]}, "label_schema:churn")
+    reg.save({"classes": [{"name": "churn", "description": "left"}, {"name": "stay", "description": "stayed"}]},
+             "label_schema:churn")
     reg.save({"steps": ["scale"]}, "pipeline:prep")
     ds2 = reg.save({"rows": [4]}, "dataset:churn", metadata={"licence": "MIT"},
                    inputs=["label_schema:churn@1", "pipeline:prep@1"])

@@ -62,7 +62,8 @@ def test_version_selectors(reg):
 
 def test_lineage_both_ways(reg):
     d1 = reg.save(pd.DataFrame({"x": [1, 2]}), "dataset:train")
-    s = reg.save({"classes": ["a", "b"]}, "label_schema:labels")
+    s = reg.save({"classes": [{"name": "a", "description": "A"}, {"name": "b", "description": "B"}]},
+                 "label_schema:labels")
     m = reg.save({"w": 1}, "model:m", inputs=[d1.ref, "label_schema:labels"])
     m2 = reg.save({"w": 2}, "model:m", inputs=["dataset:train@latest"])
     p = reg.save({"steps": 1}, "pipeline:p", inputs=[m.ref])
