@@ -267,7 +267,6 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
     def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None) -> Any:
         """Load the stored object. Files and directories are written under ``dest`` (default: a temp folder)."""
         from ..storage.codecs import decode
-
         from ..storage.fastread import DirectGroup
 
         rec = self._resolve(ref)
