@@ -72,6 +72,10 @@ export class LifecycleModel {
   get connected(): boolean {
     return this._connected;
   }
+  /** Why the handshake failed (a version mismatch or an unreachable server); null when connected. */
+  get connectError(): string | null {
+    return this._connectError;
+  }
   get query(): string {
     return this._query;
   }
@@ -130,25 +134,72 @@ export class LifecycleModel {
 
   /** Handshake: refuse to go on when the server speaks another API version. */
   async connect(): Promise<boolean> {
-    try {
-      this._server = await this.client.version();
-    } catch (e) {
-      this._setMessage('error', errorText(e));
+    if (this._connecting) {
       return false;
     }
-    if (this._server.api !== API_VERSION) {
-      this._setMessage(
-        'error',
-        `Version mismatch: the server's lifecycle_ext ${this._server.package} speaks API ` +
-          `${this._server.api}, this sidebar speaks API ${API_VERSION}. Reinstall lifecycle-ext ` +
+    this._connecting = true;
+    try {
+      return await this._handshake();
+    } finally {
+      this._connecting = false;
+    }
+  }
+
+  private async _handshake(): Promise<boolean> {
+    let server: IServerVersion;
+    try {
+      server = await this.client.version();
+    } catch (e) {
+      this._failConnect(errorText(e));
+      return false;
+    }
+    this._server = server;
+    if (server.api !== API_VERSION) {
+      this._failConnect(
+        `Version mismatch: the server's lifecycle_ext ${server.package} speaks API ` +
+          `${server.api}, this sidebar speaks API ${API_VERSION}. Reinstall lifecycle-ext ` +
           'so that the server and JupyterLab use the same version, then reload.'
       );
       return false;
     }
     this._connected = true;
+    this._connectError = null;
     await this.refresh();
     this._schedulePoll(POLL_MIN_MS);
     return true;
+  }
+
+  /**
+   * The panel is shown (true) or hidden (false). Polling runs only while it is shown; showing it polls
+   * at once and restarts the backoff.
+   */
+  setActive(active: boolean): void {
+    if (active === this._active) {
+      return;
+    }
+    this._active = active;
+    if (!active) {
+      this._clearTimer();
+    } else if (this._inFlight) {
+      this._nudged = true;
+    } else {
+      this._schedulePoll(0);
+    }
+  }
+
+  /**
+   * The user did something (in the panel or a notebook, e.g. ran a cell that saves a version): make sure
+   * the next poll comes within POLL_MIN_MS and restart the backoff. Cheap enough to call on every key.
+   */
+  nudge(): void {
+    if (this._inFlight) {
+      this._nudged = true;
+      return;
+    }
+    if (this._timer !== null && this._dueAt - Date.now() <= POLL_MIN_MS) {
+      return;
+    }
+    this._schedulePoll(POLL_MIN_MS);
   }
 
   setQuery(q: string): void {
@@ -159,6 +210,8 @@ export class LifecycleModel {
   /** Reload the assets, the expanded assets' versions and the open detail. */
   async refresh(): Promise<void> {
     if (!this._connected) {
+      // on demand after a failed handshake: try again (the server may have been fixed or restarted)
+      await this.connect();
       return;
     }
     try {
@@ -326,32 +379,58 @@ export class LifecycleModel {
       return;
     }
     this._disposed = true;
+    this._clearTimer();
+    Signal.clearData(this);
+  }
+
+  /**
+   * Poll the event head after ``delay`` ms; refresh when it moves. Back off (x2 from POLL_MIN_MS up to
+   * POLL_MAX_MS) while nothing changes; only one poll is ever pending or in flight.
+   */
+  private _schedulePoll(delay: number): void {
+    this._clearTimer();
+    if (this._disposed || !this._connected || !this._active) {
+      return;
+    }
+    this._delay = delay;
+    this._dueAt = Date.now() + delay;
+    this._timer = setTimeout(() => void this._poll(), delay);
+  }
+
+  private async _poll(): Promise<void> {
+    this._timer = null;
+    this._inFlight = true;
+    this._nudged = false;
+    let next = Math.max(POLL_MIN_MS, Math.min(this._delay * 2, POLL_MAX_MS));
+    try {
+      const head = await this.client.head();
+      if (head.seq !== this._seq) {
+        await this.refresh();
+        next = POLL_MIN_MS;
+      }
+    } catch {
+      next = POLL_MAX_MS;
+    } finally {
+      this._inFlight = false;
+    }
+    if (this._nudged) {
+      next = POLL_MIN_MS;
+    }
+    this._schedulePoll(next);
+  }
+
+  private _clearTimer(): void {
     if (this._timer !== null) {
       clearTimeout(this._timer);
       this._timer = null;
     }
-    Signal.clearData(this);
   }
 
-  /** Poll the event head; refresh when it moves. Back off (x2, up to POLL_MAX_MS) while nothing changes. */
-  private _schedulePoll(delay: number): void {
-    if (this._disposed) {
-      return;
-    }
-    this._timer = setTimeout(async () => {
-      this._timer = null;
-      let next = Math.min(delay * 2, POLL_MAX_MS);
-      try {
-        const head = await this.client.head();
-        if (head.seq !== this._seq) {
-          await this.refresh();
-          next = POLL_MIN_MS;
-        }
-      } catch {
-        next = POLL_MAX_MS;
-      }
-      this._schedulePoll(next);
-    }, delay);
+  private _failConnect(text: string): void {
+    this._connected = false;
+    this._connectError = text;
+    this._setMessage('error', text);
+    this._listChanged.emit();
   }
 
   private async _loadVersions(asset: string): Promise<void> {
@@ -397,8 +476,15 @@ export class LifecycleModel {
   private _query = '';
   private _server: IServerVersion | null = null;
   private _connected = false;
+  private _connecting = false;
+  private _connectError: string | null = null;
   private _seq = -2;
   private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _dueAt = 0;
+  private _delay = POLL_MIN_MS;
+  private _active = false;
+  private _inFlight = false;
+  private _nudged = false;
   private _disposed = false;
   private _detail: IDetail | null = null;
   private _target: string | null = null;

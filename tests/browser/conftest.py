@@ -23,6 +23,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,12 +104,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    """Start ``jupyter lab``; yield its base URL. Stopped by PID at the end."""
+@contextmanager
+def _run_lab(tmp: Path, extensions: dict[str, bool] | None = None) -> Iterator[dict[str, Any]]:
+    """Run ``jupyter lab`` with the lifecycle extension (plus ``extensions``) over a prepared registry."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)")
-    tmp = tmp_path_factory.mktemp("lab")
     root, home, cfg = tmp / "root", tmp / "home", tmp / "config"
     for d in (root, home, cfg):
         d.mkdir()
@@ -127,7 +128,8 @@ def lab(tmp_path_factory):
         env["JUPYTER_PATH"] = os.pathsep.join([str(tmp / "data"), env.get("JUPYTER_PATH", "")])
     port = _free_port()
     config = {
-        "ServerApp": {"jpserver_extensions": {"lifecycle_ext": True}, "ip": "127.0.0.1", "port": port,
+        "ServerApp": {"jpserver_extensions": {"lifecycle_ext": True, **(extensions or {})},
+                      "ip": "127.0.0.1", "port": port,
                       "port_retries": 0, "open_browser": False, "root_dir": str(root), "allow_root": True,
                       "identity_provider_class": "token_identity.TokenUsersIdentityProvider"},
         "IdentityProvider": {"token": SERVER_TOKEN},
@@ -156,13 +158,29 @@ def lab(tmp_path_factory):
             proc.kill()
             pytest.fail(f"jupyter lab did not start:\n{(tmp / 'lab.log').read_text()[-3000:]}")
         time.sleep(0.3)
-    yield {"url": base, "registry": registry, "log": tmp / "lab.log"}
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield {"url": base, "registry": registry, "log": tmp / "lab.log"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """Start ``jupyter lab``; yield its base URL, registry folder and log. Stopped by PID at the end."""
+    with _run_lab(tmp_path_factory.mktemp("lab")) as info:
+        yield info
+
+
+@pytest.fixture
+def mismatched_lab(tmp_path_factory):
+    """A second lab whose lifecycle server reports another API version (tests/support/api_version_override.py)."""
+    with _run_lab(tmp_path_factory.mktemp("lab-mismatch"), {"api_version_override": True}) as info:
+        yield info
 
 
 @pytest.fixture(scope="module")
@@ -175,10 +193,13 @@ def playwright_instance():
 
 @pytest.fixture
 def open_lab(lab, playwright_instance, tmp_path):
-    """``page = open_lab("carol")``: a fresh chromium profile logged in as that user, the panel open."""
+    """``page = open_lab("carol")``: a fresh chromium profile logged in as that user, the panel open.
+
+    ``server=`` another lab (default: ``lab``); ``ready=`` what to wait for in the panel (default: the list).
+    """
     contexts = []
 
-    def _open(user: str):
+    def _open(user: str, *, server: dict[str, Any] | None = None, ready: str = ".jp-lifecycle-kind"):
         token = next(t for t, u in USERS.items() if u == user)
         ctx = playwright_instance.chromium.launch_persistent_context(
             user_data_dir=str(tmp_path / f"profile-{user}-{len(contexts)}"), executable_path=CHROMIUM,
@@ -191,11 +212,11 @@ def open_lab(lab, playwright_instance, tmp_path):
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.js_errors = errors  # type: ignore[attr-defined]
-        page.goto(f"{lab['url']}lab?reset&token={token}")
+        page.goto(f"{(server or lab)['url']}lab?reset&token={token}")
         tab = page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jp-lifecycle-panel"]')
         tab.wait_for(state="visible", timeout=60000)
         tab.click()
-        page.locator("#jp-lifecycle-panel .jp-lifecycle-kind").first.wait_for(state="visible")
+        page.locator(f"#jp-lifecycle-panel {ready}").first.wait_for(state="visible")
         return page
 
     yield _open

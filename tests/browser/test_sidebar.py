@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import time
+import urllib.request
+
 import lifecycle_ext
 
 PANEL = "#jp-lifecycle-panel"
@@ -117,9 +121,12 @@ def test_approver_approves_the_pending_request_and_promotes(open_lab, lab, shot)
 
 
 def test_refused_action_shows_the_servers_error_and_gate_report(open_lab, lab, shot):
+    # in development, so staging is the next stage (the sidebar disables stage skips); accuracy 0.5 < 0.9
+    lifecycle_ext.open_registry(lab["registry"], user="alice").promote(
+        "model:fraud-detector.v2/eu_west@1", to="development", reason="first cut")
     page = open_lab("alice")
     detail = _open_version(page, "model:fraud-detector.v2/eu_west", "model:fraud-detector.v2/eu_west@1")
-    detail.locator(".jp-lifecycle-target").select_option("staging")  # skips development, accuracy 0.5 < 0.9
+    assert detail.locator(".jp-lifecycle-target").input_value() == "staging"
     page.wait_for_function("document.querySelector('#jp-lifecycle-panel .jp-lifecycle-gates')"
                            "?.dataset.passed === 'false'")
     detail.locator('button[data-action="promote"]').click()
@@ -131,5 +138,163 @@ def test_refused_action_shows_the_servers_error_and_gate_report(open_lab, lab, s
     failed = status.locator('.jp-lifecycle-check[data-status="fail"]').all_text_contents()
     assert any("accuracy" in c for c in failed), failed  # the 422 report's checks, with evidence
     reg = lifecycle_ext.open_registry(lab["registry"])
-    assert reg.get("model:fraud-detector.v2/eu_west@1").stage is None
+    assert reg.get("model:fraud-detector.v2/eu_west@1").stage == "development"
     shot(page, "07-refused")
+
+
+def test_new_version_saved_elsewhere_appears_without_clicking_refresh(open_lab, lab, shot):
+    """The panel polls the event head (2 s, backing off to 30 s; a key or click in the page, or showing the
+    panel, polls again at once / within 2 s) and picks up a version a notebook saved into the registry."""
+    page = open_lab("alice")
+    reg = lifecycle_ext.open_registry(lab["registry"], user="alice")
+    n = len(reg.versions("dataset:churn")) + 1
+    head = page.locator(f'{PANEL} .jp-lifecycle-asset[data-asset="dataset:churn"] .jp-lifecycle-asset-head')
+    head.click()  # expand: a click is also activity, so the next poll comes within 2 s
+    page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="dataset:churn@{n - 1}"]').wait_for(state="visible")
+    page.evaluate("window.__samePage = true")  # no reload happens below
+    t0 = time.monotonic()
+    reg.save({"rows": [1, 2, 3, 4, 5]}, "dataset:churn", metadata={"source": "crm"}, tags=["crm"])
+    page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="dataset:churn@{n}"]').wait_for(
+        state="visible", timeout=15000)  # worst case: poll at 2 s misses the save, the next comes 4 s later
+    seen_after = time.monotonic() - t0
+    assert f"v{n}" in head.inner_text()
+    assert page.evaluate("window.__samePage") is True
+    shot(page, "08-polled-new-version")
+
+    # hidden panel: no polling; showing it again checks at once
+    tab = page.locator('.jp-SideBar .lm-TabBar-tab[data-id="jp-lifecycle-panel"]')
+    tab.click()
+    page.locator(PANEL).wait_for(state="hidden")
+    reg.save({"rows": [6]}, "dataset:churn", metadata={"source": "crm"}, tags=["crm"])
+    page.wait_for_timeout(3000)  # a visible panel would have polled by now (the click above was activity)
+    assert page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="dataset:churn@{n + 1}"]').count() == 0
+    tab.click()
+    page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="dataset:churn@{n + 1}"]').wait_for(
+        state="visible", timeout=10000)
+    assert seen_after < 15
+    assert not page.js_errors
+
+
+_CONTRAST_JS = """
+([scope, selectors]) => {
+  const rgba = s => {
+    const srgb = s.match(/^color\\(srgb ([^)]+)\\)/);  // what color-mix() computes to
+    if (srgb) {
+      const p = srgb[1].split(/[\\s\\/]+/).filter(Boolean).map(Number);
+      return [p[0] * 255, p[1] * 255, p[2] * 255, p.length > 3 ? p[3] : 1];
+    }
+    const m = s.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) throw new Error('unparsed colour ' + s);
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3]));
+  const background = el => {  // composite every ancestor's background, page first
+    const chain = [];
+    for (let e = el; e; e = e.parentElement) chain.push(e);
+    let c = [255, 255, 255];
+    for (const e of chain.reverse()) c = over(rgba(getComputedStyle(e).backgroundColor), c);
+    return c;
+  };
+  const lum = c => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const root = document.querySelector(scope);
+  const resolve = (prop, value) => {  // a theme variable as the browser computes it, inside the panel
+    const probe = document.createElement('div');
+    probe.style[prop] = value;
+    root.appendChild(probe);
+    const out = getComputedStyle(probe)[prop];
+    probe.remove();
+    return out;
+  };
+  const out = {
+    panelBackground: getComputedStyle(root).backgroundColor,
+    panelColor: getComputedStyle(root).color,
+    layoutColor1: resolve('backgroundColor', 'var(--jp-layout-color1)'),
+    uiFontColor1: resolve('color', 'var(--jp-ui-font-color1)'),
+    items: []
+  };
+  for (const sel of selectors) {
+    for (const el of root.querySelectorAll(sel)) {
+      const bg = background(el);
+      const fg = over(rgba(getComputedStyle(el).color), bg);
+      const [a, b] = [lum(fg), lum(bg)];
+      out.items.push({ sel, text: el.textContent.slice(0, 40), fg: a, bg: b, stage: el.dataset.stage,
+                       ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) });
+    }
+  }
+  return out;
+}
+"""
+
+
+_THEMED = [".jp-lifecycle-version", ".jp-lifecycle-vnum", ".jp-lifecycle-muted", ".jp-lifecycle-badge",
+           ".jp-lifecycle-detail h2", ".jp-lifecycle-kv td", ".jp-lifecycle-why"]
+
+
+def _check_theme_colours(page, dark: bool) -> None:
+    got = page.evaluate(_CONTRAST_JS, [PANEL, _THEMED])
+    # the panel's colours are the theme's variables, so they follow the theme
+    assert got["panelBackground"] == got["layoutColor1"]
+    assert got["panelColor"] == got["uiFontColor1"]
+    items = got["items"]
+    for sel in _THEMED:
+        assert any(i["sel"] == sel for i in items), f"nothing rendered for {sel}"
+    rows = [i for i in items if i["sel"] == ".jp-lifecycle-version"]
+    assert all((i["fg"] > i["bg"]) == dark for i in rows), rows  # light on dark, or dark on light
+    assert len([i for i in items if i["sel"] == ".jp-lifecycle-badge"]) >= 2
+    # every row (the selected one too), badge and label: WCAG AA contrast, 3:1 for the muted secondary text
+    low = [i for i in items if i["ratio"] < (3 if i["sel"] in (".jp-lifecycle-muted", ".jp-lifecycle-why") else 4.5)]
+    assert not low, low
+
+
+def test_panel_colours_follow_the_theme_and_stay_readable_light_and_dark(open_lab, lab, shot):
+    page = open_lab("carol")
+    assert page.evaluate("document.body.dataset.jpThemeLight") == "true"
+    _open_version(page, "model:churn", "model:churn@1")
+    _check_theme_colours(page, dark=False)
+    settings = "lab/api/settings/@jupyterlab/apputils-extension:themes"
+    _api(lab, settings, "PUT", {"raw": json.dumps({"theme": "JupyterLab Dark"})})
+    try:
+        page = open_lab("carol")
+        page.wait_for_function("document.body.dataset.jpThemeName === 'JupyterLab Dark'")
+        assert page.evaluate("document.body.dataset.jpThemeLight") == "false"
+        _open_version(page, "model:churn", "model:churn@1")
+        shot(page, "09-dark-theme")
+        _check_theme_colours(page, dark=True)
+    finally:
+        _api(lab, settings, "PUT", {"raw": json.dumps({"theme": "JupyterLab Light"})})
+    assert not page.js_errors
+
+
+def test_mismatched_server_says_so_instead_of_listing_assets(open_lab, mismatched_lab, shot):
+    from lifecycle_ext.server import API_VERSION
+
+    server = _api(mismatched_lab, "lifecycle/api/version")
+    assert server["api"] != API_VERSION  # the test-only extension's seam took effect...
+    assert len(_api(mismatched_lab, "lifecycle/api/assets")["assets"]) == 3  # ...and nothing else is broken
+    page = open_lab("alice", server=mismatched_lab, ready=".jp-lifecycle-connect-error")
+    error = page.locator(f"{PANEL} .jp-lifecycle-connect-error")
+    text = error.inner_text()
+    assert "Version mismatch" in text, text
+    assert f"speaks API {server['api']}" in text and f"this sidebar speaks API {API_VERSION}" in text
+    assert "Reinstall lifecycle-ext" in text
+    assert page.locator(f"{PANEL} .jp-lifecycle-kind, {PANEL} .jp-lifecycle-asset").count() == 0
+    assert "Version mismatch" in page.locator(f'{PANEL} .jp-lifecycle-status[data-level="error"]').inner_text()
+    page.locator(f"{PANEL} .jp-ToolbarButtonComponent[title='Refresh the registry view']").click()  # retries
+    page.wait_for_timeout(500)
+    assert "Version mismatch" in error.inner_text()
+    assert page.locator(f"{PANEL} .jp-lifecycle-asset").count() == 0
+    shot(page, "10-version-mismatch")
+    assert not page.js_errors
+
+
+def _api(server, path: str, method: str = "GET", body=None, token: str = "tok-carol"):
+    req = urllib.request.Request(server["url"] + path, method=method,
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        text = resp.read().decode()
+    return json.loads(text) if text else None

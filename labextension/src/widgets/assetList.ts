@@ -19,6 +19,18 @@ export class AssetList extends Widget {
   render(): void {
     const root = this.node;
     clear(root);
+    const failed = this.model.connectError;
+    if (!this.model.connected && failed !== null) {
+      // no list at all rather than an empty one: say why (e.g. the server speaks another API version)
+      const p = h('p', 'jp-lifecycle-connect-error', failed);
+      p.setAttribute('role', 'alert');
+      root.appendChild(p);
+      return;
+    }
+    if (!this.model.connected) {
+      root.appendChild(h('p', 'jp-lifecycle-muted', 'Connecting to the lifecycle server\u2026'));
+      return;
+    }
     const groups = this.model.groups();
     if (!groups.size) {
       root.appendChild(

@@ -1,5 +1,6 @@
 /** The "Lifecycle" left-sidebar panel: toolbar (search, refresh), status line, asset list, detail. */
 import { Toolbar, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { IMessage, LifecycleModel } from '../model';
@@ -75,6 +76,9 @@ export class LifecyclePanel extends Panel {
     body.addWidget(new AssetList(model));
     body.addWidget(new VersionDetail(model));
     this.addWidget(body);
+    // any key or click in the page (e.g. running a cell that saves a version) polls again soon
+    document.addEventListener('keydown', this._onActivity, true);
+    document.addEventListener('pointerdown', this._onActivity, true);
   }
 
   readonly model: LifecycleModel;
@@ -83,7 +87,33 @@ export class LifecyclePanel extends Panel {
     if (this.isDisposed) {
       return;
     }
+    document.removeEventListener('keydown', this._onActivity, true);
+    document.removeEventListener('pointerdown', this._onActivity, true);
     this.model.dispose();
     super.dispose();
   }
+
+  // poll only while the panel is visible; showing it checks for changes at once
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this.model.setActive(this.isVisible);
+  }
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.model.setActive(true);
+  }
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.model.setActive(false);
+  }
+  protected onBeforeDetach(msg: Message): void {
+    this.model.setActive(false);
+    super.onBeforeDetach(msg);
+  }
+
+  private _onActivity = (): void => {
+    if (this.isVisible) {
+      this.model.nudge();
+    }
+  };
 }
