@@ -21,6 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
+EXPECTED_NOTEBOOKS = ["01-quickstart.ipynb", "02-datasets-and-label-schemas.ipynb",
+                      "03-gates-approvals-rollback.ipynb"]
 KERNEL = "lifecycle-examples"
 
 

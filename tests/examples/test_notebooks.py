@@ -16,8 +16,7 @@ import pytest
 import lifecycle_ext
 
 from .conftest import EXAMPLES, NOTEBOOKS, ROOT, outputs_text, run_notebook
-
-EXPECTED = ["01-quickstart.ipynb", "02-datasets-and-label-schemas.ipynb", "03-gates-approvals-rollback.ipynb"]
+from .conftest import EXPECTED_NOTEBOOKS as EXPECTED
 
 
 def test_the_examples_are_the_ones_the_docs_promise() -> None:
