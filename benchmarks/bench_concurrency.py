@@ -6,8 +6,9 @@ import multiprocessing as mp
 import sys
 import time
 
-import lifecycle_ext
 from _util import drop_tree, report, scratch
+
+import lifecycle_ext
 
 
 def writer(loc: str, w: int, n: int) -> None:

@@ -10,8 +10,9 @@ import statistics
 import sys
 import time
 
-import lifecycle_ext
 from _util import drop_tree, report, scratch
+
+import lifecycle_ext
 
 
 def build(loc, n_events: int, n_assets: int = 100) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from _util import drop_tree, fsync_path, report, scratch, timer
 
 import lifecycle_ext
-from _util import drop_tree, fsync_path, report, scratch, timer
 
 GIB = 1 << 30
 

@@ -10,9 +10,9 @@ import sys
 
 import numpy as np
 import pandas as pd
+from _util import drop_tree, fsync_path, report, scratch, timer
 
 import lifecycle_ext
-from _util import drop_tree, fsync_path, report, scratch, timer
 
 
 def make_frame(n: int) -> pd.DataFrame:

@@ -36,7 +36,13 @@ def main(argv: list[str] | None = None) -> int:
         if cmd.needs_registry:
             from .. import open_registry
             reg = open_registry(args.registry)
-        result = cmd.run(reg, args)
+        from ..core import progress
+        from .progress import enabled, text_factory
+        if enabled():
+            with progress.listening(text_factory):
+                result = cmd.run(reg, args)
+        else:
+            result = cmd.run(reg, args)
     except (LifecycleError, OSError) as exc:
         if args.traceback:
             raise

@@ -76,4 +76,6 @@ EXTRA_COMMAND_MODULES: list[str] = [
     "lifecycle_ext.cli.promotion_commands",
     "lifecycle_ext.cli.track_commands",
     "lifecycle_ext.cli.diff_commands",
+    "lifecycle_ext.cli.monitor_commands",
+    "lifecycle_ext.cli.notebook_commands",
 ]

@@ -55,7 +55,7 @@ def _promote(reg: Any, a: argparse.Namespace) -> Any:
         return exc.report  # passed is False: the CLI exits 1; the refusal is already recorded
 
 
-@command("request", "request the promotion of a version to a stage", lambda p: _common(p))
+@command("request_promotion", "request the promotion of a version to a stage", lambda p: _common(p))
 def _request(reg: Any, a: argparse.Namespace) -> Any:
     return reg.request_promotion(a.ref, to=a.to, reason=a.reason)
 

@@ -53,6 +53,7 @@ class GateContext:
     now: datetime
     policy: Policy
     integrity: list[str] | None = None  # problems found by verify(ref); None: not checked
+    facts: dict[str, Any] = field(default_factory=dict)  # gathered by the registry (e.g. "drift" from blobs)
 
     @property
     def asset(self) -> dict[str, Any]:
@@ -316,4 +317,5 @@ register_check("provenance", _validate_provenance, _eval_provenance)
 
 
 # the remaining built-in types (lineage, approvals, soak, integrity, schema) register themselves here
+from . import drift_check as _drift_check  # noqa: E402,F401
 from . import gate_checks as _gate_checks  # noqa: E402,F401

@@ -25,7 +25,7 @@ RETIRED = "retired"
 ANYONE = "*"
 ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set_policy", "force")
 _STAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
-_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates"}
+_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring"}
 
 DEFAULT_POLICY_TEXT = """\
 # The default policy, in force until reg.set_policy(...) records another one.
@@ -67,6 +67,7 @@ class Policy:
     users: dict[str, tuple[str, ...]] = field(default_factory=dict)
     permissions: dict[str, tuple[str, ...]] | None = None
     gates: dict[str, tuple[Check, ...]] = field(default_factory=dict)
+    monitoring: dict[str, Any] = field(default_factory=dict)  # [monitoring], see core/monitoring.py
 
     # -- stages --------------------------------------------------------------------------------------
     def stages_for(self, kind: str) -> tuple[str, ...]:
@@ -307,8 +308,18 @@ def parse_policy(text: str) -> Policy:
             out.append(Check(ctype, name, opts, kinds, tline))
         gates[stage] = tuple(out)
 
+    # monitoring thresholds and the response to alerts (core/monitoring.py)
+    from .monitoring import POLICY_ACTOR, parse_monitoring
+
+    monitoring = parse_monitoring(doc.get("monitoring"), text)
+    if monitoring["on_alert"] == "rollback" and permissions is not None:
+        allowed = permissions.get(f"rollback.{monitoring['stage']}", permissions.get("rollback", (ANYONE,)))
+        if ANYONE not in allowed and not set(allowed) & set(users.get(POLICY_ACTOR, ()) + users.get(ANYONE, ())):
+            raise PolicyError(f"monitoring.on_alert = \"rollback\" acts as user {POLICY_ACTOR!r}, which has no role "
+                              f"allowed to roll back ({' or '.join(allowed) or 'nobody'}); add it to [users]",
+                              _line_of(text, "on_alert", table="monitoring"))
     return Policy(text=text, hash=policy_hash(text), stages=stages, allow_skip=allow_skip, allow=frozenset(allow),
-                  users=users, permissions=permissions, gates=gates)
+                  users=users, permissions=permissions, gates=gates, monitoring=monitoring)
 
 
 _DEFAULT: Policy | None = None

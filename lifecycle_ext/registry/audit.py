@@ -80,7 +80,19 @@ def _summary(e: dict[str, Any]) -> str:
         return f"retired{' (replaced by ' + d['replaced_by'] + ')' if d.get('replaced_by') else ''}{why}"
     if t == "ActionDenied":
         return f"denied {d['action']}: {d['message']}"
+    if t in _MONITORING_SUMMARIES:
+        return _MONITORING_SUMMARIES[t](d, why)
     return t
+
+
+_MONITORING_SUMMARIES: dict[str, Any] = {
+    "BatchMonitored": lambda d, why: f"monitored a batch of {d.get('rows')} rows: {d.get('level')}",
+    "AlertRaised": lambda d, why: ("monitoring alert (" + ", ".join(
+        f"{f['metric']}{'[' + str(f['feature']) + ']' if f.get('feature') else ''}" for f in d.get("findings", [])[:4])
+        + f"); response {d.get('response')}"),
+    "RevalidationCleared": lambda d, why: f"revalidation cleared{why}",
+    "ReviewRecorded": lambda d, why: f"post-release review: {d.get('summary')}",
+}
 
 
 class AuditMixin:
@@ -132,10 +144,11 @@ class AuditMixin:
         a = st["assets"][f"{rec['kind']}:{rec['name']}"]
         if replaced is None and rec.get("parent"):
             replaced = (rec["parent"], "its parent, the previous version of the asset")
+        reviews = [dict(r) for r in rec.get("reviews", [])]
         if replaced is None:
-            return Explanation(me, rec.get("stage"), story, None, "", {})
+            return Explanation(me, rec.get("stage"), story, None, "", {}, reviews)
         prev = a["versions"][replaced[0] - 1]
-        return Explanation(me, rec.get("stage"), story, _exact(prev), replaced[1], _diff(prev, rec))
+        return Explanation(me, rec.get("stage"), story, _exact(prev), replaced[1], _diff(prev, rec), reviews)
 
 
 def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -155,6 +155,7 @@ class Explanation:
     previous: str | None
     previous_why: str
     changes: dict[str, Any] = field(default_factory=dict)
+    reviews: list[dict[str, Any]] = field(default_factory=list)  # post-release reviews (monitoring)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -167,6 +168,10 @@ class Explanation:
         else:
             lines.append(f"changes since {self.previous} ({self.previous_why}):")
             lines += [f"  {line}" for line in change_lines(self.changes)] or ["  nothing recorded differs"]
+        for r in self.reviews:
+            lines.append(f"review #{r['seq']} {r['at']} {r['by']}: {r['summary']}")
+            lines += [f"  lesson: {x}" for x in r.get("lessons", [])]
+            lines += [f"  criteria change: {x}" for x in r.get("criteria_changes", [])]
         return "\n".join(lines)
 
     __str__ = __repr__
@@ -175,10 +180,15 @@ class Explanation:
         story = table(["#", "time", "who", "what"], [[s["seq"], s["at"], s["actor"], s["summary"]]
                                                      for s in self.story])
         ch = ("<i>no earlier version</i>" if self.previous is None else
-              f"<p>since <b>{esc(self.previous)}</b> ({esc(self.previous_why)})</p>"
-              + "<br>".join(esc(line) for line in change_lines(self.changes)))
+              f"<p>since <b>{esc(self.previous)}</b> ({esc(self.previous_why)})</p>" + change_table(self.changes))
+        rv = "".join(
+            f"<p><b>{esc(r['by'])}</b> {esc(r['at'])}: {esc(r['summary'])}</p>"
+            + "".join(f"<div>lesson: {esc(x)}</div>" for x in r.get("lessons", []))
+            + "".join(f"<div>criteria change: {esc(x)}</div>" for x in r.get("criteria_changes", []))
+            for r in self.reviews)
         return (f'<div class="lifecycle-explain"><b>{esc(self.ref)}</b> {badge(self.stage)}'
-                f"<h4>Why</h4>{story}<h4>What changed</h4>{ch}</div>")
+                f"<h4>Why</h4>{story}<h4>What changed</h4>{ch}"
+                f"{'<h4>Post-release reviews</h4>' + rv if rv else ''}</div>")
 
 
 def change_lines(changes: dict[str, Any]) -> list[str]:
@@ -192,6 +202,27 @@ def change_lines(changes: dict[str, Any]) -> list[str]:
         for i in changes.get("inputs", {}).get(k, []):
             out.append(f"input {k}: {i}")
     return out
+
+
+OLD_STYLE = "background:#fde2e2;text-decoration:line-through"
+NEW_STYLE = "background:#d4f5dc;font-weight:bold"
+
+
+def changed(old: Any, new: Any) -> tuple[str, str]:
+    """HTML cells for a changed value: the old one struck through on red, the new one bold on green."""
+    o = f'<span class="lifecycle-old" style="{OLD_STYLE}">{esc(old)}</span>' if old is not None else "-"
+    n = f'<span class="lifecycle-new" style="{NEW_STYLE}">{esc(new)}</span>' if new is not None else "-"
+    return o, n
+
+
+def change_table(changes: dict[str, Any]) -> str:
+    rows = [["content", *changed("", "changed")]] if changes.get("content_changed") else []
+    for section in ("params", "metrics", "metadata"):
+        rows += [[esc(f"{section}.{k}"), *changed(old, new)] for k, (old, new) in changes.get(section, {}).items()]
+    inp = changes.get("inputs", {})
+    rows += [["input", "-", changed(None, i)[1]] for i in inp.get("added", [])]
+    rows += [["input", changed(i, None)[0], "-"] for i in inp.get("removed", [])]
+    return table(["field", "before", "after"], rows, raw=True) if rows else "<i>nothing recorded differs</i>"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+from ..core import progress
 from ..core.errors import IntegrityError, NotFound
 from .views import GcReport, VerifyReport
 
@@ -56,7 +57,12 @@ class IntegrityMixin:
         uses, mproblems = self._referenced(state, only)
         problems += mproblems
         ids = list(uses)
-        results = list(self.blobs.pool.map(self._check_blob, ids))  # type: ignore[attr-defined]
+        with progress.task(f"verify {ref or 'registry'}", len(ids)) as bar:
+            def check(cid: str) -> tuple[str | None, int]:
+                out = self._check_blob(cid)
+                bar.advance()
+                return out
+            results = list(self.blobs.pool.map(check, ids))  # type: ignore[attr-defined]
         total = 0
         for cid, (problem, size) in zip(ids, results):
             total += size

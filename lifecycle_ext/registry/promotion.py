@@ -93,6 +93,18 @@ class PromotionMixin:
                                 "user_roles": list(policy.roles_of(self.user)),  # type: ignore[attr-defined]
                                 "required_roles": list(policy.roles_for(action, stage)), "policy_hash": policy.hash}
 
+    def _role_problem(self, policy: Policy, action: str, stage: str | None) -> str | None:
+        """None if the acting user's roles allow ``action`` (to/for ``stage``); else why not."""
+        user = self.user  # type: ignore[attr-defined]
+        if policy.allows(user, action, stage):
+            return None
+        roles = policy.roles_of(user)
+        need = " or ".join(policy.roles_for(action, stage)) or "(nobody)"
+        return (f"{user} may not {action.replace('_', ' ')}"
+                f"{' to ' + stage if stage and action in ('promote', 'request', 'force') else ''}"
+                f"{' for ' + stage if stage and action in ('approve', 'reject', 'rollback') else ''}"
+                f": the policy requires role {need}; {user} has {', '.join(roles) or 'no roles'}")
+
     def _guarded(self, action: str, stage: str | None, subject: dict[str, Any],
                  inner: Callable[[State, Policy, dict[str, Any]], Spec | None]) -> tuple[Any, dict[str, Any]]:
         """Append ``inner``'s event if the acting user may do ``action``; else record the denied attempt."""
@@ -101,14 +113,8 @@ class PromotionMixin:
         def build(state: State) -> Spec | None:
             verdict.clear()
             policy = self._policy_in(state)
-            user = self.user  # type: ignore[attr-defined]
-            if not policy.allows(user, action, stage):
-                roles = policy.roles_of(user)
-                need = " or ".join(policy.roles_for(action, stage)) or "(nobody)"
-                msg = (f"{user} may not {action.replace('_', ' ')}"
-                       f"{' to ' + stage if stage and action in ('promote', 'request', 'force') else ''}"
-                       f"{' for ' + stage if stage and action in ('approve', 'reject', 'rollback') else ''}"
-                       f": the policy requires role {need}; {user} has {', '.join(roles) or 'no roles'}")
+            msg = self._role_problem(policy, action, stage)
+            if msg is not None:
                 return self._denied(verdict, policy, action, stage, subject, msg)
             verdict["policy_hash"] = policy.hash
             return inner(state, policy, verdict)
@@ -147,8 +153,11 @@ class PromotionMixin:
             problem = "the version is retired; retired versions can never be promoted again"
         else:
             problem = policy.transition_problem(rec["kind"], rec.get("stage"), to)
+        if problem is None:
+            problem = self._revalidation_problem(rec)  # type: ignore[attr-defined]
         now = self.clock.now()  # type: ignore[attr-defined]
-        checks = evaluate_gates(policy, GateContext(state, rec, to, now, policy, integrity))
+        facts = self._gate_facts(state, rec, to, policy)  # type: ignore[attr-defined]
+        checks = evaluate_gates(policy, GateContext(state, rec, to, now, policy, integrity, facts))
         return GateReport(ref=_exact(rec), to=to, from_stage=rec.get("stage"), policy_hash=policy.hash,
                           checks=checks, evaluated_at=iso(now), problem=problem)
 
@@ -266,16 +275,45 @@ class PromotionMixin:
                 problem = policy.transition_problem(rec["kind"], rec.get("stage"), to)
                 if problem:
                     raise ConflictError(f"cannot request promotion of {asset}@{number} to {to}: {problem}")
-            elif rec.get("author") == self.user:  # type: ignore[attr-defined]
-                return self._denied(verdict, policy, action, to, subject,
-                                    f"{self.user} may not {action} {asset}@{number}: "  # type: ignore[attr-defined]
-                                    "authors may not approve or reject their own version")
+            elif (own := self._author_problem(rec, action)) is not None:
+                return self._denied(verdict, policy, action, to, subject, own)
             return etype, {**subject, "from": rec.get("stage"), "policy_hash": policy.hash,
                            "roles": list(policy.roles_of(self.user))}  # type: ignore[attr-defined]
 
         self._guarded(action, to, subject, inner)
         req = self.state["requests"][f"{asset}@{number}>{to}"]  # type: ignore[attr-defined]
         return PromotionRequest.from_state(req)
+
+    def _author_problem(self, rec: dict[str, Any], action: str) -> str | None:
+        if action in ("approve", "reject") and rec.get("author") == self.user:  # type: ignore[attr-defined]
+            return (f"{self.user} may not {action} {_exact(rec)}: "  # type: ignore[attr-defined]
+                    "authors may not approve or reject their own version")
+        return None
+
+    def allowed_actions(self, ref: str, to: str | None = None) -> dict[str, dict[str, Any]]:
+        """What the acting user may do with ``ref`` towards stage ``to`` (default: its next stage).
+
+        Returns ``{action: {"allowed": bool, "reason": str}}`` for promote, request, approve, reject and force,
+        decided by the same role and author checks the actions run (gate results are not considered: a
+        promotion whose gates fail is allowed to be attempted, and is then refused and recorded). Records
+        nothing; surfaces use it to enable buttons, and the service still checks when the action is taken.
+        """
+        st = self.state  # type: ignore[attr-defined]
+        rec = self._resolve(ref, st)  # type: ignore[attr-defined]
+        policy = self._policy_in(st)
+        target = self._target(rec, to, policy)
+        out: dict[str, dict[str, Any]] = {}
+        for action in ("promote", "request", "approve", "reject", "force"):
+            why = self._role_problem(policy, action, target) or self._author_problem(rec, action)
+            if why is None and rec.get("retired"):
+                why = f"{_exact(rec)} is retired; it can never be promoted again"
+            if why is None and action in ("promote", "request", "force"):
+                problem = policy.transition_problem(rec["kind"], rec.get("stage"), target)
+                why = f"cannot {action} {_exact(rec)} to {target}: {problem}" if problem else None
+            out[action] = {"allowed": why is None,
+                           "reason": why or f"{self.user} may {action} {_exact(rec)} "  # type: ignore[attr-defined]
+                                            f"{'for' if action in ('approve', 'reject') else 'to'} {target}"}
+        return out
 
     def request_promotion(self, ref: str, to: str | None = None, *, reason: str = "") -> PromotionRequest:
         """Ask for ``ref`` to be promoted to ``to``; supersedes earlier rejections of the same move."""

@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any
 
+from ..core import progress
 from ..core.errors import LifecycleError, NotFound, UsageInputError
 from .provenance_views import OutputCheck, ReproduceReport
 
@@ -78,40 +79,44 @@ class ReproduceMixin:
         if not record.get("tracked") or "source" not in record:
             raise UsageInputError(f"{exact} was not created by %%track: there is no captured source to re-run")
         expected = self._run_outputs(record, rec)
-        seed = (record.get("seed") or {}).get("given")
-        seeded = (record.get("seed") or {}).get("seeded") or None
-        report = dict(ref=exact, seed=seed, uncaptured=dict(record.get("uncaptured") or {}))
-        t0 = time.perf_counter()
-        try:
-            ns = self._fresh_namespace(record)
-        except (LifecycleError, ImportError, AttributeError) as exc:
-            return ReproduceReport(**report, status="error", outputs=[], seconds=time.perf_counter() - t0,
-                                   error=f"could not rebuild the inputs: {type(exc).__name__}: {exc}")
-        source = record.get("python_source") or record["source"]
-        states = save_rng_states()
-        try:
-            if seed is not None:
-                seed_all(seed, only=seeded)
-            exec(compile(source, f"<reproduce {exact}>", "exec"), ns)  # noqa: S102 - the user's own captured cell
-        except Exception as exc:  # noqa: BLE001 - the re-run's failure is the result being reported
-            return ReproduceReport(**report, status="error", outputs=[], seconds=time.perf_counter() - t0,
-                                   error=f"{type(exc).__name__}: {exc}")
-        finally:
-            restore_rng_states(states)
-        checks = []
-        for var, (out_ref, recorded) in expected.items():
-            if var not in ns:
-                checks.append(OutputCheck(var, out_ref, recorded, None, False, "not defined by the re-run"))
-                continue
+        with progress.task(f"reproduce {exact}", 2 + len(expected)) as bar:
+            seed = (record.get("seed") or {}).get("given")
+            seeded = (record.get("seed") or {}).get("seeded") or None
+            report = dict(ref=exact, seed=seed, uncaptured=dict(record.get("uncaptured") or {}))
+            t0 = time.perf_counter()
             try:
-                got = self.content_hash(ns[var])
-            except LifecycleError as exc:
-                checks.append(OutputCheck(var, out_ref, recorded, None, False, str(exc)))
-                continue
-            diff = "" if got == recorded else diff_summary(self._load_quiet(out_ref), ns[var])
-            checks.append(OutputCheck(var, out_ref, recorded, got, got == recorded, diff))
-        status = "match" if all(c.match for c in checks) else "mismatch"
-        return ReproduceReport(**report, status=status, outputs=checks, seconds=time.perf_counter() - t0)
+                ns = self._fresh_namespace(record)
+                bar.advance()
+            except (LifecycleError, ImportError, AttributeError) as exc:
+                return ReproduceReport(**report, status="error", outputs=[], seconds=time.perf_counter() - t0,
+                                       error=f"could not rebuild the inputs: {type(exc).__name__}: {exc}")
+            source = record.get("python_source") or record["source"]
+            states = save_rng_states()
+            try:
+                if seed is not None:
+                    seed_all(seed, only=seeded)
+                exec(compile(source, f"<reproduce {exact}>", "exec"), ns)  # noqa: S102 - the user's own captured cell
+            except Exception as exc:  # noqa: BLE001 - the re-run's failure is the result being reported
+                return ReproduceReport(**report, status="error", outputs=[], seconds=time.perf_counter() - t0,
+                                       error=f"{type(exc).__name__}: {exc}")
+            finally:
+                restore_rng_states(states)
+            bar.advance()
+            checks = []
+            for var, (out_ref, recorded) in expected.items():
+                if var not in ns:
+                    checks.append(OutputCheck(var, out_ref, recorded, None, False, "not defined by the re-run"))
+                    continue
+                try:
+                    got = self.content_hash(ns[var])
+                except LifecycleError as exc:
+                    checks.append(OutputCheck(var, out_ref, recorded, None, False, str(exc)))
+                    continue
+                diff = "" if got == recorded else diff_summary(self._load_quiet(out_ref), ns[var])
+                checks.append(OutputCheck(var, out_ref, recorded, got, got == recorded, diff))
+                bar.advance()
+            status = "match" if all(c.match for c in checks) else "mismatch"
+            return ReproduceReport(**report, status=status, outputs=checks, seconds=time.perf_counter() - t0)
 
     def _run_outputs(self, record: dict[str, Any], rec: dict[str, Any]) -> dict[str, tuple[str, str]]:
         """{var: (exact ref, content hash)} for every output saved by the same tracked run."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import xxhash
 
+from ..core import progress
 from ..core.clock import Clock, SystemClock
 from ..core.errors import InvalidRef, NotFound, UsageInputError
 from ..core.events import canonical
@@ -25,11 +26,16 @@ from .hooks import load_hooks, save_hooks
 from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
+from .monitoring import MonitoringMixin
+from .notebook_views import NotebookViewsMixin
+from .permissions import PermissionsMixin
 from .promotion import PromotionMixin
 from .reproduce import ReproduceMixin
 from .views import RegistryInfo, Version
 
-__all__ = ["Registry", "manifest_bytes"]
+__all__ = ["Registry", "manifest_bytes", "PROGRESS_MIN_BYTES"]
+
+PROGRESS_MIN_BYTES = 8 << 20  # saves smaller than this report no progress (they take well under a second)
 
 
 def manifest_bytes(object_type: str, entries: dict[str, str]) -> bytes:
@@ -59,7 +65,7 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
 
 
 class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin, ReproduceMixin,
-               DatasetsMixin, DiffMixin):
+               DatasetsMixin, DiffMixin, MonitoringMixin, PermissionsMixin, NotebookViewsMixin):
     """A registry of versioned assets over one storage backend."""
 
     def __init__(self, storage: Storage, *, user: str | None = None, clock: Clock | None = None,
@@ -178,7 +184,7 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
                 else:
                     extra[k] = v
 
-        content_hash, new_bytes = self._write_payload(payload)
+        content_hash, new_bytes = self._write_payload(payload, label=f"save {r.asset}")
         meta_hash = "xxh3-128:" + xxhash.xxh3_128_hexdigest(canonical({**meta, **extra}))
 
         def build(state: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -210,11 +216,21 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
                 out.append(exact)
         return out
 
-    def _write_payload(self, payload: Any) -> tuple[str, int]:
+    def _write_payload(self, payload: Any, label: str = "save") -> tuple[str, int]:
         """Store chunks and metadata documents as blobs, then the manifest; return (content hash, new bytes)."""
         keys = [k for k, _ in payload.chunks] + list(payload.docs)
         datas = [d for _, d in payload.chunks] + list(payload.docs.values())
-        results = self.blobs.put_many(datas) if len(datas) > 4 else [self.blobs.put(d) for d in datas]
+        total = payload.nbytes if isinstance(payload.nbytes, int) else 0
+        bar = progress.task(label, total) if total >= PROGRESS_MIN_BYTES and progress.active() else None
+        if bar is None:
+            results = self.blobs.put_many(datas) if len(datas) > 4 else [self.blobs.put(d) for d in datas]
+        else:
+            def put(d: Any) -> tuple[str, int]:
+                out = self.blobs.put(d)
+                bar.advance(memoryview(d).nbytes)
+                return out
+            with bar:
+                results = list(self.blobs.pool.map(put, datas))
         entries = {k: cid for k, (cid, _) in zip(keys, results)}
         new_bytes = sum(n for _, n in results)
         cid, n = self.blobs.put(manifest_bytes(payload.object_type, entries))

@@ -119,10 +119,15 @@ class Lineage:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        from .lineage_layout import lineage_svg
+
         rows = [[esc(a) + " " + badge(self.nodes.get(a, {}).get("stage")), "&rarr;",
                  esc(b) + " " + badge(self.nodes.get(b, {}).get("stage"))] for a, b in self.edges]
-        body = table(["input", "", "output"], rows, raw=True) if rows else "<i>no lineage recorded</i>"
-        return f'<div class="lifecycle-lineage"><b>Lineage of {esc(self.root)}</b>{body}</div>'
+        body = (f'<div style="overflow-x:auto">{lineage_svg(self)}</div><details><summary>edges</summary>'
+                f'{table(["input", "", "output"], rows, raw=True)}</details>' if rows
+                else "<i>no lineage recorded</i>")
+        return (f'<div class="lifecycle-lineage"><b>Lineage of {esc(self.root)}</b> '
+                f'{badge(self.nodes.get(self.root, {}).get("stage"))}{body}</div>')
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def test_promote_request_approve_and_refusal(env: dict[str, Any], capsys: pytest
     assert code == 1 and "FAIL" in out
     assert env["reg"].audit("model:m@2").iloc[-1]["action"] == "PromotionRefused"
     assert run(env, capsys, "promote", "model:m@1", "-r", "first")[0] == 0
-    code, out, _ = run(env, capsys, "--json", "request", "model:m@1", "--to", "staging", "-r", "please")
+    code, out, _ = run(env, capsys, "--json", "request_promotion", "model:m@1", "--to", "staging", "-r", "please")
     assert code == 0 and json.loads(out)["status"] == "open"
     code, out, _ = run(env, capsys, "gates", "model:m@1", "--to", "staging")
     assert code == 1 and "[pending]" in out

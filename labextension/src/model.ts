@@ -1,0 +1,433 @@
+/**
+ * The sidebar's state, free of DOM: what is listed, what is selected, what the server said.
+ * Widgets render it and call its methods; it tells them about changes through signals.
+ */
+import type { JSONValue } from '@lumino/coreutils';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ApiError, LifecycleClient } from './api';
+import {
+  ACTIONS,
+  API_VERSION,
+  ActionName,
+  DiffTarget,
+  IActionBody,
+  IAssetSummary,
+  IAuditEvent,
+  IGateReport,
+  ILineage,
+  IPermissions,
+  IServerVersion,
+  IVersionRow,
+  IVersionRecord
+} from './tokens';
+
+export type MessageLevel = 'info' | 'success' | 'error';
+
+export interface IMessage {
+  level: MessageLevel;
+  text: string;
+  report?: IGateReport;
+}
+
+export interface IDetail {
+  record: IVersionRecord;
+  lineage: ILineage | null;
+  history: IAuditEvent[] | null;
+}
+
+export interface IDiffState {
+  against: DiffTarget;
+  other: string | null;
+  diff: JSONValue | null;
+  error: string | null;
+}
+
+export const POLL_MIN_MS = 2000;
+export const POLL_MAX_MS = 30000;
+
+export class LifecycleModel {
+  constructor(client: LifecycleClient = new LifecycleClient()) {
+    this.client = client;
+  }
+
+  readonly client: LifecycleClient;
+
+  /** The asset list or the versions of an expanded asset changed. */
+  get listChanged(): ISignal<this, void> {
+    return this._listChanged;
+  }
+  /** The selected version, its gates, permissions or diff changed. */
+  get detailChanged(): ISignal<this, void> {
+    return this._detailChanged;
+  }
+  /** A status message (result or error) was set. */
+  get messageChanged(): ISignal<this, IMessage | null> {
+    return this._messageChanged;
+  }
+
+  get server(): IServerVersion | null {
+    return this._server;
+  }
+  get connected(): boolean {
+    return this._connected;
+  }
+  get query(): string {
+    return this._query;
+  }
+  get message(): IMessage | null {
+    return this._message;
+  }
+  get detail(): IDetail | null {
+    return this._detail;
+  }
+  get target(): string | null {
+    return this._target;
+  }
+  get gates(): IGateReport | null {
+    return this._gates;
+  }
+  get gatesError(): string | null {
+    return this._gatesError;
+  }
+  get permissions(): IPermissions | null {
+    return this._permissions;
+  }
+  get diff(): IDiffState | null {
+    return this._diff;
+  }
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /** Assets matching the search, grouped by kind (kinds and names sorted). */
+  groups(): Map<string, IAssetSummary[]> {
+    const q = this._query.trim().toLowerCase();
+    const out = new Map<string, IAssetSummary[]>();
+    for (const a of this._assets) {
+      const hit =
+        !q ||
+        a.name.toLowerCase().includes(q) ||
+        a.asset.toLowerCase().includes(q) ||
+        a.tags.some(t => t.toLowerCase().includes(q));
+      if (!hit) {
+        continue;
+      }
+      const list = out.get(a.kind) ?? [];
+      list.push(a);
+      out.set(a.kind, list);
+    }
+    return new Map([...out.entries()].sort(([x], [y]) => x.localeCompare(y)));
+  }
+
+  isExpanded(asset: string): boolean {
+    return this._expanded.has(asset);
+  }
+
+  versionsOf(asset: string): IVersionRow[] | null {
+    return this._versions.get(asset) ?? null;
+  }
+
+  /** Handshake: refuse to go on when the server speaks another API version. */
+  async connect(): Promise<boolean> {
+    try {
+      this._server = await this.client.version();
+    } catch (e) {
+      this._setMessage('error', errorText(e));
+      return false;
+    }
+    if (this._server.api !== API_VERSION) {
+      this._setMessage(
+        'error',
+        `Version mismatch: the server's lifecycle_ext ${this._server.package} speaks API ` +
+          `${this._server.api}, this sidebar speaks API ${API_VERSION}. Reinstall lifecycle-ext ` +
+          'so that the server and JupyterLab use the same version, then reload.'
+      );
+      return false;
+    }
+    this._connected = true;
+    await this.refresh();
+    this._schedulePoll(POLL_MIN_MS);
+    return true;
+  }
+
+  setQuery(q: string): void {
+    this._query = q;
+    this._listChanged.emit();
+  }
+
+  /** Reload the assets, the expanded assets' versions and the open detail. */
+  async refresh(): Promise<void> {
+    if (!this._connected) {
+      return;
+    }
+    try {
+      const head = await this.client.head();
+      this._seq = head.seq;
+      this._assets = await this.client.assets();
+      for (const asset of [...this._expanded]) {
+        await this._loadVersions(asset);
+      }
+      this._listChanged.emit();
+      if (this._detail) {
+        await this.select(this._detail.record.ref, false);
+      }
+    } catch (e) {
+      this._setMessage('error', errorText(e));
+    }
+  }
+
+  async toggle(asset: string): Promise<void> {
+    if (this._expanded.delete(asset)) {
+      this._listChanged.emit();
+      return;
+    }
+    this._expanded.add(asset);
+    try {
+      await this._loadVersions(asset);
+    } catch (e) {
+      this._setMessage('error', errorText(e));
+    }
+    this._listChanged.emit();
+  }
+
+  /** Open a version: its record, lineage neighbours, permissions and gates for the chosen stage. */
+  async select(ref: string, resetTarget = true): Promise<void> {
+    try {
+      const record = await this.client.get(ref);
+      let lineage: ILineage | null = null;
+      try {
+        lineage = await this.client.lineage(record.ref);
+      } catch {
+        lineage = null;
+      }
+      let history: IAuditEvent[] | null = null;
+      try {
+        history = await this.client.audit(record.ref);
+      } catch {
+        history = null;
+      }
+      const same = this._detail?.record.ref === record.ref;
+      this._detail = { record, lineage, history };
+      if (resetTarget || !same) {
+        this._target = null;
+        this._diff = null;
+      }
+      await this._loadPermissions();
+      if (this._target !== null && !this._permissions?.stages.includes(this._target)) {
+        // the version moved on (or the target no longer applies): let the server pick the next stage
+        this._target = null;
+        await this._loadPermissions();
+      }
+      if (this._target === null) {
+        this._target = this._permissions?.to ?? null;
+      }
+      await this._loadGates();
+      this._detailChanged.emit();
+    } catch (e) {
+      this._setMessage('error', errorText(e));
+    }
+  }
+
+  closeDetail(): void {
+    this._detail = null;
+    this._gates = null;
+    this._permissions = null;
+    this._diff = null;
+    this._detailChanged.emit();
+  }
+
+  async setTarget(stage: string): Promise<void> {
+    this._target = stage;
+    await this._loadPermissions();
+    await this._loadGates();
+    this._detailChanged.emit();
+  }
+
+  /** Whether the current user may do ``action`` now, and why not (from the server's authorization). */
+  permission(action: ActionName): { allowed: boolean; reason: string } {
+    const p = this._permissions?.actions[action];
+    if (!p) {
+      return { allowed: false, reason: 'permissions unknown (server did not say)' };
+    }
+    return p;
+  }
+
+  /** Run an action with a reason; on success refresh everything, on failure show the server's error. */
+  async act(action: ActionName, reason: string, knownLimitations?: string): Promise<boolean> {
+    const rec = this._detail?.record;
+    if (!rec) {
+      return false;
+    }
+    const body: IActionBody = { reason };
+    if (action === 'rollback') {
+      body.name = rec.asset;
+    } else {
+      body.ref = rec.ref;
+    }
+    if (action !== 'rollback' && action !== 'retire') {
+      if (!this._target) {
+        this._setMessage('error', 'Pick a target stage first.');
+        return false;
+      }
+      body.to = this._target;
+    }
+    if (action === 'promote' && knownLimitations !== undefined) {
+      body.known_limitations = knownLimitations;
+    }
+    try {
+      await this.client.act(action, body);
+    } catch (e) {
+      const report = e instanceof ApiError ? e.body.report : undefined;
+      this._setMessage('error', `${label(action)} failed: ${errorText(e)}`, report);
+      return false;
+    }
+    this._setMessage('success', `${label(action)}: done for ${rec.ref}.`);
+    await this.refresh();
+    return true;
+  }
+
+  async showDiff(against: DiffTarget): Promise<void> {
+    const rec = this._detail?.record;
+    if (!rec) {
+      return;
+    }
+    let other: string | null = null;
+    if (against === 'parent') {
+      other = rec.parent;
+    } else {
+      const a = this._assets.find(x => x.asset === rec.asset);
+      const n = a?.stages['production'];
+      other = n !== undefined ? `${rec.asset}@${n}` : null;
+    }
+    if (!other) {
+      this._diff = {
+        against,
+        other: null,
+        diff: null,
+        error:
+          against === 'parent'
+            ? 'This version has no parent.'
+            : 'No version of this asset is in production.'
+      };
+    } else {
+      try {
+        const diff = await this.client.diff(other, rec.ref);
+        this._diff = { against, other, diff, error: null };
+      } catch (e) {
+        this._diff = { against, other, diff: null, error: errorText(e) };
+      }
+    }
+    this._detailChanged.emit();
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+    }
+    Signal.clearData(this);
+  }
+
+  /** Poll the event head; refresh when it moves. Back off (x2, up to POLL_MAX_MS) while nothing changes. */
+  private _schedulePoll(delay: number): void {
+    if (this._disposed) {
+      return;
+    }
+    this._timer = setTimeout(async () => {
+      this._timer = null;
+      let next = Math.min(delay * 2, POLL_MAX_MS);
+      try {
+        const head = await this.client.head();
+        if (head.seq !== this._seq) {
+          await this.refresh();
+          next = POLL_MIN_MS;
+        }
+      } catch {
+        next = POLL_MAX_MS;
+      }
+      this._schedulePoll(next);
+    }, delay);
+  }
+
+  private async _loadVersions(asset: string): Promise<void> {
+    const list = await this.client.versions(asset);
+    this._versions.set(asset, list.versions);
+  }
+
+  private async _loadPermissions(): Promise<void> {
+    const rec = this._detail?.record;
+    if (!rec) {
+      return;
+    }
+    try {
+      this._permissions = await this.client.permissions(rec.ref, this._target ?? undefined);
+    } catch (e) {
+      this._permissions = null;
+      this._setMessage('error', errorText(e));
+    }
+  }
+
+  private async _loadGates(): Promise<void> {
+    const rec = this._detail?.record;
+    this._gates = null;
+    this._gatesError = null;
+    if (!rec || !this._target) {
+      return;
+    }
+    try {
+      this._gates = await this.client.gates(rec.ref, this._target);
+    } catch (e) {
+      this._gatesError = errorText(e);
+    }
+  }
+
+  private _setMessage(level: MessageLevel, text: string, report?: IGateReport): void {
+    this._message = { level, text, report };
+    this._messageChanged.emit(this._message);
+  }
+
+  private _assets: IAssetSummary[] = [];
+  private _versions = new Map<string, IVersionRow[]>();
+  private _expanded = new Set<string>();
+  private _query = '';
+  private _server: IServerVersion | null = null;
+  private _connected = false;
+  private _seq = -2;
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _disposed = false;
+  private _detail: IDetail | null = null;
+  private _target: string | null = null;
+  private _gates: IGateReport | null = null;
+  private _gatesError: string | null = null;
+  private _permissions: IPermissions | null = null;
+  private _diff: IDiffState | null = null;
+  private _message: IMessage | null = null;
+  private _listChanged = new Signal<this, void>(this);
+  private _detailChanged = new Signal<this, void>(this);
+  private _messageChanged = new Signal<this, IMessage | null>(this);
+}
+
+export function label(action: ActionName): string {
+  return {
+    promote: 'Promote',
+    request_promotion: 'Request',
+    approve: 'Approve',
+    reject: 'Reject',
+    rollback: 'Roll back',
+    retire: 'Retire'
+  }[action];
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) {
+    return e.body.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+export { ACTIONS };

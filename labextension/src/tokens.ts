@@ -1,0 +1,180 @@
+/**
+ * The REST contract (lifecycle_ext/server/openapi.json) as TypeScript interfaces.
+ * The sidebar depends on nothing else from the Python side.
+ */
+import type { JSONObject, JSONValue } from '@lumino/coreutils';
+
+/** The API version this sidebar speaks; the server reports its own in `GET version`. */
+export const API_VERSION = '1';
+
+export interface IServerVersion {
+  package: string;
+  api: string;
+  user: string;
+}
+
+export interface IHead {
+  seq: number;
+  head: string | null;
+  location: string;
+}
+
+export type StageMap = Record<string, number>;
+
+export interface IAssetSummary {
+  asset: string;
+  kind: string;
+  name: string;
+  versions: number;
+  latest: number;
+  updated_at: string;
+  stages: StageMap;
+  tags: string[];
+}
+
+export interface IVersionRow {
+  ref: string;
+  version: number;
+  stage: string | null;
+  created_at: string;
+  author: string;
+  content_hash: string;
+  type: string;
+  size: number;
+  tags: string[];
+  retired: boolean;
+  note: string;
+  metrics: Record<string, number | boolean>;
+}
+
+export interface IVersionList {
+  asset: string;
+  versions: IVersionRow[];
+}
+
+export interface IVersionRecord {
+  ref: string;
+  asset: string;
+  kind: string;
+  name: string;
+  number: number;
+  content_hash: string;
+  created_at: string;
+  author: string;
+  parent: string | null;
+  object_type: string;
+  summary: JSONObject;
+  size: number;
+  params: JSONObject;
+  metrics: JSONObject;
+  metadata: JSONObject;
+  inputs: string[];
+  tags: string[];
+  note: string;
+  stage: string | null;
+  record: JSONObject;
+  retired: boolean;
+  deployment: JSONValue | null;
+}
+
+export interface ILineageNode {
+  kind: string;
+  name: string;
+  number: number;
+  stage: string | null;
+  retired: boolean;
+}
+
+export interface ILineage {
+  root: string;
+  direction: string;
+  nodes: Record<string, ILineageNode>;
+  edges: [string, string][];
+  upstream: string[];
+  downstream: string[];
+}
+
+export type CheckStatus = 'pass' | 'fail' | 'pending';
+
+export interface IGateCheck {
+  name: string;
+  type?: string;
+  status: CheckStatus;
+  message?: string;
+  evidence?: JSONValue;
+}
+
+export interface IGateReport {
+  ref: string;
+  to: string;
+  passed: boolean;
+  checks: IGateCheck[];
+  policy_hash?: string;
+}
+
+export type ActionName =
+  | 'promote'
+  | 'request_promotion'
+  | 'approve'
+  | 'reject'
+  | 'rollback'
+  | 'retire';
+
+export const ACTIONS: readonly ActionName[] = [
+  'request_promotion',
+  'approve',
+  'reject',
+  'promote',
+  'rollback',
+  'retire'
+];
+
+export interface IActionPermission {
+  allowed: boolean;
+  reason: string;
+}
+
+export interface IPermissions {
+  user: string;
+  roles: string[];
+  stages: string[];
+  to: string | null;
+  deploy_stage: string | null;
+  actions: Record<ActionName, IActionPermission>;
+}
+
+export interface IActionBody {
+  ref?: string;
+  name?: string;
+  to?: string;
+  reason: string;
+  force?: boolean;
+  replaced_by?: string;
+  known_limitations?: string;
+}
+
+export interface IActionResult {
+  result: JSONValue;
+  seq: number;
+}
+
+export interface IAuditEvent {
+  seq: number;
+  time: string;
+  actor: string;
+  action: string;
+  ref: string | null;
+  from_stage: string | null;
+  to_stage: string | null;
+  reason: string;
+  [key: string]: JSONValue;
+}
+
+export interface IApiErrorBody {
+  status: number;
+  error: string;
+  message: string;
+  report?: IGateReport;
+}
+
+export type DiffTarget = 'parent' | 'production';

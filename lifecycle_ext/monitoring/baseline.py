@@ -1,0 +1,232 @@
+"""Statistical baselines ("profiles") of tabular data: computed once at save time, compared at monitor time.
+
+A profile is plain JSON::
+
+    {"format": 1, "rows": N, "time_column": "ts" | None,
+     "columns": {name: column profile, ...}}
+
+Column profiles by kind:
+
+- ``numeric`` (ints, floats, nullable ints): ``count`` (finite values), ``nulls`` (missing or non-finite),
+  ``min``/``max``/``mean``/``std``, ``quantiles`` (the values at ``n_quantiles`` evenly spaced probabilities
+  0, 1/(n-1), ..., 1 -- numpy's linear interpolation), and a histogram: ``edges`` (the inner bin edges, the
+  distinct deciles) with exact ``counts`` per bin (``len(edges) + 1`` bins, bin i holds ``edges[i-1] <= x <
+  edges[i]``). The histogram feeds PSI, the quantiles feed the KS statistic.
+- ``categorical`` (strings, categories, objects, bools): the ``TOP_K`` most frequent ``values`` (as strings)
+  with their ``counts``; ``other`` counts every remaining value, ``distinct`` the number of distinct values.
+- ``datetime``: ``count``, ``nulls``, ``min``/``max`` as ISO text (used for freshness, not for drift).
+- ``other``: only dtype and nulls.
+
+Every profile carries ``dtype`` (the pandas dtype as text) and ``kind``. Profiles never hold rows, so
+monitoring needs no access to the training data. numpy/pandas are imported by the callers' modules only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["profile", "column_profile", "as_frame", "cdf", "cdf_both", "BASELINE_QUANTILES", "SKETCH_QUANTILES", "TOP_K",
+           "PROFILE_FORMAT"]
+
+PROFILE_FORMAT = 1
+BASELINE_QUANTILES = 1001   # KS from 1001 quantiles is within ~1e-3 of the exact statistic (see drift.py)
+SKETCH_QUANTILES = 201      # compact sketches of monitored batches (used by the drift gate and trends)
+TOP_K = 100                 # categories kept by name; the rest are counted as "other"
+_DECILES = np.linspace(0.1, 0.9, 9)
+
+
+def as_frame(obj: Any) -> Any:
+    """A pandas DataFrame for a DataFrame, Series, dict of columns or 2-D array; None if not tabular."""
+    import pandas as pd
+
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    if isinstance(obj, pd.Series):
+        return obj.to_frame(name=str(obj.name) if obj.name is not None else "value")
+    if isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
+        try:
+            return pd.DataFrame(obj)
+        except (ValueError, TypeError):
+            return None
+    if isinstance(obj, np.ndarray) and obj.ndim in (1, 2) and obj.dtype.kind in "biufcUSOMm":
+        arr = obj.reshape(len(obj), -1)
+        return pd.DataFrame(arr, columns=[str(i) for i in range(arr.shape[1])])
+    return None
+
+
+def _num(x: float) -> float | int:
+    return int(x) if float(x).is_integer() and abs(x) < 2**53 else float(x)
+
+
+def kind_of(series: Any) -> str:
+    import pandas as pd
+
+    dt = series.dtype
+    if pd.api.types.is_bool_dtype(dt):
+        return "categorical"
+    if pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_complex_dtype(dt):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(dt):
+        return "datetime"
+    if isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dt) or pd.api.types.is_object_dtype(dt):
+        return "categorical"
+    return "other"
+
+
+def numeric_values(series: Any) -> np.ndarray:
+    """Finite float64 values of a numeric column (missing and non-finite values dropped)."""
+    arr = series.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(series, "to_numpy") else \
+        np.asarray(series, dtype=np.float64)
+    return arr[np.isfinite(arr)]
+
+
+def quantiles_sorted(sorted_values: np.ndarray, n: int) -> np.ndarray:
+    """numpy's linear-interpolation quantiles at n evenly spaced probabilities, from already sorted values."""
+    m = len(sorted_values)
+    pos = np.linspace(0.0, m - 1, n)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, m - 1)
+    frac = pos - lo
+    with np.errstate(over="ignore", invalid="ignore"):
+        q = sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * frac
+    # values near the float64 limits can overflow the interpolation: fall back to the lower order statistic
+    return np.where(np.isfinite(q), q, sorted_values[lo])
+
+
+def bin_counts(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts per bin (``edges[i-1] <= x < edges[i]``, open ends) from sorted values."""
+    cuts = np.searchsorted(sorted_values, edges, side="left")
+    return np.diff(np.concatenate(([0], cuts, [len(sorted_values)])))
+
+
+def _numeric(series: Any, n_quantiles: int, histogram: bool) -> dict[str, Any]:
+    values = numeric_values(series)
+    return numeric_from_sorted(np.sort(values, kind="quicksort"), int(len(series) - len(values)), n_quantiles,
+                               histogram)
+
+
+def numeric_from_sorted(s: np.ndarray, nulls: int, n_quantiles: int, histogram: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"count": int(len(s)), "nulls": nulls}
+    if not len(s):
+        out.update(quantiles=[], edges=[], counts=[])
+        return out
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = float(s.mean()), float(s.std())
+    out.update(min=_num(s[0]), max=_num(s[-1]), mean=finite(mean), std=finite(std))
+    out["quantiles"] = [float(v) for v in quantiles_sorted(s, n_quantiles)]
+    if histogram:
+        edges = np.unique(quantiles_sorted(s, 11)[1:-1])
+        out["edges"] = [float(v) for v in edges]
+        out["counts"] = [int(c) for c in bin_counts(s, edges)]
+    return out
+
+
+def category_counts(series: Any) -> tuple[list[str], list[int], int]:
+    """(values as text, counts) by descending count, and the number of missing values."""
+    import pandas as pd
+
+    s = series.astype("category") if not isinstance(series.dtype, pd.CategoricalDtype) else series
+    nulls = int(s.isna().sum())
+    vc = s.value_counts(sort=True, dropna=True)
+    vc = vc[vc > 0]
+    return [str(v) for v in vc.index], [int(c) for c in vc.to_numpy()], nulls
+
+
+def _categorical(series: Any, top_k: int) -> dict[str, Any]:
+    values, counts, nulls = category_counts(series)
+    return categorical_from_counts(values, counts, nulls, top_k)
+
+
+def categorical_from_counts(values: list[str], counts: list[int], nulls: int, top_k: int = TOP_K) -> dict[str, Any]:
+    merged: dict[str, int] = {}
+    for v, c in zip(values, counts):  # distinct objects may share a text form ("1" and 1)
+        merged[v] = merged.get(v, 0) + c
+    ordered = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
+    keep = ordered[:top_k]
+    return {"count": int(sum(merged.values())), "nulls": nulls, "values": [k for k, _ in keep],
+            "counts": [c for _, c in keep], "other": int(sum(c for _, c in ordered[top_k:])),
+            "distinct": len(ordered)}
+
+
+def _datetime(series: Any) -> dict[str, Any]:
+    s = series.dropna()
+    out: dict[str, Any] = {"count": int(len(s)), "nulls": int(len(series) - len(s))}
+    if len(s):
+        out.update(min=s.min().isoformat(), max=s.max().isoformat())
+    return out
+
+
+def column_profile(series: Any, *, n_quantiles: int = BASELINE_QUANTILES, histogram: bool = True,
+                   top_k: int = TOP_K) -> dict[str, Any]:
+    kind = kind_of(series)
+    head = {"kind": kind, "dtype": str(series.dtype)}
+    if kind == "numeric":
+        return {**head, **_numeric(series, n_quantiles, histogram)}
+    if kind == "categorical":
+        return {**head, **_categorical(series, top_k)}
+    if kind == "datetime":
+        return {**head, **_datetime(series)}
+    return {**head, "count": int(series.notna().sum()), "nulls": int(series.isna().sum())}
+
+
+def profile(obj: Any, *, n_quantiles: int = BASELINE_QUANTILES, histogram: bool = True,
+            time_column: str | None = None) -> dict[str, Any]:
+    """The profile of a table (see the module docstring). Raises ``TypeError`` for non-tabular objects."""
+    df = as_frame(obj)
+    if df is None:
+        raise TypeError(f"cannot profile a {type(obj).__name__}; give a DataFrame, Series or dict of columns")
+    cols = {}
+    for name in df.columns:
+        col = df[name]
+        if getattr(col, "ndim", 1) != 1:  # duplicate column names
+            raise TypeError(f"column name {name!r} is duplicated")
+        cols[str(name)] = column_profile(col, n_quantiles=n_quantiles, histogram=histogram)
+    if time_column is not None and time_column not in cols:
+        raise KeyError(f"time column {time_column!r} is not a column ({', '.join(list(cols)[:20])})")
+    return {"format": PROFILE_FORMAT, "rows": int(len(df)), "time_column": time_column, "columns": cols}
+
+
+def cdf(quantiles: Any, x: Any, *, left: bool = False) -> np.ndarray:
+    """The distribution function a quantile sketch describes, evaluated at ``x``.
+
+    The sketch holds the values ``q_j`` at probabilities ``p_j = j/(m-1)``. Between distinct sketch values the
+    CDF is interpolated linearly from the last probability of the lower value to the first probability of the
+    upper one; at a repeated value (a point mass) it jumps. ``left=True`` gives the left limit F(x-).
+    """
+    right_v, left_v = cdf_both(quantiles, x)
+    return left_v if left else right_v
+
+
+def cdf_both(quantiles: Any, x: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(F(x), F(x-)) of the sketch's distribution function (see :func:`cdf`), sharing the work."""
+    q = np.asarray(quantiles, dtype=np.float64)
+    m = len(q)
+    p = np.linspace(0.0, 1.0, m)
+    uq, first = np.unique(q, return_index=True)
+    last = np.concatenate((first[1:] - 1, [m - 1]))
+    # pad so that index -1 (below the minimum) and len(uq) (above the maximum) need no clipping
+    xs = np.concatenate(([-np.inf], uq, [np.inf]))
+    pf = np.concatenate(([0.0], p[first], [1.0]))
+    pl = np.concatenate(([0.0], p[last], [1.0]))
+    x = np.asarray(x, dtype=np.float64)
+    k = np.searchsorted(xs, x, side="right") - 1          # largest padded point <= x (0 = below the minimum)
+    k = np.minimum(k, len(xs) - 2)
+    lo, hi = xs[k], xs[k + 1]
+    exact = lo == x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = (x - lo) / (hi - lo)
+    frac = np.where(np.isfinite(frac), frac, 0.0)
+    between = pl[k] + (pf[k + 1] - pl[k]) * frac
+    below = k == 0
+    between = np.where(below, 0.0, between)
+    right_v = np.where(exact, pl[k], between)
+    left_v = np.where(exact, pf[k], between)
+    above = x > uq[-1]
+    return np.where(above, 1.0, right_v), np.where(above, 1.0, left_v)
+
+
+def finite(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)

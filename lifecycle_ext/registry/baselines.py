@@ -1,0 +1,105 @@
+"""Baselines at save time (a save hook) and finding the baseline a version is monitored against.
+
+``reg.save(df, "dataset:NAME")`` computes the profile of every tabular dataset (see
+``lifecycle_ext.monitoring.baseline``) and stores it as a content-addressed JSON blob; the ``VersionCreated``
+event records ``baseline = {"blob", "rows", "columns", "format", "time_column"}`` and lists the blob in
+``blobs`` (so ``verify`` checks it and ``gc`` keeps it). Save options consumed here:
+
+- ``baseline=False``: skip the profile (e.g. a huge dataset you never monitor);
+- ``time_column="ts"``: the column freshness is measured from (excluded from drift);
+- ``prediction_baseline=scores``: (models) the prediction scores/probabilities on held-out data, the reference
+  for the prediction-confidence shift. Without it the first monitored batch with predictions becomes the
+  reference.
+
+A model needs no baseline of its own: it is monitored against the baseline of the dataset it was trained on,
+found through its exact ``inputs`` (first a dataset input with a baseline, then their inputs, breadth first).
+Because inputs are immutable exact refs this "reference" is as fixed as a copy, without duplicating it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..core.errors import UsageInputError
+from ..core.events import canonical
+
+__all__ = ["baseline_hook", "find_baseline", "load_profile"]
+
+
+def baseline_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
+                  options: dict[str, Any]) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    blobs: list[str] = []
+    time_column = options.get("time_column")
+    if time_column is not None and not isinstance(time_column, str):
+        raise UsageInputError(f"time_column must be a column name, got {time_column!r}")
+    if kind == "dataset" and options.get("baseline", True):
+        from ..monitoring.baseline import as_frame, profile
+
+        df = as_frame(obj)
+        if df is not None:
+            try:
+                prof = profile(df, time_column=time_column)
+            except (KeyError, TypeError) as exc:
+                raise UsageInputError(f"cannot compute the baseline: {exc.args[0]}") from None
+            cid, _ = reg.blobs.put(canonical(prof))
+            extra["baseline"] = {"blob": cid, "rows": prof["rows"], "columns": len(prof["columns"]),
+                                 "format": prof["format"], "time_column": time_column}
+            blobs.append(cid)
+        elif time_column is not None:
+            raise UsageInputError("time_column= needs a tabular dataset (DataFrame, Series, dict of columns)")
+    elif time_column is not None:
+        raise UsageInputError("time_column= applies to datasets; set [monitoring] time_column in the policy")
+    preds = options.get("prediction_baseline")
+    if preds is not None:
+        from ..monitoring.drift import prediction_profile
+
+        try:
+            prof = prediction_profile(preds)
+        except ValueError as exc:
+            raise UsageInputError(f"prediction_baseline: {exc}") from None
+        cid, _ = reg.blobs.put(canonical(prof))
+        extra["prediction_baseline"] = {"blob": cid, "source": "saved with the version"}
+        blobs.append(cid)
+    if blobs:
+        extra["blobs"] = blobs
+    return extra
+
+
+baseline_hook.options = ("baseline", "time_column", "prediction_baseline")  # type: ignore[attr-defined]
+
+
+def load_profile(reg: Any, cid: str) -> dict[str, Any]:
+    """A stored profile by content id (verified on read; cached, since content ids never change)."""
+    cache: dict[str, Any] = reg.__dict__.setdefault("_profile_cache", {})
+    if cid not in cache:
+        if len(cache) > 64:
+            cache.clear()
+        cache[cid] = json.loads(reg.blobs.get(cid))
+    return cache[cid]
+
+
+def find_baseline(reg: Any, rec: dict[str, Any], state: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """(exact ref of the version holding the baseline, its ``baseline`` entry) for ``rec``, or None."""
+    from ..core.refs import parse_ref
+
+    seen: set[str] = set()
+    frontier = [rec]
+    while frontier:
+        nxt = []
+        for r in frontier:
+            ref = f"{r['kind']}:{r['name']}@{r['number']}"
+            if ref in seen:
+                continue
+            seen.add(ref)
+            if r.get("baseline"):
+                return ref, r["baseline"]
+            for i in r.get("inputs") or []:
+                p = parse_ref(i)
+                a = state["assets"].get(p.asset)
+                if a is not None and p.number is not None and 1 <= p.number <= len(a["versions"]):
+                    nxt.append(a["versions"][p.number - 1])
+        # dataset inputs first: they are the training data
+        frontier = sorted(nxt, key=lambda v: v["kind"] != "dataset")
+    return None

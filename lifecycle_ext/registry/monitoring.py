@@ -1,0 +1,287 @@
+"""Production monitoring service methods: monitor, health, drift_history, clear_revalidation, review.
+
+Every call records events and never rewrites earlier ones: ``BatchMonitored`` (the batch's evidence), then
+``AlertRaised`` when a finding reaches its alert level, followed by the policy's response (record only; mark the
+version revalidation-required, which blocks promotion until ``clear_revalidation``; or roll production back to
+the rollback pointer, recorded like any rollback with the policy as actor).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from ..core.clock import iso, parse_time
+from ..core.errors import ConflictError, LifecycleError, NotFound, UsageInputError
+from ..core.events import canonical
+from ..core.monitoring import POLICY_ACTOR, evaluate, parse_monitoring, worst
+from .baselines import find_baseline, load_profile
+from .monitor_views import DriftHistory, Health, MonitorResult, Review
+
+__all__ = ["MonitoringMixin"]
+
+
+def _read_batch(batch: Any) -> Any:
+    import pandas as pd
+
+    from ..monitoring.baseline import as_frame
+
+    if isinstance(batch, (str, os.PathLike)):
+        path = os.fspath(batch)
+        if not os.path.exists(path):
+            raise UsageInputError(f"batch file {path!r} does not exist")
+        if path.endswith((".parquet", ".pq")):
+            return pd.read_parquet(path)
+        if path.endswith((".csv", ".csv.gz")):
+            return pd.read_csv(path)
+        raise UsageInputError(f"batch file {path!r}: give a .parquet or .csv file")
+    df = as_frame(batch)
+    if df is None:
+        raise UsageInputError(f"batch must be a DataFrame, dict of columns or a .parquet/.csv path, "
+                              f"not {type(batch).__name__}")
+    return df
+
+
+def _when(at: Any, clock: Any) -> datetime:
+    if at is None:
+        return clock.now()
+    if isinstance(at, datetime):
+        return at if at.tzinfo else at.replace(tzinfo=UTC)
+    if isinstance(at, str):
+        try:
+            t = parse_time(at)
+        except ValueError:
+            raise UsageInputError(f"at={at!r} is not an ISO-8601 time") from None
+        return t if t.tzinfo else t.replace(tzinfo=UTC)
+    raise UsageInputError(f"at must be a datetime or ISO-8601 text, not {type(at).__name__}")
+
+
+def _texts(value: Any, what: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, dict):
+        return [f"{k}: {v}" for k, v in value.items()]
+    if isinstance(value, (list, tuple)) and all(isinstance(x, str) for x in value):
+        return [x for x in value if x.strip()]
+    raise UsageInputError(f"{what} must be text, a list of texts or a dict, not {type(value).__name__}")
+
+
+class MonitoringMixin:
+    # -- policy & resolution -------------------------------------------------------------------------
+    def _monitoring_policy(self, state: dict[str, Any] | None = None) -> tuple[dict[str, Any], str | None]:
+        """The normalised ``[monitoring]`` section of the policy in force, and that policy's hash."""
+        st = state if state is not None else self.state  # type: ignore[attr-defined]
+        policy = self._policy_in(st)  # type: ignore[attr-defined]
+        return (policy.monitoring or parse_monitoring(None)), (policy.hash if st.get("policy") else None)
+
+    # -- seams used by promotion (registry/promotion.py) ----------------------------------------------
+    def _revalidation_problem(self, rec: dict[str, Any]) -> str | None:
+        rv = rec.get("revalidation") or {}
+        if not rv.get("required"):
+            return None
+        return (f"revalidation required after the monitoring alert at event {rv.get('alert_seq')}; "
+                f"clear it with clear_revalidation({rec['kind']}:{rec['name']}@{rec['number']}, reason=...)")
+
+    def _gate_facts(self, state: dict[str, Any], rec: dict[str, Any], to: str, policy: Any) -> dict[str, Any]:
+        """Facts the pure gate checks need from blobs: ``{"drift": {check name: facts}}``."""
+        from .drift_facts import drift_facts
+
+        facts: dict[str, Any] = {}
+        for check in policy.gates_for(to, rec["kind"]):
+            if check.type == "drift":
+                stage = check.options.get("stage") or policy.deploy_stage(rec["kind"])
+                facts.setdefault("drift", {})[check.name] = drift_facts(
+                    self, state, rec, stage, int(check.options.get("window", 1)))
+        return facts
+
+    def _monitored(self, ref_or_stage: str, stage: str) -> dict[str, Any]:
+        text = str(ref_or_stage)
+        name, _, sel = text.partition("@")
+        asset = self._asset_ref(name)  # type: ignore[attr-defined]
+        if sel:
+            return self._resolve(f"{asset.asset}@{sel}")  # type: ignore[attr-defined]
+        a = self._asset(asset)  # type: ignore[attr-defined]
+        if stage not in a["stages"]:
+            raise NotFound(f"{asset.asset} has no version at stage {stage!r}; monitor a version explicitly "
+                           f"(e.g. {asset.asset}@{a['versions'][-1]['number']})")
+        return a["versions"][a["stages"][stage] - 1]
+
+    def baseline(self, ref: str) -> dict[str, Any]:
+        """The stored baseline profile ``ref`` is monitored against (its own, or its training data's)."""
+        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        found = find_baseline(self, rec, self.log.state)  # type: ignore[attr-defined]
+        if found is None:
+            raise NotFound(f"{rec['kind']}:{rec['name']}@{rec['number']} has no baseline: save its training "
+                           "data as a DataFrame dataset and pass it in inputs=, or monitor the dataset itself")
+        return {"ref": found[0], **load_profile(self, found[1]["blob"])}
+
+    # -- monitor -------------------------------------------------------------------------------------
+    def monitor(self, ref_or_stage: str, batch: Any, predictions: Any = None, latency_ms: Any = None,
+                errors: Any = None, at: Any = None) -> MonitorResult:
+        """Record a production batch's drift and health against the version's baseline; apply the policy."""
+        from ..monitoring.drift import compare, findings_input, prediction_profile
+
+        pol, pol_hash = self._monitoring_policy()
+        rec = self._monitored(ref_or_stage, pol["stage"])
+        exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
+        base = self.baseline(exact)
+        df = _read_batch(batch)
+        when = _when(at, self.clock)  # type: ignore[attr-defined]
+        pred_ref = rec.get("prediction_baseline")
+        pred_base = load_profile(self, pred_ref["blob"]) if pred_ref else None
+        sketch: dict[str, Any] = {}
+        try:
+            report = compare(base, df, at=when, predictions=predictions, prediction_baseline=pred_base,
+                             latency_ms=latency_ms, errors=errors, time_column=pol["time_column"], sketch=sketch)
+        except (ValueError, TypeError) as exc:
+            raise UsageInputError(f"cannot monitor this batch: {exc}") from None
+        findings = evaluate(findings_input(report), report["schema"], pol)
+        level = worst(findings)
+        blobs = [self.blobs.put(canonical(sketch))[0]]  # type: ignore[attr-defined]
+        new_pred = None
+        if predictions is not None and pred_base is None:
+            new_pred = self.blobs.put(canonical(prediction_profile(predictions)))[0]  # type: ignore[attr-defined]
+            blobs.append(new_pred)
+        self.storage.sync()  # type: ignore[attr-defined]
+        asset = f"{rec['kind']}:{rec['name']}"
+
+        def build(state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+            cur = self._resolve(exact, state)  # type: ignore[attr-defined]
+            if cur.get("retired"):
+                raise ConflictError(f"{exact} is retired; monitor the version now serving")
+            data = {"asset": asset, "number": rec["number"], "ref": exact, "observed_at": iso(when),
+                    "rows": report["rows"], "baseline": {"ref": base["ref"]}, "policy_hash": pol_hash,
+                    "level": level, "findings": findings, "evidence": report, "sketch": blobs[0], "blobs": blobs}
+            if new_pred is not None and not cur.get("prediction_baseline"):
+                data["prediction_baseline"] = new_pred
+            return "BatchMonitored", data
+
+        ev = self._append(build)  # type: ignore[attr-defined]
+        result = dict(ref=exact, seq=ev["seq"], level=level, findings=findings, evidence=report,
+                      baseline=base["ref"])
+        alerts = [f for f in findings if f["level"] == "alert"]
+        if not alerts:
+            return MonitorResult(**result)
+        response = pol["on_alert"]
+        alert = self._append(lambda st: ("AlertRaised", {  # type: ignore[attr-defined]
+            "asset": asset, "number": rec["number"], "ref": exact, "batch_seq": ev["seq"], "findings": alerts,
+            "response": response, "policy_hash": pol_hash}))
+        outcome = None
+        if response == "revalidate":
+            outcome = f"{exact} marked revalidation required"
+        elif response == "rollback":
+            outcome = self._policy_rollback(rec, pol["stage"], alert["seq"], alerts)
+        return MonitorResult(**result, alert_seq=alert["seq"], response=response, outcome=outcome)
+
+    def _policy_rollback(self, rec: dict[str, Any], stage: str, alert_seq: int,
+                         alerts: list[dict[str, Any]]) -> str:
+        asset = f"{rec['kind']}:{rec['name']}"
+        a = self.state["assets"][asset]  # type: ignore[attr-defined]
+        if a["stages"].get(stage) != rec["number"]:
+            return f"no rollback: {asset}@{rec['number']} is not at {stage}"
+        what = "; ".join(f"{f['metric']}{'[' + f['feature'] + ']' if f.get('feature') else ''}={f['value']}"
+                         for f in alerts[:5])
+        reason = f"monitoring alert (event {alert_seq}): {what}"
+        try:
+            self.as_user(POLICY_ACTOR).rollback(asset, reason=reason)  # type: ignore[attr-defined]
+        except LifecycleError as exc:
+            return f"rollback failed: {exc}"
+        now = self.state["assets"][asset]["stages"].get(stage)  # type: ignore[attr-defined]
+        return f"rolled back {asset} to version {now}" if now else f"rolled back {asset} (no version at {stage})"
+
+    # -- history & health ----------------------------------------------------------------------------
+    def _batch_summary(self, seq: int) -> dict[str, Any]:
+        cache: dict[int, Any] = self.__dict__.setdefault("_batch_cache", {})
+        if seq not in cache:
+            ev = self.log.read_event(seq)  # type: ignore[attr-defined]
+            d = ev["data"]
+            feats = {c: {k: f.get(k) for k in ("psi", "ks", "null_rate")}
+                     for c, f in d["evidence"]["features"].items()}
+            psis = [f["psi"] for f in feats.values() if f.get("psi") is not None]
+            kss = [f["ks"] for f in feats.values() if f.get("ks") is not None]
+            cache[seq] = {"seq": seq, "at": d["observed_at"], "recorded_at": ev["at"], "ref": d["ref"],
+                          "number": d["number"], "level": d["level"], "rows": d["rows"],
+                          "max_psi": max(psis, default=None), "max_ks": max(kss, default=None),
+                          "features": feats, "findings": d["findings"], "evidence": d["evidence"]}
+        return cache[seq]
+
+    def drift_history(self, name_or_ref: str) -> DriftHistory:
+        """Monitored batches, oldest first, of an asset (``KIND:NAME``) or one version (``KIND:NAME@V``)."""
+        name, _, sel = str(name_or_ref).partition("@")
+        asset = self._asset_ref(name).asset  # type: ignore[attr-defined]
+        number = self._resolve(f"{asset}@{sel}")["number"] if sel else None  # type: ignore[attr-defined]
+        mon = self.state.get("monitoring", {}).get(asset, {"batches": []})  # type: ignore[attr-defined]
+        seqs = [b["seq"] for b in mon["batches"] if number is None or b["number"] == number]
+        return DriftHistory(name=asset if number is None else f"{asset}@{number}",
+                            batches=[self._batch_summary(s) for s in seqs])
+
+    def health(self, name: str) -> Health:
+        """The health of the version at the monitored stage (else the last monitored version) of ``name``."""
+        st = self.state  # type: ignore[attr-defined]
+        pol, _ = self._monitoring_policy(st)
+        ref = self._asset_ref(name.partition("@")[0])  # type: ignore[attr-defined]
+        a = self._asset(ref, st)  # type: ignore[attr-defined]
+        mon = st.get("monitoring", {}).get(ref.asset, {"batches": [], "alerts": []})
+        number = a["stages"].get(pol["stage"])
+        stage = pol["stage"] if number is not None else None
+        if number is None and mon["batches"]:
+            number = mon["batches"][-1]["number"]
+        if number is None:
+            return Health(name=ref.asset, ref=None, stage=None, baseline=None, latest=None, trend=[], open_alerts=[])
+        rec = a["versions"][number - 1]
+        found = find_baseline(self, rec, st)
+        batches = [self._batch_summary(b["seq"]) for b in mon["batches"] if b["number"] == number]
+        trend = [{k: b[k] for k in ("seq", "at", "level", "max_psi", "max_ks", "rows")} for b in batches]
+        latest = None
+        if batches:
+            latest = {k: batches[-1][k] for k in ("seq", "at", "level", "features", "findings")}
+        alerts = [dict(x) for x in mon["alerts"] if x["open"] and x["number"] == number]
+        return Health(name=ref.asset, ref=f"{ref.asset}@{number}", stage=stage,
+                      baseline=found[0] if found else None, latest=latest, trend=trend, open_alerts=alerts,
+                      revalidation_required=bool((rec.get("revalidation") or {}).get("required")), batches=batches)
+
+    # -- revalidation & review -----------------------------------------------------------------------
+    def revalidation_required(self, ref: str) -> bool:
+        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        return bool((rec.get("revalidation") or {}).get("required"))
+
+    def clear_revalidation(self, ref: str, *, reason: str) -> Any:
+        """Clear a version's revalidation-required mark (closes its open alerts); ``reason`` is required."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise UsageInputError("clear_revalidation needs a reason (what was checked)")
+        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
+
+        def build(state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+            cur = self._resolve(exact, state)  # type: ignore[attr-defined]
+            if not (cur.get("revalidation") or {}).get("required"):
+                raise ConflictError(f"{exact} is not marked revalidation required")
+            return "RevalidationCleared", {"asset": f"{rec['kind']}:{rec['name']}", "number": rec["number"],
+                                           "reason": reason.strip()}
+
+        self._append(build)  # type: ignore[attr-defined]
+        return self.get(exact)  # type: ignore[attr-defined]
+
+    def review(self, ref: str, *, summary: str, lessons: Any = None, criteria_changes: Any = None) -> Review:
+        """Record a post-release (after-action) review linked to the version ``ref``."""
+        if not isinstance(summary, str) or not summary.strip():
+            raise UsageInputError("review needs a summary (what happened in production)")
+        lessons_l = _texts(lessons, "lessons")
+        changes = _texts(criteria_changes, "criteria_changes")
+        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
+        ev = self._append(lambda st: ("ReviewRecorded", {  # type: ignore[attr-defined]
+            "asset": f"{rec['kind']}:{rec['name']}", "number": rec["number"], "ref": exact,
+            "summary": summary.strip(), "lessons": lessons_l, "criteria_changes": changes}))
+        return Review(ref=exact, seq=ev["seq"], at=ev["at"], by=ev["actor"], summary=summary.strip(),
+                      lessons=lessons_l, criteria_changes=changes)
+
+    def reviews(self, ref: str) -> list[Review]:
+        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
+        return [Review(ref=exact, seq=r["seq"], at=r["at"], by=r["by"], summary=r["summary"],
+                       lessons=list(r["lessons"]), criteria_changes=list(r["criteria_changes"]))
+                for r in rec.get("reviews", [])]

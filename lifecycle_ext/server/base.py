@@ -1,0 +1,129 @@
+"""The base handler: authentication, the acting user, JSON in and out, and THE error -> status map."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jupyter_server.base.handlers import APIHandler
+from tornado import web
+
+from ..core.errors import (
+    ConflictError,
+    GateFailed,
+    IntegrityError,
+    InvalidRef,
+    LifecycleError,
+    NotFound,
+    PermissionDenied,
+    PolicyError,
+    UnsupportedType,
+    UsageInputError,
+)
+from ..registry.identity import clean_user
+from .serialize import jsonable
+
+__all__ = ["LifecycleHandler", "status_for", "STATUS_MAP"]
+
+#: The one place where service errors become HTTP statuses (first match wins).
+STATUS_MAP: tuple[tuple[type[LifecycleError], int], ...] = (
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (GateFailed, 422),
+    (ConflictError, 409),
+    (InvalidRef, 400),
+    (UsageInputError, 400),
+    (PolicyError, 400),
+    (UnsupportedType, 400),
+    (IntegrityError, 500),
+)
+
+
+def status_for(exc: LifecycleError) -> int:
+    for cls, status in STATUS_MAP:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def error_body(exc: LifecycleError) -> dict[str, Any]:
+    status = status_for(exc)
+    body: dict[str, Any] = {"status": status, "error": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, GateFailed) and exc.report is not None:
+        report = exc.report
+        body["report"] = report.to_dict() if hasattr(report, "to_dict") else jsonable(report)
+    return body
+
+
+class LifecycleHandler(APIHandler):
+    """Subclasses implement ``read(self) -> object`` (GET) and/or ``act(self, body) -> object`` (POST).
+
+    Both run as the Jupyter user (``reg.as_user``), so the service's authorization decides what is allowed.
+    """
+
+    def registry(self) -> Any:
+        """The registry acting as the current Jupyter user."""
+        return self.settings["lifecycle_registry"]().as_user(self.lifecycle_user)
+
+    @property
+    def lifecycle_user(self) -> str:
+        user = self.current_user
+        name = getattr(user, "username", None) or getattr(user, "name", None) or str(user)
+        return clean_user(str(name))
+
+    # -- input ----------------------------------------------------------------------------------------
+    def arg(self, name: str, *, required: bool = False, default: str | None = None) -> str | None:
+        value = self.get_query_argument(name, default=None)
+        if value is None or value == "":
+            if required:
+                raise UsageInputError(f"query parameter {name!r} is required")
+            return default
+        return value
+
+    def int_arg(self, name: str) -> int | None:
+        value = self.arg(name)
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise UsageInputError(f"query parameter {name!r} must be an integer, not {value!r}") from None
+
+    def body(self) -> dict[str, Any]:
+        raw = self.request.body or b"{}"
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise UsageInputError(f"request body is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise UsageInputError("request body must be a JSON object")
+        return data
+
+    # -- dispatch -------------------------------------------------------------------------------------
+    def read(self) -> Any:
+        raise web.HTTPError(405)
+
+    def act(self, body: dict[str, Any]) -> Any:
+        raise web.HTTPError(405)
+
+    @web.authenticated
+    def get(self) -> None:
+        self._respond(self.read)
+
+    @web.authenticated
+    def post(self) -> None:
+        self._respond(lambda: self.act(self.body()))
+
+    def _respond(self, fn: Any) -> None:
+        self.set_header("Cache-Control", "no-store")
+        try:
+            result = fn()
+        except LifecycleError as exc:
+            body = error_body(exc)
+            if body["status"] >= 500:
+                self.log.error("lifecycle: %s", exc, exc_info=True)
+            self.set_status(body["status"])
+            self.finish(json.dumps(body))
+            return
+        self.finish(json.dumps(jsonable(result)))
+

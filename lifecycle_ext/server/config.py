@@ -1,0 +1,32 @@
+"""Server configuration (traitlets): where the registry lives."""
+
+from __future__ import annotations
+
+import os
+
+from traitlets import Unicode, default
+from traitlets.config import Configurable
+
+from ..registry.compose import default_location
+
+__all__ = ["LifecycleConfig", "resolve_location"]
+
+
+class LifecycleConfig(Configurable):
+    """``c.LifecycleConfig.registry = "s3://bucket/prefix"`` in ``jupyter_server_config.py``."""
+
+    registry = Unicode(
+        help="Registry location: a folder (relative to the server root) or an fsspec URL. "
+             "Default: $LIFECYCLE_REGISTRY, else .lifecycle (the same default as open_registry()).",
+    ).tag(config=True)
+
+    @default("registry")
+    def _default_registry(self) -> str:
+        return default_location()
+
+
+def resolve_location(location: str, root_dir: str) -> str:
+    """A relative folder is taken from the server's root directory; URLs and absolute paths are kept."""
+    if "://" in location or os.path.isabs(location):
+        return location
+    return os.path.join(os.path.expanduser(root_dir or "."), location)

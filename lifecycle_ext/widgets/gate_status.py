@@ -1,0 +1,88 @@
+"""GateStatusWidget: a version's gate checks with evidence, and the actions the current user may take."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+
+from ..core.errors import LifecycleError
+from ._base import Closing, message_html, registry_or_default
+
+__all__ = ["GateStatusWidget"]
+
+_ACTIONS = (("approve", "Approve", "success"), ("reject", "Reject", "danger"), ("promote", "Promote", "primary"))
+
+
+class GateStatusWidget(Closing, w.VBox):
+    """``GateStatusWidget(ref, to=STAGE, registry=None)``.
+
+    Shows ``reg.gates(ref, to)``; buttons are enabled from ``reg.allowed_actions(ref, to)`` (the service's own
+    role checks), and clicking one calls ``reg.approve`` / ``reg.reject`` / ``reg.promote`` with the reason
+    typed in, then re-evaluates. Errors (including a refused or denied action) are shown in the widget.
+    """
+
+    def __init__(self, ref: str, to: str | None = None, registry: Any = None, **kwargs: Any) -> None:
+        self.registry = registry_or_default(registry)
+        self.ref, self.to = ref, to
+        self.report: Any = None
+        self.allowed: dict[str, dict[str, Any]] = {}
+        self.checks = w.HTML()
+        self.reason = w.Textarea(placeholder="reason (recorded in the audit trail)", layout=w.Layout(width="98%"))
+        self.limitations = w.Textarea(placeholder="known limitations (required when promoting to production)",
+                                      layout=w.Layout(width="98%"))
+        self.buttons: dict[str, w.Button] = {}
+        for action, label, style in _ACTIONS:
+            b = w.Button(description=label, button_style=style)
+            b.add_class(f"lifecycle-{action}")
+            b.on_click(lambda _b, a=action: self.act(a))
+            self.buttons[action] = b
+        self.user = w.HTML()
+        self.message = w.HTML()
+        self._own(self.checks, self.reason, self.limitations, *self.buttons.values(), self.user, self.message)
+        super().__init__([self.checks, self.user, self.reason, self.limitations,
+                          w.HBox(list(self.buttons.values())), self.message], **kwargs)
+        self.add_class("lifecycle-gate-widget")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-evaluate the gates and what the acting user may do."""
+        try:
+            self.report = self.registry.gates(self.ref, self.to)
+            self.ref, self.to = self.report.ref, self.report.to  # pin the exact version and stage
+            self.allowed = self.registry.allowed_actions(self.ref, self.to)
+        except LifecycleError as exc:
+            self.checks.value = ""
+            self.message.value = message_html(f"{type(exc).__name__}: {exc}", error=True)
+            for b in self.buttons.values():
+                b.disabled = True
+            return
+        self.checks.value = self.report._repr_html_()
+        from ..registry.html import esc
+        self.user.value = f"<small>acting as <b>{esc(self.registry.user)}</b></small>"
+        for action, b in self.buttons.items():
+            verdict = self.allowed.get(action, {"allowed": False, "reason": "unknown action"})
+            b.disabled = not verdict["allowed"]
+            b.tooltip = verdict["reason"]
+
+    def act(self, action: str) -> Any:
+        """Take ``action`` (approve, reject, promote) through the service; show the outcome; refresh."""
+        reason = self.reason.value.strip()
+        result = None
+        try:
+            if action == "approve":
+                result = self.registry.approve(self.ref, self.to, reason=reason)
+            elif action == "reject":
+                result = self.registry.reject(self.ref, self.to, reason=reason)
+            elif action == "promote":
+                result = self.registry.promote(self.ref, self.to, reason=reason,
+                                               known_limitations=self.limitations.value.strip() or None)
+            else:
+                raise ValueError(f"unknown action {action!r}")
+        except LifecycleError as exc:
+            self.message.value = message_html(f"{type(exc).__name__}: {str(exc).splitlines()[0]}", error=True)
+        else:
+            self.message.value = message_html(f"{action}: {result!r}".splitlines()[0])
+            self.reason.value = ""
+        self.refresh()
+        return result

@@ -1,0 +1,49 @@
+"""Progress bars in the notebook for long operations (large saves, verify, reproduce).
+
+``enable_progress()`` attaches a listener to :mod:`lifecycle_ext.core.progress`; each operation gets its own
+``IntProgress`` bar, displayed when it starts and left showing its final state. The port holds only the factory
+function, never the bars.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+
+from ..core import progress
+
+__all__ = ["enable_progress", "disable_progress", "NotebookBar"]
+
+
+class NotebookBar:
+    def __init__(self, label: str, total: int, *, show: bool = True) -> None:
+        self.bar = w.IntProgress(value=0, min=0, max=max(total, 1), description=label[:20],
+                                 style={"description_width": "initial"})
+        self.text = w.Label(f"0/{total}")
+        self.box = w.HBox([self.bar, self.text])
+        self.box.add_class("lifecycle-progress")
+        if show:
+            from IPython.display import display
+            display(self.box)
+
+    def update(self, done: int, total: int) -> None:
+        self.bar.max = max(total, 1)
+        self.bar.value = min(done, self.bar.max)
+        self.text.value = f"{done}/{total}"
+
+    def close(self) -> None:
+        self.bar.bar_style = "success"
+
+
+def _factory(label: str, total: int) -> Any:
+    return NotebookBar(label, total)
+
+
+def enable_progress() -> None:
+    """Show a progress bar in the notebook for each long operation from now on."""
+    progress.attach(_factory)
+
+
+def disable_progress() -> None:
+    progress.detach(_factory)

@@ -1,0 +1,61 @@
+"""A real jupyter_server with the lifecycle extension, a prepared registry and several users."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from pytest_jupyter.jupyter_server import *  # noqa: F403  (fixtures + the async test hook, for this folder only)
+
+import lifecycle_ext
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from token_identity import TokenUsersIdentityProvider  # noqa: E402
+
+TOKENS = {"tok-alice": "alice", "tok-bob": "bob", "tok-carol": "carol", "tok-victor": "victor"}
+OPENAPI = Path(lifecycle_ext.__file__).parent / "server" / "openapi.json"
+
+
+@pytest.fixture
+def registry_path(tmp_path, clock):
+    path = tmp_path / "registry"
+    reg = lifecycle_ext.open_registry(path, user="alice", clock=clock)
+    reg.save({"rows": [1, 2, 3]}, "dataset:churn", metadata={"source": "crm export"}, tags=["crm"])
+    reg.save({"rows": [1, 2, 3, 4]}, "dataset:churn", metadata={"source": "crm export"}, tags=["crm"])
+    reg.save({"w": [0.1, 0.2]}, "model:churn", metrics={"accuracy": 0.93}, params={"C": 1.0},
+             inputs=["dataset:churn@2"], note="<img src=x onerror=alert(1)>")
+    return path
+
+
+@pytest.fixture
+def jp_server_config(registry_path):
+    return {
+        "ServerApp": {"jpserver_extensions": {"lifecycle_ext": True},
+                      "identity_provider_class": TokenUsersIdentityProvider},
+        "TokenUsersIdentityProvider": {"users": TOKENS},
+        "LifecycleConfig": {"registry": str(registry_path)},
+    }
+
+
+@pytest.fixture
+def api(jp_fetch):
+    """``await api("assets", user="alice", params={...})`` -> (status, JSON body); never raises on HTTP errors."""
+
+    async def call(route, *, user="alice", params=None, body=None, method=None):
+        token = next((t for t, u in TOKENS.items() if u == user), "") if user else ""
+        headers = {"Authorization": f"token {token}" if token else ""}
+        kw = {"method": method or ("POST" if body is not None else "GET")}
+        if body is not None:
+            kw["body"] = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        r = await jp_fetch("lifecycle", "api", route, params=params or {}, headers=headers,
+                           raise_error=False, **kw)
+        return r.code, (json.loads(r.body) if r.body else None)
+
+    return call
+
+
+@pytest.fixture(scope="session")
+def openapi():
+    return json.loads(OPENAPI.read_text())
