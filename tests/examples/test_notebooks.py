@@ -83,3 +83,15 @@ def test_readme_main_job_runs_the_quickstart_and_prints_the_registry(tmp_path: P
     assert f"registry: {registry}" in p.stdout
     assert "dataset:wine: 1 versions" in p.stdout and "model:wine-classifier: 1 versions" in p.stdout
     assert "staging=v1" in p.stdout
+
+
+def test_readme_binder_badge_points_at_the_repository_and_the_quickstart() -> None:
+    import tomllib
+
+    homepage = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Homepage"]
+    owner_repo = homepage.removeprefix("https://github.com/").strip("/")
+    readme = (ROOT / "README.md").read_text()
+    url = f"https://mybinder.org/v2/gh/{owner_repo}/HEAD?labpath=examples%2F01-quickstart.ipynb"
+    assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({url})" in readme
+    assert os.access(ROOT / "binder" / "postBuild", os.X_OK)
+    assert len(re.findall(r"```bash\n", readme)) == 2  # exactly two set-up commands
