@@ -35,9 +35,9 @@ def _allowed_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", default=None, help="target stage (default: the next one)")
 
 
-@command("allowed_actions", "what the acting user may do with a version", _allowed_setup)
-def _allowed(reg: Any, a: argparse.Namespace) -> Any:
-    return reg.allowed_actions(a.ref, to=a.to)
+@command("permissions", "what the acting user may do with a version, and why not", _allowed_setup)
+def _permissions(reg: Any, a: argparse.Namespace) -> Any:
+    return reg.permissions(a.ref, to=a.to)
 
 
 def _audit_view_setup(p: argparse.ArgumentParser) -> None:

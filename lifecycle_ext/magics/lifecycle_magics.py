@@ -85,6 +85,7 @@ class LifecycleMagics(Magics):
             self._parser.print_help()
             return
         with _translated():
+            reg = None
             if args.command in MAGIC_COMMANDS:
                 result = MAGIC_COMMANDS[args.command].run(self, args)
             else:
@@ -95,7 +96,18 @@ class LifecycleMagics(Magics):
             from ..cli.render import to_json
             print(to_json(result))
         else:
-            _display(result)
+            _display(self._widget_for(result, reg) or result)
+
+    def _widget_for(self, result: Any, reg: Any) -> Any:
+        """In a kernel with a widget frontend, show gates, diffs, lineage and listings as interactive widgets
+        (their HTML stays in the output for viewers without widget JavaScript); elsewhere, plain views."""
+        if reg is None or getattr(self.shell, "kernel", None) is None:
+            return None
+        from ..widgets.display import widget_for
+        from ..widgets.progress import enable_progress
+
+        enable_progress()
+        return widget_for(result, reg)
 
     # -- %%track -------------------------------------------------------------------------------------
     @magic_arguments()

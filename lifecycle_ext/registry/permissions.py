@@ -1,8 +1,10 @@
-"""What the acting user may do with a version, answered by the policy the service enforces.
+"""What the acting user may do with a version, decided by the checks the actions themselves run.
 
-Surfaces (the sidebar) ask this instead of re-implementing the rules: ``reg.permissions(ref, to=)`` uses the
-same ``Policy.allows`` check the guarded actions run, plus the state rules those actions apply (an author may
-not approve their own version; a retired version cannot be promoted or retired again).
+Surfaces (the sidebar, the gate widget) ask this instead of re-implementing the rules:
+``reg.permissions(ref, to=)`` calls the same role check (``_role_problem``), author check
+(``_author_problem``) and stage-transition check the guarded actions use, so the explanation a disabled
+button shows is the message the action would raise. Gate results are not considered: a promotion whose gates
+fail may be attempted, and is then refused and recorded.
 """
 
 from __future__ import annotations
@@ -13,59 +15,52 @@ __all__ = ["PermissionsMixin", "ACTION_NAMES"]
 
 #: service method -> the policy's action name
 ACTION_NAMES = {"promote": "promote", "request_promotion": "request", "approve": "approve", "reject": "reject",
-                "rollback": "rollback", "retire": "retire"}
+                "force": "force", "rollback": "rollback", "retire": "retire"}
 
 
 class PermissionsMixin:
     def permissions(self, ref: str | None = None, to: str | None = None) -> dict[str, Any]:
-        """``{"user", "roles", "stages", "actions": {method: {"allowed", "reason"}}}`` for ``ref`` (and ``to``).
+        """``{"user", "roles", "stages", "to", "deploy_stage", "actions": {method: {"allowed", "reason"}}}``.
 
-        ``stages`` are the stages after the version's current one (the first is the next stage); ``to``
-        defaults to that next stage. Nothing is recorded.
+        ``stages`` are the stages after the version's current one; ``to`` defaults to the next. ``reason``
+        says why an action is not allowed (empty when it is). Nothing is recorded.
         """
         st = self.state  # type: ignore[attr-defined]
         policy = self._policy_in(st)  # type: ignore[attr-defined]
         user = self.user  # type: ignore[attr-defined]
-        roles = list(policy.roles_of(user))
         rec = self._resolve(ref, st) if ref else None  # type: ignore[attr-defined]
         stages: list[str] = []
         deploy = None
         if rec is not None:
             order = list(policy.stages_for(rec["kind"]))
             cur = rec.get("stage")
-            start = order.index(cur) + 1 if cur in order else 0
-            stages = [] if rec.get("retired") else order[start:]
+            stages = [] if rec.get("retired") else order[order.index(cur) + 1 if cur in order else 0:]
             deploy = policy.deploy_stage(rec["kind"])
             if to is None and stages:
                 to = stages[0]
         actions: dict[str, dict[str, Any]] = {}
         for method, action in ACTION_NAMES.items():
             stage = deploy if method == "rollback" else None if method == "retire" else to
-            if policy.allows(user, action, stage):
-                reason = ""
-            else:
-                need = " or ".join(policy.roles_for(action, stage)) or "(nobody)"
-                where = f" to {stage}" if stage and method in ("promote", "request_promotion") else (
-                    f" for {stage}" if stage and method in ("approve", "reject", "rollback") else "")
-                reason = (f"{user} may not {action}{where}: the policy requires role {need}; "
-                          f"{user} has {', '.join(roles) or 'no roles'}")
-            if not reason and rec is not None:
-                reason = _state_rule(method, rec, user, stages, to)
-            actions[method] = {"allowed": not reason, "reason": reason}
-        return {"user": user, "roles": roles, "stages": stages, "to": to, "deploy_stage": deploy,
-                "actions": actions}
+            why = self._role_problem(policy, action, stage)  # type: ignore[attr-defined]
+            if why is None and rec is not None:
+                why = self._author_problem(rec, action) or _state_problem(  # type: ignore[attr-defined]
+                    policy, method, rec, stages, to)
+            actions[method] = {"allowed": why is None, "reason": why or ""}
+        return {"user": user, "roles": list(policy.roles_of(user)), "stages": stages, "to": to,
+                "deploy_stage": deploy, "actions": actions}
 
 
-def _state_rule(method: str, rec: dict[str, Any], user: str, stages: list[str], to: str | None) -> str:
-    if method in ("promote", "request_promotion", "approve", "reject"):
+def _state_problem(policy: Any, method: str, rec: dict[str, Any], stages: list[str], to: str | None) -> str | None:
+    exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
+    if method in ("promote", "request_promotion", "approve", "reject", "force"):
         if rec.get("retired"):
-            return "the version is retired; retired versions can never be promoted again"
-        if not stages:
-            return "the version is at its last stage"
-        if to is None:
-            return "no target stage"
-    if method == "approve" and rec.get("author") == user:
-        return f"{user} is the author of this version and may not approve it"
+            return f"{exact} is retired; retired versions can never be promoted again"
+        if not stages or to is None:
+            return f"{exact} is at its last stage"
+        if method in ("promote", "request_promotion", "force"):
+            problem = policy.transition_problem(rec["kind"], rec.get("stage"), to)
+            if problem:
+                return f"cannot promote {exact} to {to}: {problem}"
     if method == "retire" and rec.get("retired"):
-        return "the version is already retired"
-    return ""
+        return f"{exact} is already retired"
+    return None

@@ -290,31 +290,6 @@ class PromotionMixin:
                     "authors may not approve or reject their own version")
         return None
 
-    def allowed_actions(self, ref: str, to: str | None = None) -> dict[str, dict[str, Any]]:
-        """What the acting user may do with ``ref`` towards stage ``to`` (default: its next stage).
-
-        Returns ``{action: {"allowed": bool, "reason": str}}`` for promote, request, approve, reject and force,
-        decided by the same role and author checks the actions run (gate results are not considered: a
-        promotion whose gates fail is allowed to be attempted, and is then refused and recorded). Records
-        nothing; surfaces use it to enable buttons, and the service still checks when the action is taken.
-        """
-        st = self.state  # type: ignore[attr-defined]
-        rec = self._resolve(ref, st)  # type: ignore[attr-defined]
-        policy = self._policy_in(st)
-        target = self._target(rec, to, policy)
-        out: dict[str, dict[str, Any]] = {}
-        for action in ("promote", "request", "approve", "reject", "force"):
-            why = self._role_problem(policy, action, target) or self._author_problem(rec, action)
-            if why is None and rec.get("retired"):
-                why = f"{_exact(rec)} is retired; it can never be promoted again"
-            if why is None and action in ("promote", "request", "force"):
-                problem = policy.transition_problem(rec["kind"], rec.get("stage"), target)
-                why = f"cannot {action} {_exact(rec)} to {target}: {problem}" if problem else None
-            out[action] = {"allowed": why is None,
-                           "reason": why or f"{self.user} may {action} {_exact(rec)} "  # type: ignore[attr-defined]
-                                            f"{'for' if action in ('approve', 'reject') else 'to'} {target}"}
-        return out
-
     def request_promotion(self, ref: str, to: str | None = None, *, reason: str = "") -> PromotionRequest:
         """Ask for ``ref`` to be promoted to ``to``; supersedes earlier rejections of the same move."""
         return self._decision("request", ref, to, reason)

@@ -267,10 +267,11 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
     def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None) -> Any:
         """Load the stored object. Files and directories are written under ``dest`` (default: a temp folder)."""
         from ..storage.codecs import decode
+        from ..storage.fastread import DirectGroup
 
         rec = self._resolve(ref)
-        group = self.open_zarr(f"{rec['kind']}:{rec['name']}@{rec['number']}")
-        obj = decode(group, dict(group.attrs)["lifecycle"], dest)
+        group = DirectGroup(self.manifest(f"{rec['kind']}:{rec['name']}@{rec['number']}")["entries"], self.blobs)
+        obj = decode(group, group.attrs["lifecycle"], dest)
         for hook in load_hooks():
             hook(self, rec, obj)
         return obj

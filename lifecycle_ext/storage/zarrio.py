@@ -34,8 +34,9 @@ class ArraySpec:
         self.shape, self.dtype, self.chunks, self.raw = shape, dtype, chunks, raw
 
 
-def _chunk_shape(shape: tuple[int, ...], itemsize: int, target: int = CHUNK_TARGET) -> tuple[int, ...]:
+def _chunk_shape(shape: tuple[int, ...], itemsize: int, target: int | None = None) -> tuple[int, ...]:
     """Split leading axes first, so a chunk is a contiguous run of C-order rows where possible."""
+    target = CHUNK_TARGET if target is None else target
     chunks = [max(1, s) for s in shape]
     for axis in range(len(shape)):
         inner = itemsize * math.prod(chunks[axis + 1:])

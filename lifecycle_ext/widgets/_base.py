@@ -33,6 +33,22 @@ class Closing:
     def _own(self, *widgets: Any) -> None:
         self.__dict__.setdefault("_owned", []).extend(widgets)
 
+    def _static_view(self) -> Any:
+        """The view model this widget shows (its HTML is the fallback where widget JavaScript is absent)."""
+        for name in ("report", "diff", "lineage"):
+            view = self.__dict__.get(name)
+            if view is not None and hasattr(view, "_repr_html_"):
+                return view
+        return None
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Add a ``text/html`` rendering beside the widget view, for GitHub, nbviewer and exported HTML."""
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        view = self._static_view()
+        if isinstance(bundle, dict) and view is not None:
+            bundle["text/html"] = view._repr_html_()
+        return bundle
+
     def close(self) -> None:
         for child in self.__dict__.get("_owned", []):
             if isinstance(child, w.Button):

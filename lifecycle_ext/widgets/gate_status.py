@@ -17,7 +17,7 @@ _ACTIONS = (("approve", "Approve", "success"), ("reject", "Reject", "danger"), (
 class GateStatusWidget(Closing, w.VBox):
     """``GateStatusWidget(ref, to=STAGE, registry=None)``.
 
-    Shows ``reg.gates(ref, to)``; buttons are enabled from ``reg.allowed_actions(ref, to)`` (the service's own
+    Shows ``reg.gates(ref, to)``; buttons are enabled from ``reg.permissions(ref, to)`` (the service's own
     role checks), and clicking one calls ``reg.approve`` / ``reg.reject`` / ``reg.promote`` with the reason
     typed in, then re-evaluates. Errors (including a refused or denied action) are shown in the widget.
     """
@@ -50,7 +50,7 @@ class GateStatusWidget(Closing, w.VBox):
         try:
             self.report = self.registry.gates(self.ref, self.to)
             self.ref, self.to = self.report.ref, self.report.to  # pin the exact version and stage
-            self.allowed = self.registry.allowed_actions(self.ref, self.to)
+            self.allowed = self.registry.permissions(self.ref, self.to)["actions"]
         except LifecycleError as exc:
             self.checks.value = ""
             self.message.value = message_html(f"{type(exc).__name__}: {exc}", error=True)

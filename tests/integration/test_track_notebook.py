@@ -31,6 +31,7 @@ CELLS = [
     "%lifecycle reproduce model:iris-lr@1",
     "%%track -o noise=dataset:noise\nimport numpy as np\nnoise = np.random.rand(8)",
     "%lifecycle lineage dataset:iris@1 --down",
+    "%lifecycle gates model:iris-lr@1 --to development",
 ]
 
 
@@ -63,6 +64,11 @@ def test_notebook_tracks_links_and_reproduces(tmp_path: Path, kernel_name: str) 
     assert "model:iris-lr@1" in html(4) and "dataset:iris@1" in html(4)
     assert "match" in html(5) and "mismatch" not in html(5)
     assert "model:iris-lr@1" in html(7)
+    # in a kernel, lineage and gates are interactive widgets that keep an HTML rendering for static viewers
+    for i in (7, 8):
+        mimes = {m for o in nb.cells[i].outputs for m in o.get("data", {})}
+        assert "application/vnd.jupyter.widget-view+json" in mimes and "text/html" in mimes
+    assert "development" in html(8) and "model:iris-lr@1" in html(8)
 
     reg = open_registry(reg_path)
     m = reg.get("model:iris-lr@1")

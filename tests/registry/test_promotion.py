@@ -503,3 +503,36 @@ def test_request_for_a_disallowed_move_is_refused_without_recording(reg: Any, da
     assert len(_events(reg)) == n
     with pytest.raises(UsageInputError, match="unknown stage 'prod'"):
         reg.gates(v.ref, to="prod")
+
+
+def test_every_promotion_event_matches_the_event_schema(reg: Any, clock: Any, dataset: Any) -> None:
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("lifecycle_ext.schemas").joinpath("event.schema.json").read_text())
+    first = staged_model(reg, clock, 0.91, author="dave")
+    reg.as_user("alice").request_promotion(first, to="production", reason="ready")
+    approve_all(reg, first)
+    with pytest.raises(PermissionDenied):
+        reg.as_user("bob").promote(first, to="production", known_limitations="x")
+    with pytest.raises(GateFailed):
+        reg.as_user("carol").promote(first, to="production", known_limitations="none")  # soak pending
+    clock.advance(hours=25)
+    reg.as_user("carol").promote(first, to="production", reason="go", known_limitations="weak on new users")
+    second = staged_model(reg, clock, 0.92)
+    reg.as_user("bob").reject(second, to="production", reason="needs more data")
+    reg.as_user("alice").request_promotion(second, to="production", reason="more data added")
+    approve_all(reg, second)
+    clock.advance(hours=25)
+    reg.as_user("carol").promote(second, to="production", reason="better", known_limitations="none known")
+    reg.as_user("carol").rollback("model:churn", reason="latency regression")
+    reg.as_user("carol").retire(second, reason="superseded", replaced_by=None)
+    events = _events(reg)
+    types = {e["type"] for e in events}
+    assert {"PolicySet", "PromotionRequested", "PromotionApproved", "PromotionRejected", "VersionPromoted",
+            "PromotionRefused", "ActionDenied", "RolledBack", "VersionRetired"} <= types
+    for e in events:
+        jsonschema.validate(e, schema)
+    promoted = [e for e in events if e["type"] == "VersionPromoted" and e["data"].get("deployment")]
+    assert promoted[-1]["data"]["deployment"]["rollback_to"] == first

@@ -76,11 +76,11 @@ def test_failing_promotion_shows_the_error_in_the_widget(built):
     gw.close()
 
 
-def test_allowed_actions_shape(built):
+def test_permissions_shape(built):
     _, reg = built
-    got = reg.as_user("bob").allowed_actions("model:churn@2", to="staging")
-    assert set(got) == {"promote", "request", "approve", "reject", "force"}
-    assert got["approve"] == {"allowed": True, "reason": "bob may approve model:churn@2 for staging"}
+    got = reg.as_user("bob").permissions("model:churn@2", to="staging")["actions"]
+    assert set(got) == {"promote", "request_promotion", "approve", "reject", "force", "rollback", "retire"}
+    assert got["approve"] == {"allowed": True, "reason": ""}
     assert got["promote"]["allowed"] is False and "requires role" in got["promote"]["reason"]
 
 
