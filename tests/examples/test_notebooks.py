@@ -52,6 +52,9 @@ def test_saved_notebook_has_outputs_and_nothing_local(name: str) -> None:
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))  # run top to bottom, once
     text = outputs_text(nb)
     assert "all checks passed" in text and "Traceback" not in text
+    widget_outputs = [o.get("data", {}) for c in code for o in c.outputs
+                      if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert all("text/html" in d for d in widget_outputs)  # static viewers show HTML, not the widget's repr
     assert not re.search(r"/tmp/|/home/|/Users/|/root/|/work/|[A-Z]:\\\\", text)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     assert "%load_ext lifecycle_ext" in "".join(c.source for c in code)
