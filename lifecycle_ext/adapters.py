@@ -2,8 +2,8 @@
 
 ``sklearn_state(est)`` collects the fitted array attributes of a scikit-learn estimator (``coef_``,
 ``intercept_``, ``classes_``, ... and, for trees and forests, the node arrays of every tree) into a flat
-``{"path": ndarray}`` dict that ``reg.save`` stores as a ``state_dict``. The hyperparameters are recorded by
-``%%track`` from ``est.get_params()`` in the creation record, not in the state dict. The state dict is for
+``{"path": ndarray}`` dict (a ``Pipeline``'s steps under their step names) that ``reg.save`` stores as a
+``state_dict``. The hyperparameters are recorded by ``%%track`` from ``est.get_params()`` in the creation record, not in the state dict. The state dict is for
 provenance, comparison and reproducibility checks (equal models give equal content hashes); rebuilding an
 estimator from it is framework-specific and not done here.
 """
@@ -31,6 +31,11 @@ def _as_array(np: Any, v: Any) -> Any:
 def _collect(np: Any, est: Any, prefix: str, out: dict[str, Any], depth: int) -> None:
     if depth > 3:
         return
+    steps = getattr(est, "steps", None)  # Pipeline: its steps by name ("passthrough"/None steps hold nothing)
+    if isinstance(steps, list) and all(isinstance(s, tuple) and len(s) == 2 for s in steps):
+        for name, step in steps:
+            if hasattr(step, "get_params") and hasattr(step, "__dict__"):
+                _collect(np, step, f"{prefix}{name}.", out, depth + 1)
     for name, v in sorted(vars(est).items()):
         if not name.endswith("_") or name.startswith("_"):
             continue

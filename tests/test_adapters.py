@@ -31,3 +31,16 @@ def test_unfitted_or_foreign_objects_are_refused() -> None:
         sklearn_state(LogisticRegression())
     with pytest.raises(UnsupportedType):
         sklearn_state(object())
+
+
+def test_pipeline_state_holds_each_step_under_its_name() -> None:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)).fit(X, y)
+    sd = sklearn_state(pipe)
+    assert np.array_equal(sd["standardscaler.mean_"], pipe[0].mean_)
+    assert np.array_equal(sd["logisticregression.coef_"], pipe[-1].coef_)
+    with pytest.raises(UnsupportedType, match="fit it first"):
+        sklearn_state(make_pipeline(StandardScaler(), LogisticRegression()))

@@ -75,3 +75,14 @@ def test_notebook_bar_tracks_done_and_total():
     assert (b.bar.value, b.bar.max, b.text.value) == (40, 100, "40/100")
     b.close()
     assert b.bar.bar_style == "success"
+
+
+def test_notebook_bar_has_a_static_fallback_for_viewers_without_widgets():
+    from lifecycle_ext.widgets.progress import NotebookBar
+
+    b = NotebookBar("verify <x>", 3, show=False)
+    b.update(3, 3)
+    data = b._bundle(3, 3, done=True)
+    assert data["text/plain"] == "verify <x>: 3/3 done"
+    assert data["text/html"] == '<div class="lifecycle-progress">verify &lt;x&gt;: 3/3 done</div>'
+    assert "application/vnd.jupyter.widget-view+json" in data
