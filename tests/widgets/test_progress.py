@@ -86,3 +86,23 @@ def test_notebook_bar_has_a_static_fallback_for_viewers_without_widgets():
     assert data["text/plain"] == "verify <x>: 3/3 done"
     assert data["text/html"] == '<div class="lifecycle-progress">verify &lt;x&gt;: 3/3 done</div>'
     assert "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_quick_operations_show_no_bar_slow_ones_do():
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from lifecycle_ext.widgets.progress import NotebookBar
+
+    InteractiveShell.instance()
+    with capture_output() as quick:
+        b = NotebookBar("verify registry", 3, delay=60)
+        b.update(3, 3)
+        b.close()
+    assert quick.outputs == []
+    with capture_output() as slow:
+        b = NotebookBar("save big", 3, delay=0)
+        b.update(1, 3)
+        b.close()
+    texts = [o.data["text/plain"] for o in slow.outputs]
+    assert texts == ["save big: 0/3", "save big: 1/3 done"]  # shown, then its static fallback finalised
