@@ -28,7 +28,7 @@ __all__ = ["baseline_hook", "find_baseline", "load_profile"]
 
 
 def baseline_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
-                  options: dict[str, Any]) -> dict[str, Any]:
+                  options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     blobs: list[str] = []
     time_column = options.get("time_column")

@@ -52,6 +52,16 @@ def _labels(label: Any) -> list[str]:
     return labels
 
 
+def _unique(col: Any) -> bool:
+    """Whether a key column has no duplicates; strictly increasing keys (the common case) are checked in one
+    vectorised pass instead of hashing every value."""
+    if col.is_monotonic_increasing:
+        import numpy as np
+        values = col.to_numpy()
+        return len(values) < 2 or bool(np.all(values[1:] != values[:-1]))
+    return bool(col.is_unique)
+
+
 def _declarations(reg: Any, df: Any, parent: dict[str, Any] | None, options: dict[str, Any]) -> dict[str, Any]:
     prev = (parent or {}).get("dataset") or {}
     key = options.get("key", prev.get("key"))
@@ -64,7 +74,7 @@ def _declarations(reg: Any, df: Any, parent: dict[str, Any] | None, options: dic
     if key is not None:
         if not isinstance(key, str):
             raise UsageInputError("key= must be one column name")
-        if df[key].isna().any() or not df[key].is_unique:
+        if df[key].isna().any() or not _unique(df[key]):
             raise UsageInputError(f"key column {key!r} must identify rows: it has missing or duplicate values")
     if schema is not None:
         rec = reg._resolve(schema)
@@ -80,7 +90,7 @@ def _declarations(reg: Any, df: Any, parent: dict[str, Any] | None, options: dic
 
 
 def dataset_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
-                      options: dict[str, Any]) -> dict[str, Any]:
+                      options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
     mine = {k: options[k] for k in ("key", "label", "schema", "source") if k in options}
     if kind != "dataset":
         if mine or ("reason" in options and kind != "label_schema"):
@@ -104,7 +114,7 @@ def dataset_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | No
     from .frame_diff import column_dtypes, frame_delta
 
     a = StoredFrame(reg.manifest(_exact(reg, parent))["entries"], reg.blobs)
-    b = PayloadFrame(encode_frame(obj))
+    b = PayloadFrame(payload if payload is not None and payload.object_type == "dataframe" else encode_frame(obj))
     prev_schema = (parent.get("dataset") or {}).get("schema")
     if decl["key"] is None:
         from ..core.diff_types import column_changes
@@ -185,7 +195,7 @@ def summarize_delta(delta: Any, labels: list[str], source: Any = None, old_schem
 
 
 def label_schema_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
-                           options: dict[str, Any]) -> dict[str, Any]:
+                           options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
     mapping = options.get("mapping")
     if kind != "label_schema":
         if mapping is not None:

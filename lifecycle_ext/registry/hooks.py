@@ -1,6 +1,7 @@
 """Extension points of the save/load path, listed explicitly (no registration by import side effect).
 
-A save hook is ``hook(reg, kind, obj, parent_record_or_None, options) -> dict`` of extra fields for the
+A save hook is ``hook(reg, kind, obj, parent_record_or_None, options, payload=) -> dict`` (``payload`` is the
+object already encoded for storage, so hooks need not encode it again) of extra fields for the
 ``VersionCreated`` event; its ``options`` attribute names the extra keyword arguments of ``reg.save`` it
 consumes. A load hook is ``hook(reg, record, obj) -> None``.
 """

@@ -22,7 +22,7 @@ from .provenance_views import OutputCheck, ReproduceReport
 __all__ = ["ReproduceMixin", "record_blobs_hook", "diff_summary"]
 
 
-def record_blobs_hook(reg: Any, kind: str, obj: Any, parent: Any, options: dict[str, Any]) -> dict[str, Any]:
+def record_blobs_hook(reg: Any, kind: str, obj: Any, parent: Any, options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
     """Save option ``blobs=[cid, ...]``: blobs a version's record refers to (must already be stored)."""
     blobs = list(options.get("blobs") or [])
     for cid in blobs:

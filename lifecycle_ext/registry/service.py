@@ -178,7 +178,7 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
             raise UsageInputError(f"save() got unknown option(s): {', '.join(sorted(unknown))}")
         extra: dict[str, Any] = {}
         for hook in hooks:
-            for k, v in (hook(self, r.kind, obj, parent, options) or {}).items():
+            for k, v in (hook(self, r.kind, obj, parent, options, payload=payload) or {}).items():
                 if k == "blobs":  # several hooks may each reference record blobs
                     extra["blobs"] = [*extra.get("blobs", []), *v]
                 else:

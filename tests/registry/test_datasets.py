@@ -112,6 +112,10 @@ def test_bad_dataset_options_are_refused_and_nothing_is_stored(reg):
     dup = pd.concat([df, df.iloc[:1]], ignore_index=True)
     with pytest.raises(UsageInputError, match="duplicate"):
         reg.save(dup, "dataset:d", key="customer_id")
+    sorted_dup = dup.sort_values("customer_id", kind="stable", ignore_index=True)  # the vectorised check's path
+    assert sorted_dup["customer_id"].is_monotonic_increasing
+    with pytest.raises(UsageInputError, match="duplicate"):
+        reg.save(sorted_dup, "dataset:d", key="customer_id")
     with pytest.raises(UsageInputError, match="'nope'"):
         reg.save(df, "dataset:d", key="customer_id", label="nope")
     with pytest.raises(UsageInputError, match="dataset versions only"):

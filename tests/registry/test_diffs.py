@@ -58,7 +58,7 @@ def test_model_diff_params_metrics_source_env_and_inputs(reg, monkeypatch):
 
 
 def _env_hook(cid):
-    def hook(reg, kind, obj, parent, options):
+    def hook(reg, kind, obj, parent, options, payload=None):
         return {"blobs": [cid]} if kind == "model" and parent is not None else {}
     hook.options = ()
     return hook
