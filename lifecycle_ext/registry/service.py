@@ -257,7 +257,7 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
 
     def manifest(self, ref: str | Ref) -> dict[str, Any]:
         rec = self._resolve(ref)
-        return json.loads(self.blobs.get(rec["content_hash"]))
+        return json.loads(self.blobs.get_cached(rec["content_hash"]))
 
     def open_zarr(self, ref: str | Ref) -> Any:
         """The version's zarr v3 group, read-only (chunks verified as they are read)."""

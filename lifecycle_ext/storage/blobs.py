@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -29,10 +30,15 @@ def _key(cid: str) -> str:
     return f"blobs/{h[:2]}/{h[2:]}"
 
 
+SMALL = 64 * 1024     # metadata documents (zarr.json, manifests of small artifacts) are cached once verified
+_SMALL_CACHE_ITEMS = 4096
+
+
 class BlobStore:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._pool: ThreadPoolExecutor | None = None
+        self._small: OrderedDict[str, bytes] = OrderedDict()
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -60,6 +66,20 @@ class BlobStore:
             raise NotFound(f"blob {cid} is missing from the registry at {self.storage.location}") from None
         if verify and content_id(data) != cid:
             raise IntegrityError(f"blob {cid} is corrupt: its bytes hash to {content_id(data)}")
+        return data
+
+    def get_cached(self, cid: str) -> bytes:
+        """:meth:`get` for small immutable documents read again and again (zarr metadata): a verified copy is
+        kept in memory, which is safe because the id is the content's hash. ``verify()`` never uses it."""
+        hit = self._small.get(cid)
+        if hit is not None:
+            self._small.move_to_end(cid)
+            return hit
+        data = self.get(cid)
+        if len(data) <= SMALL:
+            self._small[cid] = data
+            if len(self._small) > _SMALL_CACHE_ITEMS:
+                self._small.popitem(last=False)
         return data
 
     def check(self, cid: str) -> str | None:

@@ -85,4 +85,4 @@ class DirectGroup:
         cid = self.entries.get(f"{path}/zarr.json")
         if cid is None:
             raise KeyError(path)
-        return DirectArray(self.blobs.get(cid), path, self)
+        return DirectArray(self.blobs.get_cached(cid), path, self)

@@ -102,7 +102,7 @@ class StoredFrame(FrameSource):
     def __init__(self, entries: dict[str, str], blobs: BlobStore) -> None:
         super().__init__()
         self.entries, self.blobs = entries, blobs
-        root = json.loads(blobs.get(entries["zarr.json"]))
+        root = json.loads(blobs.get_cached(entries["zarr.json"]))
         self.attrs = root["attributes"]["lifecycle"]
 
     def _cid(self, key: str) -> str | None:
@@ -112,7 +112,7 @@ class StoredFrame(FrameSource):
         return self.blobs.get(self.entries[key])
 
     def _doc(self, key: str) -> bytes:
-        return self.blobs.get(self.entries[key])
+        return self.blobs.get_cached(self.entries[key])
 
 
 class PayloadFrame(FrameSource):
