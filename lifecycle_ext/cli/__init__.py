@@ -48,7 +48,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
-    print(to_json(result) if args.json else render_text(result))
+    try:
+        print(to_json(result) if args.json else render_text(result))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `lifecycle ... | head`: the reader left; not an error of ours
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if cmd.exit_code is not None:
         return cmd.exit_code(result)
     return 0 if getattr(result, "ok", True) is not False else 1
