@@ -22,6 +22,7 @@ import numpy as np
 from ..core.diff_types import column_changes, list_changes
 from ..core.errors import UsageInputError
 from ..storage.frame_access import FrameSource, chunk_ids, read_rows, row_unit, to_pandas
+from .frame_compare import key_index, match_keys, neq
 
 __all__ = ["FrameDelta", "frame_delta", "column_dtypes", "apply_delta"]
 
@@ -66,33 +67,6 @@ def column_dtypes(src: FrameSource) -> dict[str, str]:
     return {name: _dtype(info) for name, info in _fields(src).items()}
 
 
-def _neq(a: Any, b: Any) -> np.ndarray:
-    """Positions where two equally long arrow arrays differ (nulls equal nulls, NaN equals NaN)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if pa.types.is_dictionary(a.type) and pa.types.is_dictionary(b.type) and a.dictionary.equals(b.dictionary):
-        a, b = a.indices, b.indices  # same categories: compare the codes
-    if pa.types.is_dictionary(a.type):
-        a = a.dictionary_decode()
-    if pa.types.is_dictionary(b.type):
-        b = b.dictionary_decode()
-    if a.type == b.type and a.null_count == 0 and b.null_count == 0 and (
-            pa.types.is_integer(a.type) or pa.types.is_boolean(a.type) or pa.types.is_temporal(a.type)):
-        return a.to_numpy(zero_copy_only=False) != b.to_numpy(zero_copy_only=False)
-    if a.type == b.type and pa.types.is_floating(a.type) and a.null_count == 0 and b.null_count == 0:
-        x, y = a.to_numpy(), b.to_numpy()
-        return (x != y) & ~(np.isnan(x) & np.isnan(y))
-    try:
-        eq = pc.equal(a, b)
-    except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
-        return np.ones(len(a), dtype=bool)
-    same = pc.or_(eq.fill_null(False), pc.and_(pc.is_null(a), pc.is_null(b)))
-    if pa.types.is_floating(a.type) and pa.types.is_floating(b.type):
-        same = pc.or_(same, pc.and_(pc.is_nan(a).fill_null(False), pc.is_nan(b).fill_null(False)))
-    return ~same.to_numpy(zero_copy_only=False)
-
-
 def _same_type(a: FrameSource, b: FrameSource, fa: Any, fb: Any) -> bool:
     """Same stored type (so equal chunk ids mean equal values); categoricals also need equal categories."""
     import pyarrow as pa
@@ -107,23 +81,27 @@ def _same_type(a: FrameSource, b: FrameSource, fa: Any, fb: Any) -> bool:
                                                                                      vb["length"])
 
 
+def _empty(src: FrameSource, info: Any) -> Any:
+    """A column with no rows; a categorical keeps its categories."""
+    import pyarrow as pa
+
+    typ, lay, _ = info
+    if pa.types.is_dictionary(typ):
+        vals = lay["dict_values"]
+        return pa.DictionaryArray.from_arrays(pa.array([], type=typ.index_type),
+                                              read_rows(src, typ.value_type, vals, 0, vals["length"]),
+                                              ordered=typ.ordered)
+    return pa.array([], type=typ)
+
+
 def _read(src: FrameSource, info: Any, spans: list[tuple[int, int]]) -> Any:
     import pyarrow as pa
 
     typ, lay, _ = info
     parts = [read_rows(src, typ, lay, lo, hi) for lo, hi in spans if hi > lo]
     if not parts:
-        return pa.array([], type=typ)
+        return _empty(src, info)
     return parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
-
-
-def _keys(arr: Any) -> Any:
-    import pandas as pd
-    import pyarrow as pa
-
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.dictionary_decode()
-    return pd.Index(arr.to_numpy(zero_copy_only=False))
 
 
 def _spans(blocks: list[int], unit: int, n: int) -> list[tuple[int, int]]:
@@ -139,14 +117,45 @@ def _spans(blocks: list[int], unit: int, n: int) -> list[tuple[int, int]]:
     return out
 
 
-class _Changes:
-    def __init__(self) -> None:
-        self.parts: dict[str, list[tuple[Any, Any, Any]]] = {}
+def _gather(src: FrameSource, info: Any, pos: np.ndarray, unit: int) -> Any:
+    """Values of one column at ascending row positions, reading only the chunks that hold them."""
+    import pyarrow as pa
 
-    def add(self, col: str, keys: Any, old: Any, new: Any, mask: np.ndarray) -> None:
-        if mask.any():
-            idx = np.flatnonzero(mask)
-            self.parts.setdefault(col, []).append((keys.take(idx), old.take(idx), new.take(idx)))
+    typ, lay, _ = info
+    if not len(pos):
+        return pa.array([], type=typ)
+    parts = []
+    for grp in np.split(pos, np.flatnonzero(np.diff(pos // unit)) + 1):
+        lo = int(grp[0])
+        parts.append(read_rows(src, typ, lay, lo, int(grp[-1]) + 1).take(pa.array(grp - lo)))
+    return parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+
+
+def _compare_aligned(a: FrameSource, b: FrameSource, ia: Any, ib: Any, spans: list[tuple[int, int]],
+                     same: bool, unit: int, stats: dict[str, Any]) -> list[tuple[np.ndarray, Any, Any]]:
+    """Changed cells of one column over row spans that hold the same rows in both versions. The column is
+    walked at the size of its own chunks: a chunk whose content id is equal in both is skipped unread."""
+    import pyarrow as pa
+
+    step = row_unit(a, ia[0], ia[1]) if same else unit
+    out = []
+    for lo, hi in spans:
+        start = lo - lo % step
+        for s in range(start, hi, step):
+            slo, shi = max(s, lo), min(s + step, hi)
+            if same:
+                ids = chunk_ids(a, ia[0], ia[1], slo, shi)
+                if ids is not None and ids == chunk_ids(b, ib[0], ib[1], slo, shi):
+                    stats["chunks_skipped"] += 1
+                    continue
+            old, new = read_rows(a, ia[0], ia[1], slo, shi), read_rows(b, ib[0], ib[1], slo, shi)
+            stats["rows_read"] += shi - slo
+            mask = neq(old, new)
+            if mask.any():
+                idx = np.flatnonzero(mask)
+                take = pa.array(idx)
+                out.append((idx + slo, old.take(take), new.take(take)))
+    return out
 
 
 def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
@@ -165,8 +174,7 @@ def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
     unit = row_unit(a, fa[key][0], fa[key][1])
     common = [c for c in fb if c in fa and c != key]
     same = {c: _same_type(a, b, fa[c], fb[c]) for c in common}
-    changes = _Changes()
-    stats = {"blocks": 0, "aligned_blocks": 0, "chunks_skipped": 0, "rows_read": 0}
+    stats: dict[str, Any] = {"blocks": 0, "aligned_blocks": 0, "chunks_skipped": 0, "rows_read": 0}
     aligned, loose = [], []
     for j in range(-(-max(na, nb, 1) // unit)):
         lo = j * unit
@@ -186,54 +194,57 @@ def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
                 if whole is not None and whole == chunk_ids(b, fb[c][0], fb[c][1], 0, nb):
                     untouched.add(c)
     stats["columns_untouched"] = len(untouched)
-    for j in aligned:
-        lo, hi = j * unit, min((j + 1) * unit, na)
-        keys = None
-        for c in common:
-            if c in untouched:
-                continue
-            if same[c]:
-                ia = chunk_ids(a, fa[c][0], fa[c][1], lo, hi)
-                if ia is not None and ia == chunk_ids(b, fb[c][0], fb[c][1], lo, hi):
-                    stats["chunks_skipped"] += 1
-                    continue
-            old, new = read_rows(a, fa[c][0], fa[c][1], lo, hi), read_rows(b, fb[c][0], fb[c][1], lo, hi)
-            stats["rows_read"] += hi - lo
-            mask = _neq(old, new)
-            if mask.any():
-                if keys is None:
-                    keys = read_rows(a, fa[key][0], fa[key][1], lo, hi)
-                changes.add(c, keys, old, new, mask)
+    # 1. rows at the same positions in both versions: compare changed chunks only, then look up their keys
+    aligned_spans = _spans(aligned, unit, na)
+    found = {c: _compare_aligned(a, b, fa[c], fb[c], aligned_spans, same[c], unit, stats)
+             for c in common if c not in untouched} if aligned_spans else {}
+    parts: dict[str, list[tuple[Any, Any, Any]]] = {}
+    for c, hits in found.items():
+        if hits:
+            pos = np.concatenate([h[0] for h in hits])
+            parts[c] = [(_gather(a, fa[key], pos, unit), pa.concat_arrays([h[1] for h in hits]),
+                         pa.concat_arrays([h[2] for h in hits]))]
+    # 2. the other rows: join on the key (a linear merge when keys are sorted), compare matched rows
     span_a, span_b = _spans(loose, unit, na), _spans(loose, unit, nb)
     ka, kb = _read(a, fa[key], span_a), _read(b, fb[key], span_b)
-    ia_idx, ib_idx = _keys(ka), _keys(kb)
-    if not ib_idx.is_unique or not ia_idx.is_unique:
-        raise UsageInputError(f"key column {key!r} has duplicate values; a key must identify one row")
-    pos = ib_idx.get_indexer(ia_idx)
-    ma = np.flatnonzero(pos >= 0)
+    pos, merged = match_keys(ka, kb, key) if len(ka) and len(kb) else (np.full(len(ka), -1), False)
+    stats["key_join"] = ("merge" if merged else "hash") if len(ka) and len(kb) else None
+    matched = pos >= 0
+    ma = np.flatnonzero(matched)
     mb = pos[ma]
-    removed_pos = np.flatnonzero(pos < 0)
+    removed_pos = np.flatnonzero(~matched)
     added_mask = np.ones(len(kb), dtype=bool)
     added_mask[mb] = False
     added_pos = np.flatnonzero(added_mask)
+    in_order = bool(np.array_equal(mb, np.arange(len(mb))))  # matched rows first in B, in A's order
     stats["rows_read"] += len(ka) + len(kb)
     loose_b = {c: _read(b, fb[c], span_b) for c in fb if c != key} if span_b else {}
     loose_b[key] = kb
     if len(ma):
-        mkeys, take_a, take_b = ka.take(pa.array(ma)), pa.array(ma), pa.array(mb)
+        keep = None if len(ma) == len(ka) else pa.array(matched)
+        mkeys = None
         for c in common:
-            old, new = _read(a, fa[c], span_a).take(take_a), loose_b[c].take(take_b)
-            changes.add(c, mkeys, old, new, _neq(old, new))
+            old = _read(a, fa[c], span_a)
+            old = old if keep is None else old.filter(keep)
+            new = loose_b[c]
+            new = new.slice(0, len(mb)) if in_order else new.take(pa.array(mb))
+            mask = neq(old, new)
+            if mask.any():
+                if mkeys is None:
+                    mkeys = ka if keep is None else ka.filter(keep)
+                idx = pa.array(np.flatnonzero(mask))
+                parts.setdefault(c, []).append((mkeys.take(idx), old.take(idx), new.take(idx)))
     take_added = pa.array(added_pos)
-    added = to_pandas(b.schema, {c: (loose_b[c].take(take_added) if c in loose_b else pa.array([], type=fb[c][0]))
+    added = to_pandas(b.schema, {c: (loose_b[c].take(take_added) if c in loose_b else _empty(b, fb[c]))
                                  for c in fb})
     removed = to_pandas(a.schema, {key: ka.take(pa.array(removed_pos))})[key]
     changed = {}
-    for c, parts in changes.parts.items():
-        k = pa.concat_arrays([p[0] for p in parts])
-        old_df = to_pandas(a.schema, {key: k, c: pa.concat_arrays([p[1] for p in parts])})
-        new_s = to_pandas(b.schema, {c: pa.concat_arrays([p[2] for p in parts])})[c]
-        changed[c] = pd.DataFrame({"key": old_df[key], "old": old_df[c], "new": new_s})
+    for c, ps in parts.items():
+        k = ps[0][0] if len(ps) == 1 else pa.concat_arrays([p[0] for p in ps])
+        old_a = ps[0][1] if len(ps) == 1 else pa.concat_arrays([p[1] for p in ps])
+        new_a = ps[0][2] if len(ps) == 1 else pa.concat_arrays([p[2] for p in ps])
+        old_df = to_pandas(a.schema, {key: k, c: old_a})
+        changed[c] = pd.DataFrame({"key": old_df[key], "old": old_df[c], "new": to_pandas(b.schema, {c: new_a})[c]})
     cols = column_changes(column_dtypes(a), column_dtypes(b))
     full_cols = [c for c in fb if c not in fa or (c != key and not same[c])]
     full = None
@@ -249,29 +260,24 @@ def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
             if lc["added"] or lc["removed"] or va.to_pylist() != vb.to_pylist():
                 cats[c] = lc
     order = None
-    if not _natural(loose, aligned, unit, ka, kb, removed_pos, added_pos, span_a, span_b):
-        order = _keys(_read(b, fb[key], [(0, nb)]))
+    if not (in_order and _natural(aligned, unit, removed_pos, added_pos, span_a, span_b)):
+        order = key_index(_read(b, fb[key], [(0, nb)]))
     return FrameDelta(key=key, n_a=na, n_b=nb, columns=cols, columns_b=list(fb), added=added, removed_keys=removed,
                       changed=changed, full_columns=full, order=order, categories=cats, stats=stats)
 
 
-def _natural(loose: list[int], aligned: list[int], unit: int, ka: Any, kb: Any, removed_pos: np.ndarray,
-             added_pos: np.ndarray, span_a: list[tuple[int, int]], span_b: list[tuple[int, int]]) -> bool:
-    """True when B's row order is A's order without the removed rows, followed by the added rows."""
-    import pyarrow as pa
-
+def _natural(aligned: list[int], unit: int, removed_pos: np.ndarray, added_pos: np.ndarray,
+             span_a: list[tuple[int, int]], span_b: list[tuple[int, int]]) -> bool:
+    """Given that B's loose rows are A's matched loose rows in A's order followed by the added rows: True when
+    B's whole row order is A's order without the removed rows, followed by the added rows (no row removed or
+    added before the last aligned block, which would put it out of place)."""
     tail = (max(aligned) + 1) * unit if aligned else 0
 
     def loose_offset(spans: list[tuple[int, int]]) -> int:  # rows of the loose sequence that lie before tail
         return sum(max(0, min(hi, tail) - lo) for lo, hi in spans)
 
     pre_a, pre_b = loose_offset(span_a), loose_offset(span_b)
-    if (len(removed_pos) and removed_pos.min() < pre_a) or (len(added_pos) and added_pos.min() < pre_b):
-        return False
-    keep = np.ones(len(ka), dtype=bool)
-    keep[removed_pos] = False
-    expected = pa.concat_arrays([ka.filter(pa.array(keep)), kb.take(pa.array(added_pos))])
-    return len(expected) == len(kb) and bool(expected.equals(kb) or not _neq(expected, kb).any())
+    return not ((len(removed_pos) and removed_pos.min() < pre_a) or (len(added_pos) and added_pos.min() < pre_b))
 
 
 def apply_delta(df: Any, d: FrameDelta) -> Any:
