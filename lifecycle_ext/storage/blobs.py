@@ -68,6 +68,27 @@ class BlobStore:
             raise IntegrityError(f"blob {cid} is corrupt: its bytes hash to {content_id(data)}")
         return data
 
+    def get_view(self, cid: str) -> bytes | memoryview:
+        """:meth:`get` without copying where the backend can map the blob (local folders): the verified bytes
+        as a read-only buffer over the file. For reading and comparing large chunks; copy what is kept."""
+        mapper = getattr(self.storage, "read_mapped", None)
+        if mapper is None:
+            return self.get(cid)
+        try:
+            data = mapper(_key(cid))
+        except NotFound:
+            raise NotFound(f"blob {cid} is missing from the registry at {self.storage.location}") from None
+        if content_id(data) != cid:
+            raise IntegrityError(f"blob {cid} is corrupt: its bytes hash to {content_id(data)}")
+        return data
+
+    def get_into(self, cid: str, out: memoryview) -> None:
+        """Read blob ``cid``, which must be exactly ``len(out)`` bytes, into ``out`` (verified)."""
+        data = self.get_view(cid)
+        if len(data) != len(out):
+            raise IntegrityError(f"blob {cid} holds {len(data)} bytes where {len(out)} were expected")
+        out[:] = data
+
     def get_cached(self, cid: str) -> bytes:
         """:meth:`get` for small immutable documents read again and again (zarr metadata): a verified copy is
         kept in memory, which is safe because the id is the content's hash. ``verify()`` never uses it."""

@@ -71,7 +71,7 @@ class DirectArray:
         cid = self.group.entries.get(f"{self.path}/{key}")
         if cid is None:  # never written: zarr's fill value
             return np.full(shape, self.fill, dtype=dt)
-        return np.frombuffer(self.group.blobs.get(cid), dtype=dt).reshape(shape)
+        return np.frombuffer(self.group.blobs.get_view(cid), dtype=dt).reshape(shape)  # copied into place
 
 
 class DirectGroup:

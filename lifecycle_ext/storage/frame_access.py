@@ -88,12 +88,34 @@ class FrameSource:
         hi = n if hi is None else min(hi, n)
         if hi <= lo:
             return b""
-        parts = []
-        for j in range(lo // c, (hi - 1) // c + 1):
-            chunk = memoryview(self._chunk(f"{path}/c/{j}"))
+        first, last = lo // c, (hi - 1) // c
+        if first == last:
+            return memoryview(self._chunk(f"{path}/c/{first}"))[lo - first * c:hi - first * c]
+        import numpy as np
+
+        out = np.empty(hi - lo, dtype=np.uint8)
+        whole = []
+        for j in range(first, last + 1):
             a, b = max(lo - j * c, 0), min(hi - j * c, c)
-            parts.append(chunk[a:b])
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+            dst = out[j * c + a - lo:j * c + b - lo]
+            key = f"{path}/c/{j}"
+            if b - a == c and key not in self._cache:
+                whole.append((key, dst))
+            else:  # a partly needed edge chunk: through the cache, its neighbour range may want it next
+                dst[:] = np.frombuffer(self._chunk(key), dtype=np.uint8)[a:b]
+        pool = self._pool()
+        if pool is None or len(whole) < 2:
+            for key, dst in whole:
+                self._fetch_into(key, memoryview(dst))
+        else:  # whole chunks straight into place, in parallel (reads and hashing release the GIL)
+            list(pool.map(lambda job: self._fetch_into(job[0], memoryview(job[1])), whole))
+        return memoryview(out)
+
+    def _pool(self) -> Any:
+        return None
+
+    def _fetch_into(self, key: str, out: memoryview) -> None:
+        out[:] = self._fetch(key)
 
 
 class StoredFrame(FrameSource):
@@ -108,8 +130,14 @@ class StoredFrame(FrameSource):
     def _cid(self, key: str) -> str | None:
         return self.entries.get(key)
 
-    def _fetch(self, key: str) -> bytes:
-        return self.blobs.get(self.entries[key])
+    def _fetch(self, key: str) -> bytes | memoryview:
+        return self.blobs.get_view(self.entries[key])
+
+    def _fetch_into(self, key: str, out: memoryview) -> None:
+        self.blobs.get_into(self.entries[key], out)
+
+    def _pool(self) -> Any:
+        return self.blobs.pool
 
     def _doc(self, key: str) -> bytes:
         return self.blobs.get_cached(self.entries[key])
