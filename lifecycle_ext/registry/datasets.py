@@ -16,6 +16,7 @@ Queries (:class:`DatasetsMixin`): ``corrections``, ``schema_impact``; and :func:
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from ..core.diff_types import affected_classes, classify_schema, normalize_schema
@@ -30,7 +31,14 @@ MAX_CLASSES = 1000   # label values counted per column
 
 def _plain(values: Any) -> list[Any]:
     """JSON-able Python values (numpy scalars, timestamps and NaN/NA made plain)."""
+    import numpy as np
     import pandas as pd
+
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return np.asarray(values).tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return [v if math.isfinite(v) else None for v in np.asarray(values).tolist()]
     return json.loads(pd.Series(list(values), dtype=object).to_json(orient="values", date_format="iso"))
 
 
@@ -134,13 +142,24 @@ def dataset_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | No
     return out
 
 
-def _transitions(old: Any, new: Any) -> dict[str, int]:
-    """``{"old -> new": count}`` for the most frequent label transitions."""
+def _codes(values: Any) -> tuple[Any, Any]:
+    """Integer codes and their labels (missing values included as a label); a categorical's own codes."""
     import numpy as np
     import pandas as pd
 
-    fo, uo = pd.factorize(old, use_na_sentinel=False)
-    fn, un = pd.factorize(new, use_na_sentinel=False)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        if not (codes < 0).any():
+            return codes.astype(np.int64), list(values.cat.categories)
+    return pd.factorize(values, use_na_sentinel=False)
+
+
+def _transitions(old: Any, new: Any) -> dict[str, int]:
+    """``{"old -> new": count}`` for the most frequent label transitions."""
+    import numpy as np
+
+    fo, uo = _codes(old)
+    fn, un = _codes(new)
     ids, counts = np.unique(fo.astype(np.int64) * max(len(un), 1) + fn, return_counts=True)
     top = np.argsort(-counts, kind="stable")[:SAMPLE]
     return {f"{uo[ids[i] // max(len(un), 1)]} -> {un[ids[i] % max(len(un), 1)]}": int(counts[i]) for i in top}
@@ -154,13 +173,13 @@ def summarize_delta(delta: Any, labels: list[str], source: Any = None, old_schem
 
     ch = delta.changed
     removed = delta.removed_keys
-    label_rows = pd.Index([])
+    label_rows: Any = pd.Index([])
     rows: list[list[Any]] = []
     transitions: dict[str, dict[str, int]] = {}
     for c in labels:
         if c in ch:
             t = ch[c]
-            label_rows = label_rows.union(pd.Index(t["key"]))
+            label_rows = pd.Index(t["key"]) if not len(label_rows) else label_rows.union(pd.Index(t["key"]))
             transitions[c] = _transitions(t["old"], t["new"])
             if corrections:
                 rows += [[k, c, o, n] for k, o, n in zip(_plain(t["key"]), _plain(t["old"]), _plain(t["new"]))]

@@ -117,6 +117,32 @@ def _spans(blocks: list[int], unit: int, n: int) -> list[tuple[int, int]]:
     return out
 
 
+class _Values:
+    """Arrow columns as the pandas values they were saved from: plain numbers straight to numpy, anything
+    else through the pandas metadata of the schema."""
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self.meta = {c.get("field_name"): c for c in (schema.pandas_metadata or {}).get("columns", [])}
+        self.cats: dict[str, Any] = {}
+
+    def __call__(self, name: str, arr: Any) -> Any:
+        import pyarrow as pa
+
+        t, m = arr.type, self.meta.get(name) or {}
+        if not arr.null_count and (pa.types.is_integer(t) or pa.types.is_floating(t)) and not m.get("metadata") \
+                and m.get("numpy_type") == m.get("pandas_type") == np.dtype(t.to_pandas_dtype()).name:
+            return arr.to_numpy()
+        if pa.types.is_dictionary(t) and not arr.null_count and m.get("pandas_type") == "categorical":
+            import pandas as pd
+            cats = self.cats.get(name)
+            if cats is None or not cats[0].equals(arr.dictionary):
+                cats = self.cats[name] = (arr.dictionary, pd.Index(arr.dictionary.to_pandas()))
+            return pd.Categorical.from_codes(arr.indices.to_numpy(), categories=cats[1], ordered=t.ordered,
+                                             validate=False)
+        return to_pandas(self.schema, {name: arr})[name]
+
+
 def _gather(src: FrameSource, info: Any, pos: np.ndarray, unit: int) -> Any:
     """Values of one column at ascending row positions, reading only the chunks that hold them."""
     import pyarrow as pa
@@ -242,12 +268,10 @@ def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
                                  for c in fb})
     removed = to_pandas(a.schema, {key: ka.take(pa.array(removed_pos))})[key]
     changed = {}
+    conv_a, conv_b = _Values(a.schema), _Values(b.schema)
     for c, ps in parts.items():
-        k = ps[0][0] if len(ps) == 1 else pa.concat_arrays([p[0] for p in ps])
-        old_a = ps[0][1] if len(ps) == 1 else pa.concat_arrays([p[1] for p in ps])
-        new_a = ps[0][2] if len(ps) == 1 else pa.concat_arrays([p[2] for p in ps])
-        old_df = to_pandas(a.schema, {key: k, c: old_a})
-        changed[c] = pd.DataFrame({"key": old_df[key], "old": old_df[c], "new": to_pandas(b.schema, {c: new_a})[c]})
+        k, old_a, new_a = (ps[0][i] if len(ps) == 1 else pa.concat_arrays([p[i] for p in ps]) for i in range(3))
+        changed[c] = pd.DataFrame({"key": conv_a(key, k), "old": conv_a(c, old_a), "new": conv_b(c, new_a)})
     cols = column_changes(column_dtypes(a), column_dtypes(b))
     full_cols = [c for c in fb if c not in fa or (c != key and not same[c])]
     full = None

@@ -236,7 +236,7 @@ def read_rows(src: FrameSource, typ: Any, lay: dict[str, Any], lo: int, hi: int)
         vals = lay["dict_values"]
         idx = read_rows(src, typ.index_type, lay["dict_indices"], lo, hi)
         values = read_rows(src, typ.value_type, vals, 0, _length(vals))
-        return pa.DictionaryArray.from_arrays(idx, values, ordered=typ.ordered)
+        return _dictionary(idx, values, typ.ordered)
     n = hi - lo
     if pa.types.is_null(typ):
         return pa.nulls(n)
@@ -258,6 +258,22 @@ def read_rows(src: FrameSource, typ: Any, lay: dict[str, Any], lo: int, hi: int)
         data = src.read_bytes(bufs[1]["path"], base * bits // 8, math.ceil(end * bits / 8))
         arr = pa.Array.from_buffers(typ, n, [valid, pa.py_buffer(data)], offset=shift)
     return arr
+
+
+def _dictionary(idx: Any, values: Any, ordered: bool) -> Any:
+    """A dictionary array whose codes are checked to lie within the dictionary (numpy min/max when there are
+    no nulls: several times faster than Arrow's own validation, which stays for codes with nulls)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if idx.null_count or not len(idx):
+        return pa.DictionaryArray.from_arrays(idx, values, ordered=ordered)
+    codes = idx.to_numpy()
+    lo, hi = int(np.min(codes)), int(np.max(codes))
+    if lo < 0 or hi >= len(values):
+        from ..core.errors import IntegrityError
+        raise IntegrityError(f"categorical codes {lo}..{hi} lie outside the {len(values)} stored categories")
+    return pa.DictionaryArray.from_arrays(idx, values, ordered=ordered, safe=False)
 
 
 def to_pandas(schema: Any, arrays: dict[str, Any]) -> Any:
