@@ -73,7 +73,7 @@ def key_index(arr: Any) -> Any:
 
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
-    return pd.Index(arr.to_numpy(zero_copy_only=False))
+    return pd.Index(arr.to_numpy(zero_copy_only=False), copy=False)
 
 
 def match_keys(ka: Any, kb: Any, key: str) -> tuple[np.ndarray, bool]:

@@ -149,7 +149,7 @@ def _gather(src: FrameSource, info: Any, pos: np.ndarray, unit: int) -> Any:
 
     typ, lay, _ = info
     if not len(pos):
-        return pa.array([], type=typ)
+        return _empty(src, info)
     parts = []
     for grp in np.split(pos, np.flatnonzero(np.diff(pos // unit)) + 1):
         lo = int(grp[0])
@@ -184,6 +184,52 @@ def _compare_aligned(a: FrameSource, b: FrameSource, ia: Any, ib: Any, spans: li
             idx = np.flatnonzero(mask)
             take = pa.array(idx)
             out.append((idx + slo, old.take(take), new.take(take)))
+    return out
+
+
+def _absolute(spans: list[tuple[int, int]], rel: np.ndarray) -> np.ndarray:
+    """Row numbers of positions in the concatenation of ``spans``."""
+    if not len(rel) or len(spans) == 1:
+        return rel.astype(np.int64) + (spans[0][0] if spans else 0)
+    starts = np.array([lo for lo, _ in spans], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum([hi - lo for lo, hi in spans])[:-1]]).astype(np.int64)
+    k = np.searchsorted(offsets, rel, side="right") - 1
+    return starts[k] + (rel - offsets[k])
+
+
+def _compare_in_order(a: FrameSource, b: FrameSource, ia: Any, ib: Any, rows_a: np.ndarray,
+                      span_b: list[tuple[int, int]], kb: Any, stats: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
+    """Changed cells of one column where B's first loose rows are A's matched rows in A's order (rows removed
+    or appended, nothing reordered). Walks B one stored chunk at a time (compared in place) against the A rows
+    it matches, so no column is materialised whole."""
+    import pyarrow as pa
+
+    step, step_a = row_unit(b, ib[0], ib[1]), row_unit(a, ia[0], ia[1])
+    out, rel, m = [], 0, len(rows_a)
+    for lo, hi in span_b:
+        for s in range(lo - lo % step, hi, step):
+            blo, bhi = max(s, lo), min(s + step, hi)
+            r0, r1 = rel + blo - lo, min(rel + bhi - lo, m)
+            if r1 <= r0:
+                continue
+            new_all = read_rows(b, ib[0], ib[1], blo, blo + r1 - r0)
+            want_all = rows_a[r0:r1]
+            # cut where A's rows cross one of A's chunks, so both sides are read in place
+            first, last = int(want_all[0]), int(want_all[-1])
+            bounds = np.arange((first // step_a + 1) * step_a, last + 1, step_a)
+            cuts = [0, *np.searchsorted(want_all, bounds).tolist(), r1 - r0]
+            for x, y in zip(cuts, cuts[1:]):
+                want, new = want_all[x:y], new_all.slice(x, y - x)
+                alo = int(want[0])
+                old = read_rows(a, ia[0], ia[1], alo, int(want[-1]) + 1)
+                if len(old) != len(want):
+                    old = old.take(pa.array(want - alo))
+                stats["rows_read"] += len(old) + len(new)
+                mask = neq(old, new)
+                if mask.any():
+                    idx = pa.array(np.flatnonzero(mask))
+                    out.append((kb.slice(r0 + x, y - x).take(idx), old.take(idx), new.take(idx)))
+        rel += hi - lo
     return out
 
 
@@ -245,27 +291,31 @@ def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
     added_mask = np.ones(len(kb), dtype=bool)
     added_mask[mb] = False
     added_pos = np.flatnonzero(added_mask)
-    in_order = bool(np.array_equal(mb, np.arange(len(mb))))  # matched rows first in B, in A's order
+    # matched rows come first in B, in A's order (mb == 0..m-1; a merge of sorted keys gives increasing mb)
+    in_order = not len(mb) or (int(mb[-1]) == len(mb) - 1 and (merged or bool(np.all(mb[1:] > mb[:-1]))))
     stats["rows_read"] += len(ka) + len(kb)
-    loose_b = {c: _read(b, fb[c], span_b) for c in fb if c != key} if span_b else {}
-    loose_b[key] = kb
-    if len(ma):
+    if len(ma) and in_order:
+        rows_a = _absolute(span_a, ma)  # row of A matched by B's i-th loose row
+        for c in common:
+            for k, old, new in _compare_in_order(a, b, fa[c], fb[c], rows_a, span_b, kb, stats):
+                parts.setdefault(c, []).append((k, old, new))
+    elif len(ma):
         keep = None if len(ma) == len(ka) else pa.array(matched)
-        mkeys = None
+        mkeys = ka if keep is None else ka.filter(keep)
+        take_b = pa.array(mb)
         for c in common:
             old = _read(a, fa[c], span_a)
             old = old if keep is None else old.filter(keep)
-            new = loose_b[c]
-            new = new.slice(0, len(mb)) if in_order else new.take(pa.array(mb))
+            new = _read(b, fb[c], span_b).take(take_b)
+            stats["rows_read"] += len(old) + len(new)
             mask = neq(old, new)
             if mask.any():
-                if mkeys is None:
-                    mkeys = ka if keep is None else ka.filter(keep)
                 idx = pa.array(np.flatnonzero(mask))
                 parts.setdefault(c, []).append((mkeys.take(idx), old.take(idx), new.take(idx)))
-    take_added = pa.array(added_pos)
-    added = to_pandas(b.schema, {c: (loose_b[c].take(take_added) if c in loose_b else _empty(b, fb[c]))
+    added_rows = _absolute(span_b, added_pos)
+    added = to_pandas(b.schema, {c: kb.take(pa.array(added_pos)) if c == key else _gather(b, fb[c], added_rows, unit)
                                  for c in fb})
+    stats["rows_read"] += len(added_pos) * (len(fb) - 1)
     removed = to_pandas(a.schema, {key: ka.take(pa.array(removed_pos))})[key]
     changed = {}
     conv_a, conv_b = _Values(a.schema), _Values(b.schema)

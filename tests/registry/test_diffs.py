@@ -164,3 +164,47 @@ def test_applying_the_diff_to_a_reproduces_b(pair, chunk):
         common = sorted(set(a.key) & set(b.key))
         la, lb = a.set_index("key").lab, b.set_index("key").lab
         assert s["corrective"]["count"] == sum(la[k] != lb[k] for k in common)
+
+
+def _sorted_frame(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    return pd.DataFrame({"id": np.arange(n, dtype=np.int64) * 2, "x": rng.random(n),
+                         "label": pd.Categorical(rng.choice(["a", "b"], n), categories=["a", "b"])})
+
+
+def test_localized_change_reads_only_the_changed_chunks(tmp_path):
+    a = _sorted_frame(20_000)
+    b = a.copy()
+    b.loc[10_000:10_049, "x"] += 1.0
+    b.loc[10_000:10_009, "label"] = b.loc[10_000:10_009, "label"].map({"a": "b", "b": "a"}).astype(a.label.dtype)
+    with small_chunks(8 * 1024):  # 1,024 float rows a chunk
+        reg = open_registry(tmp_path, user="t", clock=ManualClock())
+        reg.save(a, "dataset:s", key="id", label="label")
+        vb = reg.save(b, "dataset:s")
+        s = reg.diff("dataset:s@1", vb.ref).sections
+    assert s["feature_edits"] == {"x": 50} and s["corrective"]["count"] == 10
+    cost = s["cost"]
+    assert cost["aligned_blocks"] == cost["blocks"] and cost["key_join"] is None
+    assert cost["rows_read"] <= 3 * 8 * 1024, cost  # the changed x chunk and the label codes' chunk, not 20k rows
+
+
+def test_removal_in_the_middle_with_later_edits_is_merged_on_sorted_keys(tmp_path):
+    a = _sorted_frame(20_000)
+    b = a.drop(index=range(5_000, 5_300)).reset_index(drop=True)
+    b.loc[[7_000, 15_000, 19_000], "x"] = -1.0
+    b.loc[[8_000], "label"] = "a" if b.loc[8_000, "label"] == "b" else "b"
+    b = pd.concat([b, pd.DataFrame({"id": [50_001, 50_003], "x": [0.5, 0.25],
+                                    "label": pd.Categorical(["a", "a"], categories=["a", "b"])})],
+                  ignore_index=True)
+    with small_chunks(8 * 1024):
+        reg = open_registry(tmp_path, user="t", clock=ManualClock())
+        va = reg.save(a, "dataset:s", key="id", label="label")
+        vb = reg.save(b, "dataset:s")
+        d = reg.diff(va.ref, vb.ref)
+        loaded_a, loaded_b = reg.load(va.ref), reg.load(vb.ref)
+    s = d.sections
+    assert s["removal"]["count"] == 300 and s["additive"]["count"] == 2 and not s["reordered"]
+    assert s["feature_edits"] == {"x": 3} and s["corrective"]["count"] == 1
+    assert s["cost"]["key_join"] == "merge"
+    assert sorted(d.delta.changed["x"]["key"].tolist()) == sorted(b.loc[[7_000, 15_000, 19_000], "id"].tolist())
+    pd.testing.assert_frame_equal(d.apply(loaded_a), loaded_b)
