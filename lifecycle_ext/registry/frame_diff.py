@@ -224,7 +224,7 @@ def _compare_in_order(a: FrameSource, b: FrameSource, ia: Any, ib: Any, rows_a: 
                 old = read_rows(a, ia[0], ia[1], alo, int(want[-1]) + 1)
                 if len(old) != len(want):
                     old = old.take(pa.array(want - alo))
-                stats["rows_read"] += len(old) + len(new)
+                stats["rows_read"] += len(new)
                 mask = neq(old, new)
                 if mask.any():
                     idx = pa.array(np.flatnonzero(mask))
@@ -307,7 +307,7 @@ def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
             old = _read(a, fa[c], span_a)
             old = old if keep is None else old.filter(keep)
             new = _read(b, fb[c], span_b).take(take_b)
-            stats["rows_read"] += len(old) + len(new)
+            stats["rows_read"] += len(new)
             mask = neq(old, new)
             if mask.any():
                 idx = pa.array(np.flatnonzero(mask))
