@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core.diff_types import column_changes, list_changes
 from ..core.errors import UsageInputError
-from ..storage.frame_access import FrameSource, chunk_ids, read_rows, row_unit, to_pandas
+from ..storage.frame_access import FrameSource, chunk_ids, chunk_keys, read_rows, row_unit, to_pandas
 from .frame_compare import key_index, match_keys, neq
 
 __all__ = ["FrameDelta", "frame_delta", "column_dtypes", "apply_delta"]
@@ -151,7 +151,10 @@ def _gather(src: FrameSource, info: Any, pos: np.ndarray, unit: int) -> Any:
     if not len(pos):
         return _empty(src, info)
     parts = []
-    for grp in np.split(pos, np.flatnonzero(np.diff(pos // unit)) + 1):
+    groups = np.split(pos, np.flatnonzero(np.diff(pos // unit)) + 1)
+    for i, grp in enumerate(groups):
+        if i + 1 < len(groups):
+            src.prefetch(chunk_keys(src, typ, lay, int(groups[i + 1][0]), int(groups[i + 1][-1]) + 1))
         lo = int(grp[0])
         parts.append(read_rows(src, typ, lay, lo, int(grp[-1]) + 1).take(pa.array(grp - lo)))
     return parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
@@ -176,7 +179,11 @@ def _compare_aligned(a: FrameSource, b: FrameSource, ia: Any, ib: Any, spans: li
                     continue
             runs.append((slo, shi))
     out = []
-    for slo, shi in runs:
+    for i, (slo, shi) in enumerate(runs):
+        if i + 1 < len(runs):  # the next pair of chunks is fetched and verified while this one is compared
+            nlo, nhi = runs[i + 1]
+            a.prefetch(chunk_keys(a, ia[0], ia[1], nlo, nhi))
+            b.prefetch(chunk_keys(b, ib[0], ib[1], nlo, nhi))
         old, new = read_rows(a, ia[0], ia[1], slo, shi), read_rows(b, ib[0], ib[1], slo, shi)
         stats["rows_read"] += shi - slo
         mask = neq(old, new)

@@ -74,8 +74,7 @@ class IntegrityMixin:
 
     def _check_blob(self, cid: str) -> tuple[str | None, int]:
         try:
-            data = self.blobs.get(cid)  # type: ignore[attr-defined]
-            return None, len(data)
+            return None, len(self.blobs.get_view(cid))  # type: ignore[attr-defined]
         except NotFound:
             return "missing", 0
         except IntegrityError:

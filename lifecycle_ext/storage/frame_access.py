@@ -18,7 +18,8 @@ from typing import Any
 from .blobs import BlobStore, content_id
 from .zarrio import CHUNK_TARGET
 
-__all__ = ["FrameSource", "StoredFrame", "PayloadFrame", "read_rows", "chunk_ids", "row_unit", "to_pandas"]
+__all__ = ["FrameSource", "StoredFrame", "PayloadFrame", "read_rows", "chunk_ids", "chunk_keys", "row_unit",
+           "to_pandas"]
 
 
 class FrameSource:
@@ -30,6 +31,7 @@ class FrameSource:
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._lengths: dict[str, tuple[int, int]] = {}
         self._schema: Any = None
+        self._pending: dict[str, Any] = {}
 
     # subclass hooks ----------------------------------------------------------------------------
     def _cid(self, key: str) -> str | None:
@@ -71,12 +73,22 @@ class FrameSource:
             return []
         return [self._cid(f"{path}/c/{j}") for j in range(lo // c, (hi - 1) // c + 1)]
 
+    def prefetch(self, keys: list[str]) -> None:
+        """Start fetching (and verifying) these chunks in the background; :meth:`_chunk` collects them."""
+        pool = self._pool()
+        if pool is None:
+            return
+        for key in keys:
+            if key not in self._cache and key not in self._pending:
+                self._pending[key] = pool.submit(self._fetch, key)
+
     def _chunk(self, key: str) -> bytes | memoryview:
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        data = self._fetch(key)
+        pending = self._pending.pop(key, None)
+        data = pending.result() if pending is not None else self._fetch(key)
         self._cache[key] = data  # type: ignore[assignment]
         if len(self._cache) > 8:
             self._cache.popitem(last=False)
@@ -226,6 +238,25 @@ def chunk_ids(src: FrameSource, typ: Any, lay: dict[str, Any], lo: int, hi: int)
         return out + ["offs", offs.tobytes(), "data", *src.cids(bufs[2]["path"], a, b)]
     bits = typ.bit_width
     return out + ["data", *src.cids(bufs[1]["path"], lo * bits // 8, (hi * bits + 7) // 8)]
+
+
+def chunk_keys(src: FrameSource, typ: Any, lay: dict[str, Any], lo: int, hi: int) -> list[str]:
+    """Storage keys of the chunks rows ``[lo, hi)`` of a fixed-width column are read from (for
+    :meth:`FrameSource.prefetch`); empty for variable-width columns, whose byte ranges need their offsets."""
+    if "dict_indices" in lay:
+        return chunk_keys(src, typ.index_type, lay["dict_indices"], lo, hi)
+    if lay.get("offset", 0) != 0 or _is_var(typ) or len(lay["buffers"]) < 2 or lay["buffers"][1] is None:
+        return []
+    bits = typ.bit_width
+    spans = [(lay["buffers"][1]["path"], lo * bits // 8, (hi * bits + 7) // 8)]
+    if lay["buffers"][0] is not None and lay["null_count"]:
+        spans.append((lay["buffers"][0]["path"], lo // 8, (hi + 7) // 8))
+    keys = []
+    for path, a, b in spans:
+        n, c = src.geometry(path)
+        b = min(b, n)
+        keys += [f"{path}/c/{j}" for j in range(a // c, (b - 1) // c + 1)] if b > a else []
+    return keys
 
 
 def read_rows(src: FrameSource, typ: Any, lay: dict[str, Any], lo: int, hi: int) -> Any:
