@@ -226,6 +226,8 @@ def _compare_in_order(a: FrameSource, b: FrameSource, ia: Any, ib: Any, rows_a: 
             bounds = np.arange((first // step_a + 1) * step_a, last + 1, step_a)
             cuts = [0, *np.searchsorted(want_all, bounds).tolist(), r1 - r0]
             for x, y in zip(cuts, cuts[1:]):
+                if y <= x:  # A skips a whole chunk of removed rows here
+                    continue
                 want, new = want_all[x:y], new_all.slice(x, y - x)
                 alo = int(want[0])
                 old = read_rows(a, ia[0], ia[1], alo, int(want[-1]) + 1)
