@@ -146,8 +146,8 @@ def frame_pairs(draw):
     return a, b
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pair=frame_pairs(), chunk=st.sampled_from([64, 4 * 1024 * 1024]))
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pair=frame_pairs(), chunk=st.sampled_from([16, 64, 4 * 1024 * 1024]))
 def test_applying_the_diff_to_a_reproduces_b(pair, chunk):
     a, b = pair
     with tempfile.TemporaryDirectory() as tmp, small_chunks(chunk):
