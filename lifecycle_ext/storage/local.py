@@ -42,6 +42,8 @@ class LocalStorage:
 
         Only for immutable objects (blobs are never rewritten in place; deleting a mapped file is safe). The map
         lives as long as a reference to it, so callers copy what they keep."""
+        if os.name == "nt":  # Windows' mmap takes other arguments; a plain read is correct there
+            return self.read(key)
         try:
             fd = os.open(self._path(key), os.O_RDONLY)
         except FileNotFoundError:
