@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import xxhash
 
@@ -60,25 +61,19 @@ class BlobStore:
         return list(self.pool.map(lambda c: self.put(c, durable=durable), chunks))
 
     def get(self, cid: str, *, verify: bool = True) -> bytes:
-        try:
-            data = self.storage.read(_key(cid))
-        except NotFound:
-            raise NotFound(f"blob {cid} is missing from the registry at {self.storage.location}") from None
-        if verify and content_id(data) != cid:
-            raise IntegrityError(f"blob {cid} is corrupt: its bytes hash to {content_id(data)}")
-        return data
+        return self._read(cid, self.storage.read, verify)
 
     def get_view(self, cid: str) -> bytes | memoryview:
         """:meth:`get` without copying where the backend can map the blob (local folders): the verified bytes
         as a read-only buffer over the file. For reading and comparing large chunks; copy what is kept."""
-        mapper = getattr(self.storage, "read_mapped", None)
-        if mapper is None:
-            return self.get(cid)
+        return self._read(cid, getattr(self.storage, "read_mapped", self.storage.read), True)
+
+    def _read(self, cid: str, reader: Callable[[str], Any], verify: bool) -> Any:
         try:
-            data = mapper(_key(cid))
+            data = reader(_key(cid))
         except NotFound:
             raise NotFound(f"blob {cid} is missing from the registry at {self.storage.location}") from None
-        if content_id(data) != cid:
+        if verify and content_id(data) != cid:
             raise IntegrityError(f"blob {cid} is corrupt: its bytes hash to {content_id(data)}")
         return data
 
