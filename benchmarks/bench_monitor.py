@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 import lifecycle_ext
-from lifecycle_ext.monitoring.baseline import profile
-from lifecycle_ext.monitoring.drift import compare
+from lifecycle_ext.analysis.baseline import profile
+from lifecycle_ext.analysis.drift import compare
 
 ROWS, TARGET = 100_000, 1.0
 

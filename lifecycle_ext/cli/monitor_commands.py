@@ -27,7 +27,7 @@ def _monitor_setup(p: argparse.ArgumentParser) -> None:
          exit_code=lambda r: 0 if r.ok else 1)
 def _monitor(reg: Any, a: argparse.Namespace) -> Any:
     from ..core.errors import UsageInputError
-    from ..registry.monitoring import _read_batch
+    from ..registry.monitoring.service import _read_batch
 
     df = _read_batch(a.batch)
     extras: dict[str, Any] = {}

@@ -309,7 +309,7 @@ def parse_policy(text: str) -> Policy:
         gates[stage] = tuple(out)
 
     # monitoring thresholds and the response to alerts (core/monitoring.py)
-    from .monitoring import POLICY_ACTOR, parse_monitoring
+    from .monitoring_policy import POLICY_ACTOR, parse_monitoring
 
     monitoring = parse_monitoring(doc.get("monitoring"), text)
     if monitoring["on_alert"] == "rollback" and permissions is not None:

@@ -119,7 +119,7 @@ def dataset_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | No
         return out
     from ..storage.frame_access import PayloadFrame, StoredFrame
     from ..storage.frames import encode_frame
-    from .frame_diff import column_dtypes, frame_delta
+    from ..analysis.frame_diff import column_dtypes, frame_delta
 
     a = StoredFrame(reg.manifest(_exact(reg, parent))["entries"], reg.blobs)
     b = PayloadFrame(payload if payload is not None and payload.object_type == "dataframe" else encode_frame(obj))

@@ -54,7 +54,7 @@ class Diff:
     def apply(self, df_a: Any) -> Any:
         """Dataset diffs only: apply the recorded changes to A's DataFrame, giving B (with a RangeIndex)."""
         from ..core.errors import UsageInputError
-        from .frame_diff import apply_delta
+        from ..analysis.frame_diff import apply_delta
 
         if self.delta is None:
             raise UsageInputError(f"this {self.kind} diff carries no row-level changes to apply "

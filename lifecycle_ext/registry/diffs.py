@@ -133,7 +133,7 @@ class DiffMixin:
     def _diff_frame(self, ra: dict[str, Any], rb: dict[str, Any]) -> Diff:
         from ..storage.frame_access import StoredFrame
         from .datasets import summarize_delta
-        from .frame_diff import column_dtypes, frame_delta
+        from ..analysis.frame_diff import column_dtypes, frame_delta
 
         da, db = ra.get("dataset") or {}, rb.get("dataset") or {}
         key = db.get("key") or da.get("key")

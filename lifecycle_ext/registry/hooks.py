@@ -15,7 +15,7 @@ __all__ = ["save_hooks", "load_hooks"]
 
 
 def save_hooks() -> list[Callable[..., dict[str, Any]]]:
-    from .baselines import baseline_hook
+    from .monitoring.baselines import baseline_hook
     from .datasets import dataset_save_hook, label_schema_save_hook
     from .reproduce import record_blobs_hook
 

@@ -26,7 +26,7 @@ from .hooks import load_hooks, save_hooks
 from .identity import clean_user, current_user
 from .integrity import IntegrityMixin
 from .lineage import LineageMixin
-from .monitoring import MonitoringMixin
+from .monitoring.service import MonitoringMixin
 from .notebook_views import NotebookViewsMixin
 from .permissions import PermissionsMixin
 from .promotion import PromotionMixin

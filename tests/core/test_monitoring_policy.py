@@ -2,7 +2,7 @@ import pytest
 
 from lifecycle_ext.core.errors import PolicyError
 from lifecycle_ext.core.events import GENESIS, make_event
-from lifecycle_ext.core.monitoring import DEFAULT_THRESHOLDS, evaluate, parse_monitoring, worst
+from lifecycle_ext.core.monitoring_policy import DEFAULT_THRESHOLDS, evaluate, parse_monitoring, worst
 from lifecycle_ext.core.state import fold
 
 TEXT = """\

@@ -6,8 +6,8 @@ import pytest
 from monitor_data import frame
 from scipy.stats import ks_2samp
 
-from lifecycle_ext.monitoring.baseline import BASELINE_QUANTILES, cdf, profile
-from lifecycle_ext.monitoring.drift import (
+from lifecycle_ext.analysis.baseline import BASELINE_QUANTILES, cdf, profile
+from lifecycle_ext.analysis.drift import (
     KS_TOLERANCE,
     PSI_EPSILON,
     batch_sketch,
@@ -122,7 +122,7 @@ def test_latency_errors_freshness_predictions():
     base_pred = compare({"columns": {}, "time_column": None}, pd.DataFrame(), at=AT)  # empty is fine
     assert base_pred["features"] == {}
     lat = np.arange(1, 1001, dtype=float)
-    from lifecycle_ext.monitoring.drift import prediction_profile
+    from lifecycle_ext.analysis.drift import prediction_profile
     rng = np.random.default_rng(1)
     pref = prediction_profile(rng.beta(5, 2, 5_000))
     rep = compare(base, frame(1_000, seed=11), at=AT, latency_ms=lat, errors=25,

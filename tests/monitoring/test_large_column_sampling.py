@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle_ext.monitoring import baseline
+from lifecycle_ext.analysis import baseline
 
 
 @pytest.fixture

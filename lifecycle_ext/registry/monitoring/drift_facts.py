@@ -2,7 +2,7 @@
 
 For a challenger version: its training data's baseline against the sketches of the latest monitored batches of
 the version currently at the production stage. PSI per feature is the mean over those batches
-(``lifecycle_ext.monitoring.drift.sketch_psi``).
+(``lifecycle_ext.analysis.drift.sketch_psi``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ __all__ = ["drift_facts"]
 
 
 def drift_facts(reg: Any, state: dict[str, Any], rec: dict[str, Any], stage: str, window: int) -> dict[str, Any]:
-    from ..monitoring.drift import sketch_psi
+    from ...analysis.drift import sketch_psi
 
     asset = f"{rec['kind']}:{rec['name']}"
     found = find_baseline(reg, rec, state)

@@ -12,12 +12,12 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from ..core.clock import iso, parse_time
-from ..core.errors import ConflictError, LifecycleError, NotFound, UsageInputError
-from ..core.events import canonical
-from ..core.monitoring import POLICY_ACTOR, evaluate, parse_monitoring, worst
+from ...core.clock import iso, parse_time
+from ...core.errors import ConflictError, LifecycleError, NotFound, UsageInputError
+from ...core.events import canonical
+from ...core.monitoring_policy import POLICY_ACTOR, evaluate, parse_monitoring, worst
 from .baselines import find_baseline, load_profile
-from .monitor_views import DriftHistory, Health, MonitorResult, Review
+from .views import DriftHistory, Health, MonitorResult, Review
 
 __all__ = ["MonitoringMixin"]
 
@@ -25,7 +25,7 @@ __all__ = ["MonitoringMixin"]
 def _read_batch(batch: Any) -> Any:
     import pandas as pd
 
-    from ..monitoring.baseline import as_frame
+    from ...analysis.baseline import as_frame
 
     if isinstance(batch, (str, os.PathLike)):
         path = os.fspath(batch)
@@ -122,7 +122,7 @@ class MonitoringMixin:
     def monitor(self, ref_or_stage: str, batch: Any, predictions: Any = None, latency_ms: Any = None,
                 errors: Any = None, at: Any = None) -> MonitorResult:
         """Record a production batch's drift and health against the version's baseline; apply the policy."""
-        from ..monitoring.drift import compare, findings_input, prediction_profile
+        from ...analysis.drift import compare, findings_input, prediction_profile
 
         pol, pol_hash = self._monitoring_policy()
         rec = self._monitored(ref_or_stage, pol["stage"])

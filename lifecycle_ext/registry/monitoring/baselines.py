@@ -1,7 +1,7 @@
 """Baselines at save time (a save hook) and finding the baseline a version is monitored against.
 
 ``reg.save(df, "dataset:NAME")`` computes the profile of every tabular dataset (see
-``lifecycle_ext.monitoring.baseline``) and stores it as a content-addressed JSON blob; the ``VersionCreated``
+``lifecycle_ext.analysis.baseline``) and stores it as a content-addressed JSON blob; the ``VersionCreated``
 event records ``baseline = {"blob", "rows", "columns", "format", "time_column"}`` and lists the blob in
 ``blobs`` (so ``verify`` checks it and ``gc`` keeps it). Save options consumed here:
 
@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core.errors import UsageInputError
-from ..core.events import canonical
+from ...core.errors import UsageInputError
+from ...core.events import canonical
 
 __all__ = ["baseline_hook", "find_baseline", "load_profile"]
 
@@ -35,7 +35,7 @@ def baseline_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
     if time_column is not None and not isinstance(time_column, str):
         raise UsageInputError(f"time_column must be a column name, got {time_column!r}")
     if kind == "dataset" and options.get("baseline", True):
-        from ..monitoring.baseline import as_frame, profile
+        from ...analysis.baseline import as_frame, profile
 
         df = as_frame(obj)
         if df is not None:
@@ -53,7 +53,7 @@ def baseline_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
         raise UsageInputError("time_column= applies to datasets; set [monitoring] time_column in the policy")
     preds = options.get("prediction_baseline")
     if preds is not None:
-        from ..monitoring.drift import prediction_profile
+        from ...analysis.drift import prediction_profile
 
         try:
             prof = prediction_profile(preds)
@@ -82,7 +82,7 @@ def load_profile(reg: Any, cid: str) -> dict[str, Any]:
 
 def find_baseline(reg: Any, rec: dict[str, Any], state: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """(exact ref of the version holding the baseline, its ``baseline`` entry) for ``rec``, or None."""
-    from ..core.refs import parse_ref
+    from ...core.refs import parse_ref
 
     seen: set[str] = set()
     frontier = [rec]
