@@ -82,7 +82,8 @@ def numeric_values(series: Any) -> np.ndarray:
     """Finite float64 values of a numeric column (missing and non-finite values dropped)."""
     arr = series.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(series, "to_numpy") else \
         np.asarray(series, dtype=np.float64)
-    return arr[np.isfinite(arr)]
+    finite: np.ndarray = arr[np.isfinite(arr)]
+    return finite
 
 
 def quantiles_sorted(sorted_values: np.ndarray, n: int) -> np.ndarray:

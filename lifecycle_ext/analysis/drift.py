@@ -228,7 +228,8 @@ def _errors(errors: Any, requests: int) -> dict[str, Any]:
         if not len(arr) or not np.isin(arr, (0.0, 1.0)).all():
             raise ValueError("errors must be a count or one 0/1 (False/True) flag per request")
         return {"count": int(arr.sum()), "requests": int(len(arr)), "rate": float(arr.mean())}
-    count = int(errors)
+    scalar: Any = errors  # a count (per-request flags were handled above)
+    count = int(scalar)
     if count < 0 or count > max(requests, 0):
         raise ValueError(f"errors={count} must be between 0 and the number of requests ({requests})")
     return {"count": count, "requests": requests, "rate": count / requests if requests else 0.0}

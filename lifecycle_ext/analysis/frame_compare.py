@@ -55,7 +55,7 @@ def neq(a: Any, b: Any) -> np.ndarray:
                 if len(cand):
                     x, y = a.to_numpy()[cand], b.to_numpy()[cand]
                     diff[cand] = (x != y) & ~(np.isnan(x) & np.isnan(y))
-            return diff
+            return np.asarray(diff, dtype=bool)
     try:
         eq = pc.equal(a, b)
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
@@ -63,7 +63,7 @@ def neq(a: Any, b: Any) -> np.ndarray:
     same = pc.or_(eq.fill_null(False), pc.and_(pc.is_null(a), pc.is_null(b)))
     if pa.types.is_floating(a.type) and pa.types.is_floating(b.type):
         same = pc.or_(same, pc.and_(pc.is_nan(a).fill_null(False), pc.is_nan(b).fill_null(False)))
-    return ~same.to_numpy(zero_copy_only=False)
+    return np.asarray(~same.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def key_index(arr: Any) -> Any:

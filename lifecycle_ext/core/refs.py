@@ -7,11 +7,13 @@ content-hash prefix (at least 6 hex digits, optionally written ``xxh3-128:<hex>`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import InvalidRef
 
-__all__ = ["Ref", "parse_ref", "validate_name", "register_kind", "KINDS", "MAX_NAME_LENGTH"]
+__all__ = ["Ref", "parse_ref", "exact_ref", "asset_key", "validate_name", "register_kind", "KINDS", "MAX_NAME_LENGTH"]
 
 KINDS: set[str] = {"model", "dataset", "label_schema", "pipeline"}
 MAX_NAME_LENGTH = 200
@@ -117,3 +119,13 @@ def parse_ref(text: str | Ref, *, default_kind: str | None = None, require_versi
     elif require_version:
         raise InvalidRef(f"reference {raw!r} needs a version, e.g. {raw}@latest")
     return Ref(kind, name, version if sep else None)
+
+
+def asset_key(rec: Mapping[str, Any]) -> str:
+    """``KIND:NAME`` of a version record."""
+    return f"{rec['kind']}:{rec['name']}"
+
+
+def exact_ref(rec: Mapping[str, Any]) -> str:
+    """``KIND:NAME@N`` of a version record: the one place this string is built from a record."""
+    return f"{rec['kind']}:{rec['name']}@{rec['number']}"

@@ -51,7 +51,7 @@ def _load(m: Any, a: argparse.Namespace) -> Any:
     if a.rest and (len(a.rest) != 2 or a.rest[0] != "as"):
         raise UsageInputError(f"expected `load REF as VAR`, got extra words {' '.join(a.rest)!r}")
     reg = m.session.registry(a.registry)
-    rec = reg._resolve(a.ref)
+    rec = reg.resolve(a.ref)
     exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
     var = a.rest[1] if a.rest else _default_var(rec["name"])
     if not var.isidentifier():

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..core.refs import parse_ref
+from ..core.refs import exact_ref, parse_ref
+from .audit_view import AuditTrail
+from .context import Service
 from .gate_views import Explanation
-from .promotion import _exact
 
-__all__ = ["AuditMixin", "AUDIT_COLUMNS"]
+__all__ = ["AuditService", "AUDIT_COLUMNS"]
 
 AUDIT_COLUMNS = ["seq", "time", "actor", "action", "ref", "from_stage", "to_stage", "reason", "policy_hash",
                  "evidence"]
@@ -81,8 +82,8 @@ def _summary(e: dict[str, Any]) -> str:
     if t == "ActionDenied":
         return f"denied {d['action']}: {d['message']}"
     if t in _MONITORING_SUMMARIES:
-        return _MONITORING_SUMMARIES[t](d, why)
-    return t
+        return str(_MONITORING_SUMMARIES[t](d, why))
+    return str(t)
 
 
 _MONITORING_SUMMARIES: dict[str, Any] = {
@@ -95,18 +96,18 @@ _MONITORING_SUMMARIES: dict[str, Any] = {
 }
 
 
-class AuditMixin:
+class AuditService(Service):
     def _events_about(self, ref: str | None) -> Iterator[tuple[dict[str, Any], str | None]]:
         want_exact: str | None = None
         want_asset: str | None = None
         if ref is not None:
-            r = parse_ref(ref) if ":" in ref else self._asset_ref(ref)  # type: ignore[attr-defined]
+            r = parse_ref(ref) if ":" in ref else self.ctx.asset_ref(ref)
             if r.version is None:
-                self._asset(r)  # type: ignore[attr-defined]
+                self.ctx.asset(r)
                 want_asset = r.asset
             else:
-                want_exact = _exact(self._resolve(r))  # type: ignore[attr-defined]
-        for e in self.log.events():  # type: ignore[attr-defined]
+                want_exact = exact_ref(self.ctx.resolve(r))
+        for e in self.ctx.log.events():
             refs = _refs_of(e)
             if want_exact is not None and want_exact not in refs:
                 continue
@@ -132,9 +133,9 @@ class AuditMixin:
     def explain(self, ref: str) -> Explanation:
         """Why this version was chosen (its promotions, approvals, gate results) and what changed since the
         version before it (the one it replaced at its last promotion, else its parent)."""
-        st = self.state  # type: ignore[attr-defined]
-        rec = self._resolve(ref, st)  # type: ignore[attr-defined]
-        me = _exact(rec)
+        st = self.ctx.state
+        rec = self.ctx.resolve(ref, st)
+        me = exact_ref(rec)
         story, replaced = [], None
         for e, _ in self._events_about(me):
             story.append({"seq": e["seq"], "at": e["at"], "actor": e["actor"], "action": e["type"],
@@ -148,7 +149,11 @@ class AuditMixin:
         if replaced is None:
             return Explanation(me, rec.get("stage"), story, None, "", {}, reviews)
         prev = a["versions"][replaced[0] - 1]
-        return Explanation(me, rec.get("stage"), story, _exact(prev), replaced[1], _diff(prev, rec), reviews)
+        return Explanation(me, rec.get("stage"), story, exact_ref(prev), replaced[1], _diff(prev, rec), reviews)
+
+    def audit_view(self, ref: str | None = None) -> AuditTrail:
+        """``reg.audit(ref)`` as a view with stage badges and folded evidence (``.frame`` is the DataFrame)."""
+        return AuditTrail(ref=ref, frame=self.audit(ref))
 
 
 def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -21,9 +21,11 @@ from typing import Any
 
 from ..core.diff_types import affected_classes, classify_schema, normalize_schema
 from ..core.errors import NotFound, UsageInputError
-from ..core.refs import parse_ref
+from ..core.refs import exact_ref, parse_ref
+from .context import Service, Services
+from .diff_views import SchemaImpact
 
-__all__ = ["dataset_save_hook", "label_schema_save_hook", "DatasetsMixin", "schema_is_current", "summarize_delta"]
+__all__ = ["dataset_save_hook", "label_schema_save_hook", "DatasetsService", "schema_is_current", "summarize_delta"]
 
 SAMPLE = 50          # keys / transitions kept in the event
 MAX_CLASSES = 1000   # label values counted per column
@@ -36,19 +38,15 @@ def _plain(values: Any) -> list[Any]:
 
     dtype = getattr(values, "dtype", None)
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        return np.asarray(values).tolist()
+        return list(np.asarray(values).tolist())
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         return [v if math.isfinite(v) else None for v in np.asarray(values).tolist()]
-    return json.loads(pd.Series(list(values), dtype=object).to_json(orient="values", date_format="iso"))
+    return list(json.loads(pd.Series(list(values), dtype=object).to_json(orient="values", date_format="iso")))
 
 
 def _counts(series: Any) -> dict[str, int]:
     vc = series.value_counts(dropna=False).head(MAX_CLASSES)
     return {str(k): int(v) for k, v in vc.items()}
-
-
-def _exact(reg: Any, rec: dict[str, Any]) -> str:
-    return f"{rec['kind']}:{rec['name']}@{rec['number']}"
 
 
 def _labels(label: Any) -> list[str]:
@@ -70,7 +68,7 @@ def _unique(col: Any) -> bool:
     return bool(col.is_unique)
 
 
-def _declarations(reg: Any, df: Any, parent: dict[str, Any] | None, options: dict[str, Any]) -> dict[str, Any]:
+def _declarations(svc: Services, df: Any, parent: dict[str, Any] | None, options: dict[str, Any]) -> dict[str, Any]:
     prev = (parent or {}).get("dataset") or {}
     key = options.get("key", prev.get("key"))
     labels = _labels(options["label"]) if "label" in options else list(prev.get("labels", []))
@@ -85,11 +83,11 @@ def _declarations(reg: Any, df: Any, parent: dict[str, Any] | None, options: dic
         if df[key].isna().any() or not _unique(df[key]):
             raise UsageInputError(f"key column {key!r} must identify rows: it has missing or duplicate values")
     if schema is not None:
-        rec = reg._resolve(schema)
+        rec = svc.ctx.resolve(schema)
         if rec["kind"] != "label_schema":
             raise UsageInputError(f"schema= must name a label_schema version, not {schema!r}")
-        schema = _exact(reg, rec)
-        classes = set(normalize_schema(reg.load(schema)))
+        schema = exact_ref(rec)
+        classes = set(normalize_schema(svc.versions.load(schema)))
         for col in labels:
             outside = sorted({str(v) for v in df[col].dropna().unique()} - classes)
             if outside:
@@ -97,7 +95,7 @@ def _declarations(reg: Any, df: Any, parent: dict[str, Any] | None, options: dic
     return {"key": key, "labels": labels, "schema": schema}
 
 
-def dataset_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
+def dataset_save_hook(svc: Services, kind: str, obj: Any, parent: dict[str, Any] | None,
                       options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
     mine = {k: options[k] for k in ("key", "label", "schema", "source") if k in options}
     if kind != "dataset":
@@ -111,17 +109,17 @@ def dataset_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | No
         if mine:
             raise UsageInputError("key/label/schema/source need a pandas DataFrame")
         return {}
-    decl = _declarations(reg, obj, parent, options)
+    decl = _declarations(svc, obj, parent, options)
     info: dict[str, Any] = {**decl, "source": options.get("source"), "reason": options.get("reason", ""),
                             "label_counts": {c: _counts(obj[c]) for c in decl["labels"]}}
     out: dict[str, Any] = {"dataset": info}
     if parent is None or parent.get("object_type") != "dataframe":
         return out
+    from ..analysis.frame_diff import column_dtypes, frame_delta
     from ..storage.frame_access import PayloadFrame, StoredFrame
     from ..storage.frames import encode_frame
-    from ..analysis.frame_diff import column_dtypes, frame_delta
 
-    a = StoredFrame(reg.manifest(_exact(reg, parent))["entries"], reg.blobs)
+    a = StoredFrame(svc.versions.manifest(exact_ref(parent))["entries"], svc.ctx.blobs)
     b = PayloadFrame(payload if payload is not None and payload.object_type == "dataframe" else encode_frame(obj))
     prev_schema = (parent.get("dataset") or {}).get("schema")
     if decl["key"] is None:
@@ -135,7 +133,7 @@ def dataset_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | No
                                            corrections=True)
     out["changes"] = changes
     if corrections:
-        cid, _ = reg.blobs.put(json.dumps({"format": 1, "key": decl["key"], "rows": corrections},
+        cid, _ = svc.ctx.blobs.put(json.dumps({"format": 1, "key": decl["key"], "rows": corrections},
                                           separators=(",", ":"), allow_nan=False).encode())
         info["corrections"] = cid
         out["blobs"] = [cid]
@@ -151,7 +149,8 @@ def _codes(values: Any) -> tuple[Any, Any]:
         codes = values.cat.codes.to_numpy()
         if not (codes < 0).any():
             return codes.astype(np.int64), list(values.cat.categories)
-    return pd.factorize(values, use_na_sentinel=False)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, uniques
 
 
 def _transitions(old: Any, new: Any) -> dict[str, int]:
@@ -213,7 +212,7 @@ def summarize_delta(delta: Any, labels: list[str], source: Any = None, old_schem
     return changes, rows
 
 
-def label_schema_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
+def label_schema_save_hook(svc: Services, kind: str, obj: Any, parent: dict[str, Any] | None,
                            options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
     mapping = options.get("mapping")
     if kind != "label_schema":
@@ -227,78 +226,76 @@ def label_schema_save_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any]
         if mapping:
             raise UsageInputError("mapping= relates classes to the previous schema version; this is the first")
         return {"label_schema": info}
-    old = normalize_schema(reg.load(_exact(reg, parent)))
+    old = normalize_schema(svc.versions.load(exact_ref(parent)))
     changes = classify_schema(old, classes, mapping)
     info.update(changes=[c.to_dict() for c in changes], retroactive=any(c.retroactive for c in changes),
-                affected=affected_classes(changes), previous=_exact(reg, parent))
+                affected=affected_classes(changes), previous=exact_ref(parent))
     return {"label_schema": info}
 
 
-dataset_save_hook.options = ("key", "label", "schema", "source", "reason")  # type: ignore[attr-defined]
-label_schema_save_hook.options = ("mapping", "reason")  # type: ignore[attr-defined]
 
 
-def _model_ref(reg: Any, model: Any) -> str:
+def _model_ref(svc: Services, model: Any) -> str:
     if isinstance(model, dict):
-        return _exact(reg, model)
-    return reg._exact(getattr(model, "ref", model))
+        return exact_ref(model)
+    return svc.ctx.exact(getattr(model, "ref", model))
 
 
-def schema_is_current(reg: Any, model: Any) -> tuple[bool, list[dict[str, Any]]]:
+def schema_is_current(svc: Services, model: Any) -> tuple[bool, list[dict[str, Any]]]:
     """Gate check: every upstream dataset version of ``model`` (a record, Version or ref) that declares a
     label schema follows a version with no retroactive change after it. Returns (ok, evidence rows)."""
     evidence = []
-    for up in reg.lineage(_model_ref(reg, model), "up").upstream:
-        rec = reg._resolve(up)
+    for up in svc.lineage.lineage(_model_ref(svc, model), "up").upstream:
+        rec = svc.ctx.resolve(up)
         schema = (rec.get("dataset") or {}).get("schema")
         if rec["kind"] != "dataset" or not schema:
             continue
         r = parse_ref(schema)
-        versions = reg._asset(r)["versions"]
-        later = [v for v in versions[int(r.version):] if (v.get("label_schema") or {}).get("retroactive")]
+        versions = svc.ctx.asset(r)["versions"]
+        later = [v for v in versions[r.number or 0:] if (v.get("label_schema") or {}).get("retroactive")]
         evidence.append({"dataset": up, "schema": schema, "current": f"{r.asset}@{len(versions)}",
-                         "ok": not later, "retroactive_since": [_exact(reg, v) for v in later]})
+                         "ok": not later, "retroactive_since": [exact_ref(v) for v in later]})
     return all(e["ok"] for e in evidence), evidence
 
 
-class DatasetsMixin:
+class DatasetsService(Service):
     def corrections(self, ref: str) -> Any:
         """Every label correction of a dataset up to version ``ref``: key, column, old and new label,
         version, author, time and reason."""
         import pandas as pd
 
-        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        rec = self.ctx.resolve(ref)
         if rec["kind"] != "dataset":
             raise UsageInputError(f"corrections() takes a dataset, not {ref!r}")
-        a = self._asset(parse_ref(ref))  # type: ignore[attr-defined]
+        a = self.ctx.asset(parse_ref(ref))
         rows = []
         for v in a["versions"][:rec["number"]]:
             d = v.get("dataset") or {}
             if not d.get("corrections"):
                 continue
-            doc = json.loads(self.blobs.get(d["corrections"]))  # type: ignore[attr-defined]
+            doc = json.loads(self.ctx.blobs.get(d["corrections"]))
             for k, col, old, new in doc["rows"]:
                 rows.append({"key": k, "column": col, "old_label": old, "new_label": new,
-                             "version": _exact(self, v), "author": v["author"], "created_at": v["created_at"],
+                             "version": exact_ref(v), "author": v["author"], "created_at": v["created_at"],
                              "reason": d.get("reason", "")})
         return pd.DataFrame(rows, columns=["key", "column", "old_label", "new_label", "version", "author",
                                            "created_at", "reason"])
 
-    def schema_impact(self, ref: str) -> Any:
+    def schema_impact(self, ref: str) -> SchemaImpact:
         """Impact of a label-schema version's retroactive changes: dataset versions labeled under earlier
         versions, their samples per affected class, and the models trained on them."""
-        from .diff_views import SchemaImpact
-
-        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        rec = self.ctx.resolve(ref)
         if rec["kind"] != "label_schema":
             raise UsageInputError(f"schema_impact() takes a label_schema version, not {ref!r}")
         ls = rec.get("label_schema") or {}
-        return SchemaImpact.build(self, rec, ls.get("changes", []), affected_classes(ls.get("changes", [])))
+        affected = affected_classes(ls.get("changes", []))
+        return SchemaImpact.build(rec, ls.get("changes", []), affected, self.impact_rows(rec, affected))
 
-    def _impact_rows(self, rec: dict[str, Any], affected: list[str]) -> tuple[list[Any], list[Any]]:
+    def impact_rows(self, rec: dict[str, Any], affected: list[str]) -> tuple[list[Any], list[Any]]:
         asset = f"{rec['kind']}:{rec['name']}"
-        datasets, models = [], {}
-        for a in self.state["assets"].values():  # type: ignore[attr-defined]
+        datasets: list[dict[str, Any]] = []
+        models: dict[str, list[str]] = {}
+        for a in self.ctx.state["assets"].values():
             if a["kind"] != "dataset":
                 continue
             for v in a["versions"]:
@@ -306,13 +303,13 @@ class DatasetsMixin:
                 if not d.get("schema"):
                     continue
                 r = parse_ref(d["schema"])
-                if r.asset != asset or int(r.version) >= rec["number"]:
+                if r.asset != asset or (r.number or 0) >= rec["number"]:
                     continue
                 samples = {cls: sum(int(cnt.get(cls, 0)) for cnt in d.get("label_counts", {}).values())
                            for cls in affected}
-                me = _exact(self, v)
+                me = exact_ref(v)
                 try:
-                    down = self.lineage(me, "down").downstream  # type: ignore[attr-defined]
+                    down = self.svc.lineage.lineage(me, "down").downstream
                 except NotFound:
                     down = []
                 trained = [m for m in down if m.startswith("model:")]

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.refs import exact_ref
 from .html import esc, kv_table, table
 
 __all__ = ["Diff", "SchemaImpact"]
@@ -53,8 +54,8 @@ class Diff:
 
     def apply(self, df_a: Any) -> Any:
         """Dataset diffs only: apply the recorded changes to A's DataFrame, giving B (with a RangeIndex)."""
-        from ..core.errors import UsageInputError
         from ..analysis.frame_diff import apply_delta
+        from ..core.errors import UsageInputError
 
         if self.delta is None:
             raise UsageInputError(f"this {self.kind} diff carries no row-level changes to apply "
@@ -174,10 +175,12 @@ class SchemaImpact:
     models: list[dict[str, Any]]
 
     @classmethod
-    def build(cls, reg: Any, rec: dict[str, Any], changes: list[dict[str, Any]], affected: list[str]) -> SchemaImpact:
-        datasets, models = reg._impact_rows(rec, affected)
+    def build(cls, rec: dict[str, Any], changes: list[dict[str, Any]], affected: list[str],
+              rows: tuple[list[Any], list[Any]]) -> SchemaImpact:
+        """The impact view of label-schema version ``rec``; ``rows`` are (datasets, models) affected."""
+        datasets, models = rows
         prev = (rec.get("label_schema") or {}).get("previous")
-        return cls(schema=f"{rec['kind']}:{rec['name']}@{rec['number']}", previous=prev, changes=list(changes),
+        return cls(schema=exact_ref(rec), previous=prev, changes=list(changes),
                    affected_classes=list(affected), datasets=datasets, models=models)
 
     @classmethod

@@ -16,9 +16,10 @@ from ..core.diff_types import (
     source_diff,
 )
 from ..core.errors import IntegrityError, NotFound, UsageInputError
+from .context import Service
 from .diff_views import Diff, SchemaImpact
 
-__all__ = ["DiffMixin"]
+__all__ = ["DiffService"]
 
 SAMPLE_ROWS = 10
 
@@ -34,10 +35,10 @@ def _source(rec: dict[str, Any]) -> str | None:
     return src if isinstance(src, str) else None
 
 
-class DiffMixin:
+class DiffService(Service):
     def diff(self, a: str, b: str) -> Diff:
         """What changed from version ``a`` to version ``b`` (two versions of the same kind of asset)."""
-        ra, rb = self._resolve(a), self._resolve(b)  # type: ignore[attr-defined]
+        ra, rb = self.ctx.resolve(a), self.ctx.resolve(b)
         if ra["kind"] != rb["kind"]:
             raise UsageInputError(f"cannot diff a {ra['kind']} with a {rb['kind']}: {_ref(ra)} vs {_ref(rb)}")
         kind = ra["kind"]
@@ -51,8 +52,8 @@ class DiffMixin:
 
     # -- pieces ----------------------------------------------------------------------------------
     def _chunk_fraction(self, ra: dict[str, Any], rb: dict[str, Any]) -> dict[str, Any]:
-        ea = self.manifest(_ref(ra))["entries"]  # type: ignore[attr-defined]
-        eb = self.manifest(_ref(rb))["entries"]  # type: ignore[attr-defined]
+        ea = self.svc.versions.manifest(_ref(ra))["entries"]
+        eb = self.svc.versions.manifest(_ref(rb))["entries"]
         keys = {k for k in (*ea, *eb) if "/c/" in k or k.endswith("/c")}
         changed = sum(1 for k in keys if ea.get(k) != eb.get(k))
         return {"total": len(keys), "changed": changed, "fraction": changed / len(keys) if keys else 0.0}
@@ -82,7 +83,7 @@ class DiffMixin:
             if not isinstance(cid, str) or not cid.startswith("xxh3-128:"):
                 continue
             try:
-                doc = json.loads(self.blobs.get(cid))  # type: ignore[attr-defined]
+                doc = json.loads(self.ctx.blobs.get(cid))
             except (NotFound, IntegrityError, ValueError):
                 continue
             if isinstance(doc, dict) and ({"packages", "python", "pip"} & set(doc)):
@@ -120,25 +121,25 @@ class DiffMixin:
         if rb.get("parent") == ra["number"] and rb["name"] == ra["name"] and "changes" in ls:
             changes = ls["changes"]  # typed at save time, with the explicit mapping if one was given
         else:
-            old = normalize_schema(self.load(_ref(ra)))  # type: ignore[attr-defined]
-            new = normalize_schema(self.load(_ref(rb)))  # type: ignore[attr-defined]
+            old = normalize_schema(self.svc.versions.load(_ref(ra)))
+            new = normalize_schema(self.svc.versions.load(_ref(rb)))
             changes = [c.to_dict() for c in classify_schema(old, new)]
         affected = affected_classes(changes)
-        impact = SchemaImpact.build(self, rb, changes, affected).to_dict()
+        impact = SchemaImpact.build(rb, changes, affected, self.svc.datasets.impact_rows(rb, affected)).to_dict()
         s = {"class_changes": changes, "retroactive": any(c["retroactive"] for c in changes),
              "affected_classes": affected, "impact": impact,
              "types": sorted({"retroactive" if c["retroactive"] else "additive" for c in changes})}
         return Diff(_ref(ra), _ref(rb), "label_schema", s)
 
     def _diff_frame(self, ra: dict[str, Any], rb: dict[str, Any]) -> Diff:
+        from ..analysis.frame_diff import column_dtypes, frame_delta
         from ..storage.frame_access import StoredFrame
         from .datasets import summarize_delta
-        from ..analysis.frame_diff import column_dtypes, frame_delta
 
         da, db = ra.get("dataset") or {}, rb.get("dataset") or {}
         key = db.get("key") or da.get("key")
-        fa = StoredFrame(self.manifest(_ref(ra))["entries"], self.blobs)  # type: ignore[attr-defined]
-        fb = StoredFrame(self.manifest(_ref(rb))["entries"], self.blobs)  # type: ignore[attr-defined]
+        fa = StoredFrame(self.svc.versions.manifest(_ref(ra))["entries"], self.ctx.blobs)
+        fb = StoredFrame(self.svc.versions.manifest(_ref(rb))["entries"], self.ctx.blobs)
         if not key:
             s = self._content_sections(ra, rb)
             from ..core.diff_types import column_changes

@@ -96,7 +96,8 @@ class DeploymentRecord:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], rolled_back: dict[str, Any] | None = None) -> DeploymentRecord:
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__ if k != "rolled_back"},
+        fields: dict[str, Any] = {k: d.get(k) for k in cls.__dataclass_fields__ if k != "rolled_back"}
+        return cls(**fields,
                    rolled_back=rolled_back)
 
     def to_dict(self) -> dict[str, Any]:

@@ -14,8 +14,14 @@ turn the variables a cell reads into lineage inputs. How an object is remembered
 
 from __future__ import annotations
 
+import functools
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .context import Services
+
+from ..core.refs import exact_ref
 
 __all__ = ["IdentityMap", "default_map", "record_load"]
 
@@ -58,7 +64,7 @@ class IdentityMap:
         key = id(obj)
         entry = _Entry(ref, location)
         try:
-            entry.wref = weakref.ref(obj, lambda _w, k=key: self._drop(k, _w))
+            entry.wref = weakref.ref(obj, functools.partial(self._drop, key))
         except TypeError:
             if isinstance(obj, dict) and obj and all(_weakable(v) for v in obj.values()):
                 entry.keys = tuple(obj)
@@ -107,6 +113,6 @@ def default_map() -> IdentityMap:
     return _DEFAULT
 
 
-def record_load(reg: Any, rec: dict[str, Any], obj: Any) -> None:
+def record_load(svc: Services, rec: dict[str, Any], obj: Any) -> None:
     """Load hook: remember every object ``reg.load`` returns."""
-    _DEFAULT.remember(obj, f"{rec['kind']}:{rec['name']}@{rec['number']}", reg.location)
+    _DEFAULT.remember(obj, exact_ref(rec), svc.ctx.location)

@@ -8,12 +8,14 @@ from typing import Any
 
 from ..core import progress
 from ..core.errors import IntegrityError, NotFound
+from ..core.refs import exact_ref
+from .context import Service
 from .views import GcReport, VerifyReport
 
-__all__ = ["IntegrityMixin"]
+__all__ = ["IntegrityService"]
 
 
-class IntegrityMixin:
+class IntegrityService(Service):
     def _referenced(self, state: dict[str, Any], only: set[str] | None = None
                     ) -> tuple[dict[str, list[tuple[str, str]]], list[dict[str, str]]]:
         """Map every referenced blob id to the (ref, object) pairs that use it; plus manifest problems."""
@@ -21,14 +23,14 @@ class IntegrityMixin:
         problems: list[dict[str, str]] = []
         for a in state["assets"].values():
             for v in a["versions"]:
-                ref = f"{v['kind']}:{v['name']}@{v['number']}"
+                ref = exact_ref(v)
                 if only is not None and ref not in only:
                     continue
                 mid = v["content_hash"]
                 for extra in v.get("blobs", []):
                     uses.setdefault(extra, []).append((ref, f"record blob {extra}"))
                 try:
-                    manifest = json.loads(self.blobs.get(mid))  # type: ignore[attr-defined]
+                    manifest = json.loads(self.ctx.blobs.get(mid))
                 except NotFound:
                     problems.append({"ref": ref, "object": f"manifest {mid}", "problem": "missing"})
                     continue
@@ -48,12 +50,12 @@ class IntegrityMixin:
         t0 = time.perf_counter()
         problems: list[dict[str, str]] = []
         if ref is None:
-            chain_problems, state = self.log.verify()  # type: ignore[attr-defined]
+            chain_problems, state = self.ctx.log.verify()
             problems += [{"ref": "(event log)", "object": "events", "problem": p} for p in chain_problems]
             only = None
         else:
-            state = self.state  # type: ignore[attr-defined]
-            only = {self._exact(ref)}  # type: ignore[attr-defined]
+            state = self.ctx.state
+            only = {self.ctx.exact(ref)}
         uses, mproblems = self._referenced(state, only)
         problems += mproblems
         ids = list(uses)
@@ -62,7 +64,7 @@ class IntegrityMixin:
                 out = self._check_blob(cid)
                 bar.advance()
                 return out
-            results = list(self.blobs.pool.map(check, ids))  # type: ignore[attr-defined]
+            results = list(self.ctx.blobs.pool.map(check, ids))
         total = 0
         for cid, (problem, size) in zip(ids, results):
             total += size
@@ -74,7 +76,7 @@ class IntegrityMixin:
 
     def _check_blob(self, cid: str) -> tuple[str | None, int]:
         try:
-            return None, len(self.blobs.get_view(cid))  # type: ignore[attr-defined]
+            return None, len(self.ctx.blobs.get_view(cid))
         except NotFound:
             return "missing", 0
         except IntegrityError:
@@ -82,17 +84,17 @@ class IntegrityMixin:
 
     def gc(self, *, grace_seconds: float = 3600.0, dry_run: bool = False) -> GcReport:
         """Remove blobs no version references, if older than ``grace_seconds`` (protects saves in flight)."""
-        uses, problems = self._referenced(self.state)  # type: ignore[attr-defined]
+        uses, problems = self._referenced(self.ctx.state)
         if problems:
             raise IntegrityError("gc refused: some manifests are missing or corrupt, so references are unknown: "
                                  + "; ".join(f"{p['ref']} {p['problem']}" for p in problems))
         removed = kept = freed = 0
-        storage = self.storage  # type: ignore[attr-defined]
-        for cid in list(self.blobs.ids()):  # type: ignore[attr-defined]
+        storage = self.ctx.storage
+        for cid in list(self.ctx.blobs.ids()):
             if cid in uses:
                 kept += 1
                 continue
-            key = self.blobs.key(cid)  # type: ignore[attr-defined]
+            key = self.ctx.blobs.key(cid)
             if storage.age_seconds(key) < grace_seconds:
                 kept += 1
                 continue

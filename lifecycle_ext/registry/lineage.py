@@ -5,30 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.errors import UsageInputError
+from ..core.refs import exact_ref
+from .context import Service
 from .views import Lineage
 
-__all__ = ["LineageMixin"]
+__all__ = ["LineageService"]
 
 
-class LineageMixin:
-    _down_cache: tuple[int, dict[str, list[str]]] | None = None
-
+class LineageService(Service):
     def _downstream_index(self) -> dict[str, list[str]]:
-        st = self.state  # type: ignore[attr-defined]
-        if self._down_cache is not None and self._down_cache[0] == st["seq"]:
-            return self._down_cache[1]
+        st = self.ctx.state
+        cached = self.ctx.caches.downstream
+        if cached is not None and cached[0] == st["seq"]:
+            return cached[1]
         down: dict[str, list[str]] = {}
         for a in st["assets"].values():
             for v in a["versions"]:
-                me = f"{v['kind']}:{v['name']}@{v['number']}"
+                me = exact_ref(v)
                 for i in v.get("inputs", []):
                     down.setdefault(i, []).append(me)
-        self._down_cache = (st["seq"], down)
+        self.ctx.caches.downstream = (st["seq"], down)
         return down
-
-    def _exact(self, ref: str) -> str:
-        rec = self._resolve(ref)  # type: ignore[attr-defined]
-        return f"{rec['kind']}:{rec['name']}@{rec['number']}"
 
     def lineage(self, ref: str, direction: str = "both", depth: int | None = None) -> Lineage:
         """Upstream (what this version was made from), downstream (what was made from it) or both."""
@@ -36,7 +33,7 @@ class LineageMixin:
             raise UsageInputError(f"direction must be 'up', 'down' or 'both', not {direction!r}")
         if depth is not None and depth < 1:
             raise UsageInputError(f"depth must be a positive integer or None, not {depth!r}")
-        root = self._exact(ref)
+        root = self.ctx.exact(ref)
         down = self._downstream_index()
         edges: list[tuple[str, str]] = []
         nodes: dict[str, dict[str, Any]] = {}
@@ -46,7 +43,7 @@ class LineageMixin:
             while frontier and (depth is None or level < depth):
                 nxt = []
                 for n in frontier:
-                    nbrs = self._resolve(n).get("inputs", []) if up else down.get(n, [])  # type: ignore[attr-defined]
+                    nbrs = self.ctx.resolve(n).get("inputs", []) if up else down.get(n, [])
                     for m in nbrs:
                         edge = (m, n) if up else (n, m)
                         if edge not in edges:
@@ -61,7 +58,7 @@ class LineageMixin:
         if direction in ("down", "both"):
             visit(root, False)
         for n in {root, *(x for e in edges for x in e)}:
-            rec = self._resolve(n)  # type: ignore[attr-defined]
+            rec = self.ctx.resolve(n)
             nodes[n] = {"kind": rec["kind"], "name": rec["name"], "number": rec["number"],
-                        "stage": self._stage_of(rec), "retired": bool(rec.get("retired"))}  # type: ignore[attr-defined]
+                        "stage": self.ctx.stage_of(rec), "retired": bool(rec.get("retired"))}
         return Lineage(root=root, direction=direction, nodes=nodes, edges=edges)

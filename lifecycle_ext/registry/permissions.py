@@ -11,24 +11,27 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PermissionsMixin", "ACTION_NAMES"]
+from ..core.refs import exact_ref
+from .context import Service
+
+__all__ = ["PermissionsService", "ACTION_NAMES"]
 
 #: service method -> the policy's action name
 ACTION_NAMES = {"promote": "promote", "request_promotion": "request", "approve": "approve", "reject": "reject",
                 "force": "force", "rollback": "rollback", "retire": "retire"}
 
 
-class PermissionsMixin:
+class PermissionsService(Service):
     def permissions(self, ref: str | None = None, to: str | None = None) -> dict[str, Any]:
         """``{"user", "roles", "stages", "to", "deploy_stage", "actions": {method: {"allowed", "reason"}}}``.
 
         ``stages`` are the stages after the version's current one; ``to`` defaults to the next. ``reason``
         says why an action is not allowed (empty when it is). Nothing is recorded.
         """
-        st = self.state  # type: ignore[attr-defined]
-        policy = self._policy_in(st)  # type: ignore[attr-defined]
-        user = self.user  # type: ignore[attr-defined]
-        rec = self._resolve(ref, st) if ref else None  # type: ignore[attr-defined]
+        st = self.ctx.state
+        policy = self.ctx.policy_in(st)
+        user = self.ctx.user
+        rec = self.ctx.resolve(ref, st) if ref else None
         stages: list[str] = []
         deploy = None
         if rec is not None:
@@ -41,9 +44,9 @@ class PermissionsMixin:
         actions: dict[str, dict[str, Any]] = {}
         for method, action in ACTION_NAMES.items():
             stage = deploy if method == "rollback" else None if method == "retire" else to
-            why = self._role_problem(policy, action, stage)  # type: ignore[attr-defined]
+            why = self.svc.promotion._role_problem(policy, action, stage)
             if why is None and rec is not None:
-                why = self._author_problem(rec, action) or _state_problem(  # type: ignore[attr-defined]
+                why = self.svc.promotion._author_problem(rec, action) or _state_problem(
                     policy, method, rec, stages, to)
             actions[method] = {"allowed": why is None, "reason": why or ""}
         return {"user": user, "roles": list(policy.roles_of(user)), "stages": stages, "to": to,
@@ -51,7 +54,7 @@ class PermissionsMixin:
 
 
 def _state_problem(policy: Any, method: str, rec: dict[str, Any], stages: list[str], to: str | None) -> str | None:
-    exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
+    exact = exact_ref(rec)
     if method in ("promote", "request_promotion", "approve", "reject", "force"):
         if rec.get("retired"):
             return f"{exact} is retired; retired versions can never be promoted again"

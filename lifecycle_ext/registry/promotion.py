@@ -9,62 +9,35 @@ gates fail appends ``PromotionRefused`` (with the evidence) and raises :class:`G
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..core.clock import iso
-from ..core.errors import ConflictError, GateFailed, IntegrityError, NotFound, PermissionDenied, UsageInputError
+from ..core.errors import ConflictError, GateFailed, NotFound, PermissionDenied, UsageInputError
 from ..core.gates import GateContext, evaluate_gates, upstream_records
-from ..core.policy import RETIRED, Policy, default_policy, parse_policy, policy_hash
+from ..core.policy import RETIRED, Policy, parse_policy
+from ..core.refs import exact_ref
+from .context import EventSpec, Service, State
 from .gate_views import GateReport, PolicyView, PromotionRequest
-from .identity import clean_user
 
-__all__ = ["PromotionMixin"]
-
-State = dict[str, Any]
-Spec = tuple[str, dict[str, Any]]
+__all__ = ["PromotionService"]
 
 
-def _exact(rec: dict[str, Any]) -> str:
-    return f"{rec['kind']}:{rec['name']}@{rec['number']}"
 
 
-def _need_reason(reason: str | None, what: str) -> str:
+def need_reason(reason: str | None, what: str) -> str:
     if not isinstance(reason, str) or not reason.strip():
         raise UsageInputError(f"{what} needs a reason (reason=...): it is recorded in the audit trail")
     return reason.strip()
 
 
-class PromotionMixin:
-    # -- identity --------------------------------------------------------------------------------------
-    def as_user(self, name: str) -> Any:
-        """A view of this registry acting as ``name`` (same storage, log and clock)."""
-        if not isinstance(name, str) or not name.strip():
-            raise UsageInputError("as_user needs a non-empty user name")
-        view = copy.copy(self)
-        view._user = clean_user(name)  # type: ignore[attr-defined]
-        return view
-
-    # -- policy --------------------------------------------------------------------------------------------
-    def _policy_in(self, state: State) -> Policy:
-        pol = state.get("policy")
-        if not pol:
-            return default_policy()
-        cache: dict[str, Policy] = self.__dict__.setdefault("_policy_cache", {})
-        if pol["hash"] not in cache:
-            text = self.blobs.get(pol["blob"]).decode()  # type: ignore[attr-defined]
-            if policy_hash(text) != pol["hash"]:
-                raise IntegrityError(f"stored policy {pol['blob']} does not match its recorded hash {pol['hash']}")
-            cache[pol["hash"]] = parse_policy(text)
-        return cache[pol["hash"]]
-
+class PromotionService(Service):
     def policy(self) -> PolicyView:
         """The policy in force (the default policy until one is set)."""
-        st = self.state  # type: ignore[attr-defined]
-        p = self._policy_in(st)
+        st = self.ctx.state
+        p = self.ctx.policy_in(st)
         meta = st.get("policy") or {}
         return PolicyView(text=p.text, hash=p.hash, is_default=not meta, set_at=meta.get("set_at"),
                           set_by=meta.get("set_by"), summary=p.to_dict())
@@ -73,29 +46,29 @@ class PromotionMixin:
         """Validate and record a new policy (TOML text or a file path). A malformed policy changes nothing."""
         text = _read_policy_arg(text_or_path)
         new = parse_policy(text)  # PolicyError names the line; nothing stored yet
-        blob, _ = self.blobs.put(text.encode())  # type: ignore[attr-defined]
+        blob, _ = self.ctx.blobs.put(text.encode())
 
-        def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> Spec | None:
+        def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> EventSpec | None:
             if policy.hash == new.hash and state.get("policy"):
                 return None
             return "PolicySet", {"hash": new.hash, "blob": blob, "size": len(text.encode()), "reason": reason,
                                  "previous": policy.hash}
 
         self._guarded("set_policy", None, {}, inner)
-        self.__dict__.setdefault("_policy_cache", {})[new.hash] = new
+        self.ctx.caches.policies[new.hash] = new
         return self.policy()
 
     # -- guarded appends -------------------------------------------------------------------------------
     def _denied(self, verdict: dict[str, Any], policy: Policy, action: str, stage: str | None,
-                subject: dict[str, Any], message: str) -> Spec:
+                subject: dict[str, Any], message: str) -> EventSpec:
         verdict["denied"] = message
         return "ActionDenied", {"action": action, **subject, "stage": stage, "message": message,
-                                "user_roles": list(policy.roles_of(self.user)),  # type: ignore[attr-defined]
+                                "user_roles": list(policy.roles_of(self.ctx.user)),
                                 "required_roles": list(policy.roles_for(action, stage)), "policy_hash": policy.hash}
 
     def _role_problem(self, policy: Policy, action: str, stage: str | None) -> str | None:
         """None if the acting user's roles allow ``action`` (to/for ``stage``); else why not."""
-        user = self.user  # type: ignore[attr-defined]
+        user = self.ctx.user
         if policy.allows(user, action, stage):
             return None
         roles = policy.roles_of(user)
@@ -106,20 +79,20 @@ class PromotionMixin:
                 f": the policy requires role {need}; {user} has {', '.join(roles) or 'no roles'}")
 
     def _guarded(self, action: str, stage: str | None, subject: dict[str, Any],
-                 inner: Callable[[State, Policy, dict[str, Any]], Spec | None]) -> tuple[Any, dict[str, Any]]:
+                 inner: Callable[[State, Policy, dict[str, Any]], EventSpec | None]) -> tuple[Any, dict[str, Any]]:
         """Append ``inner``'s event if the acting user may do ``action``; else record the denied attempt."""
         verdict: dict[str, Any] = {}
 
-        def build(state: State) -> Spec | None:
+        def build(state: State) -> EventSpec | None:
             verdict.clear()
-            policy = self._policy_in(state)
+            policy = self.ctx.policy_in(state)
             msg = self._role_problem(policy, action, stage)
             if msg is not None:
                 return self._denied(verdict, policy, action, stage, subject, msg)
             verdict["policy_hash"] = policy.hash
             return inner(state, policy, verdict)
 
-        event = self._append(build)  # type: ignore[attr-defined]
+        event = self.ctx.append(build)
         if "denied" in verdict:
             raise PermissionDenied(verdict["denied"])
         if "refused" in verdict:
@@ -134,7 +107,7 @@ class PromotionMixin:
         if to is None:
             nxt = policy.next_stage(rec["kind"], rec.get("stage"))
             if nxt is None:
-                raise UsageInputError(f"{_exact(rec)} is at {rec.get('stage')}, the last stage; give to=STAGE")
+                raise UsageInputError(f"{exact_ref(rec)} is at {rec.get('stage')}, the last stage; give to=STAGE")
             return nxt
         if to != RETIRED and to not in order:
             raise UsageInputError(f"unknown stage {to!r} for {rec['kind']}s; stages are {' -> '.join(order)}")
@@ -143,7 +116,7 @@ class PromotionMixin:
     def _integrity(self, rec: dict[str, Any], to: str, policy: Policy) -> list[str] | None:
         if not any(c.type == "integrity" for c in policy.gates_for(to, rec["kind"])):
             return None
-        rep = self.verify(_exact(rec))  # type: ignore[attr-defined]
+        rep = self.svc.integrity.verify(exact_ref(rec))
         return [f"{p['object']}: {p['problem']}" for p in rep.problems]
 
     def _report(self, state: State, rec: dict[str, Any], to: str, policy: Policy,
@@ -154,18 +127,18 @@ class PromotionMixin:
         else:
             problem = policy.transition_problem(rec["kind"], rec.get("stage"), to)
         if problem is None:
-            problem = self._revalidation_problem(rec)  # type: ignore[attr-defined]
-        now = self.clock.now()  # type: ignore[attr-defined]
-        facts = self._gate_facts(state, rec, to, policy)  # type: ignore[attr-defined]
+            problem = self.svc.monitoring._revalidation_problem(rec)
+        now = self.ctx.clock.now()
+        facts = self.svc.monitoring._gate_facts(state, rec, to, policy)
         checks = evaluate_gates(policy, GateContext(state, rec, to, now, policy, integrity, facts))
-        return GateReport(ref=_exact(rec), to=to, from_stage=rec.get("stage"), policy_hash=policy.hash,
+        return GateReport(ref=exact_ref(rec), to=to, from_stage=rec.get("stage"), policy_hash=policy.hash,
                           checks=checks, evaluated_at=iso(now), problem=problem)
 
     def gates(self, ref: str, to: str | None = None) -> GateReport:
         """Evaluate the gates for moving ``ref`` to stage ``to`` (default: its next stage). Records nothing."""
-        st = self.state  # type: ignore[attr-defined]
-        rec = self._resolve(ref, st)  # type: ignore[attr-defined]
-        policy = self._policy_in(st)
+        st = self.ctx.state
+        rec = self.ctx.resolve(ref, st)
+        policy = self.ctx.policy_in(st)
         target = self._target(rec, to, policy)
         return self._report(st, rec, target, policy, self._integrity(rec, target, policy))
 
@@ -178,13 +151,13 @@ class PromotionMixin:
         is recorded as an override. Entering the deploy stage (production) needs ``known_limitations`` text and
         writes the deployment record.
         """
-        st = self.state  # type: ignore[attr-defined]
-        rec0 = self._resolve(ref, st)  # type: ignore[attr-defined]
+        st = self.ctx.state
+        rec0 = self.ctx.resolve(ref, st)
         asset, number = f"{rec0['kind']}:{rec0['name']}", rec0["number"]
-        policy0 = self._policy_in(st)
+        policy0 = self.ctx.policy_in(st)
         to = self._target(rec0, to, policy0)
         if force:
-            _need_reason(reason, "force=True")
+            need_reason(reason, "force=True")
         deploying = to == policy0.deploy_stage(rec0["kind"])
         if deploying and not (isinstance(known_limitations, str) and known_limitations.strip()):
             raise UsageInputError(f"promoting to {to} writes a deployment record: known_limitations=... is "
@@ -192,16 +165,16 @@ class PromotionMixin:
         integrity = self._integrity(rec0, to, policy0)
         subject = {"asset": asset, "number": number, "to": to, "from": rec0.get("stage"), "reason": reason}
 
-        def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> Spec | None:
+        def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> EventSpec | None:
             rec = state["assets"][asset]["versions"][number - 1]
             if rec.get("retired"):
                 raise ConflictError(f"{asset}@{number} is retired; retired versions can never be promoted again")
             if rec.get("stage") == to:
                 raise ConflictError(f"{asset}@{number} is already at {to}")
-            if force and not policy.allows(self.user, "force", to):  # type: ignore[attr-defined]
+            if force and not policy.allows(self.ctx.user, "force", to):
                 need = " or ".join(policy.roles_for("force", to)) or "(nobody)"
                 return self._denied(verdict, policy, "force", to, subject,
-                                    f"{self.user} may not force a promotion to {to}: "  # type: ignore[attr-defined]
+                                    f"{self.ctx.user} may not force a promotion to {to}: "
                                     f"the policy requires role {need}")
             integ = integrity if integrity is not None or policy is policy0 else self._integrity(rec, to, policy)
             report = self._report(state, rec, to, policy, integ)
@@ -212,7 +185,7 @@ class PromotionMixin:
                 return "PromotionRefused", data
             data["forced"] = not report.passed
             if data["forced"]:
-                data["override"] = {"by": self.user, "reason": reason,  # type: ignore[attr-defined]
+                data["override"] = {"by": self.ctx.user, "reason": reason,
                                     "failed": report.failing()}
             data["replaced"] = state["assets"][asset]["stages"].get(to)
             if to == policy.deploy_stage(rec["kind"]):
@@ -221,7 +194,7 @@ class PromotionMixin:
             return "VersionPromoted", data
 
         self._guarded("promote", to, subject, inner)
-        return self.get(f"{asset}@{number}")  # type: ignore[attr-defined]
+        return self.svc.versions.get(f"{asset}@{number}")
 
     def _deployment_data(self, state: State, rec: dict[str, Any], to: str, report: GateReport, reason: str,
                          known_limitations: str, forced: bool) -> dict[str, Any]:
@@ -234,19 +207,19 @@ class PromotionMixin:
         ups = upstream_records(state, rec)
 
         def of(kind: str) -> list[str]:
-            return [_exact(u) for u in ups if u["kind"] == kind]
+            return [exact_ref(u) for u in ups if u["kind"] == kind]
 
         current = state["assets"][f"{rec['kind']}:{rec['name']}"]["stages"].get(to)
         return {
-            "ref": _exact(rec), "stage": to, "deployed_at": report.evaluated_at,
-            "deployed_by": self.user,  # type: ignore[attr-defined]
+            "ref": exact_ref(rec), "stage": to, "deployed_at": report.evaluated_at,
+            "deployed_by": self.ctx.user,
             "content_hash": rec["content_hash"], "framework": framework,
             "framework_version": None if fw_version is None else str(fw_version),
             "serialization_format": str(r.get("serialization_format") or md.get("serialization_format")
                                         or rec.get("object_type")),
             "training_data": {"datasets": of("dataset"), "label_schemas": of("label_schema"),
                               "pipelines": of("pipeline"),
-                              "other": [_exact(u) for u in ups if u["kind"] not in ("dataset", "label_schema",
+                              "other": [exact_ref(u) for u in ups if u["kind"] not in ("dataset", "label_schema",
                                                                                     "pipeline")]},
             "gate_results": [c.to_dict() for c in report.checks], "known_limitations": known_limitations.strip(),
             "rollback_to": None if current is None else f"{rec['kind']}:{rec['name']}@{current}",
@@ -255,10 +228,10 @@ class PromotionMixin:
 
     # -- requests and approvals ----------------------------------------------------------------------------
     def _decision(self, action: str, ref: str, to: str | None, reason: str) -> PromotionRequest:
-        st = self.state  # type: ignore[attr-defined]
-        rec0 = self._resolve(ref, st)  # type: ignore[attr-defined]
+        st = self.ctx.state
+        rec0 = self.ctx.resolve(ref, st)
         asset, number = f"{rec0['kind']}:{rec0['name']}", rec0["number"]
-        policy0 = self._policy_in(st)
+        policy0 = self.ctx.policy_in(st)
         if to is None and action in ("approve", "reject"):
             open_to = [r["to"] for r in st.get("requests", {}).values()
                        if r["asset"] == asset and r["number"] == number and r["status"] in ("open", "rejected")]
@@ -267,7 +240,7 @@ class PromotionMixin:
         subject = {"asset": asset, "number": number, "to": to, "reason": reason}
         etype = {"request": "PromotionRequested", "approve": "PromotionApproved", "reject": "PromotionRejected"}[action]
 
-        def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> Spec:
+        def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> EventSpec:
             rec = state["assets"][asset]["versions"][number - 1]
             if rec.get("retired"):
                 raise ConflictError(f"{asset}@{number} is retired; it can never be promoted again")
@@ -278,15 +251,15 @@ class PromotionMixin:
             elif (own := self._author_problem(rec, action)) is not None:
                 return self._denied(verdict, policy, action, to, subject, own)
             return etype, {**subject, "from": rec.get("stage"), "policy_hash": policy.hash,
-                           "roles": list(policy.roles_of(self.user))}  # type: ignore[attr-defined]
+                           "roles": list(policy.roles_of(self.ctx.user))}
 
         self._guarded(action, to, subject, inner)
-        req = self.state["requests"][f"{asset}@{number}>{to}"]  # type: ignore[attr-defined]
+        req = self.ctx.state["requests"][f"{asset}@{number}>{to}"]
         return PromotionRequest.from_state(req)
 
     def _author_problem(self, rec: dict[str, Any], action: str) -> str | None:
-        if action in ("approve", "reject") and rec.get("author") == self.user:  # type: ignore[attr-defined]
-            return (f"{self.user} may not {action} {_exact(rec)}: "  # type: ignore[attr-defined]
+        if action in ("approve", "reject") and rec.get("author") == self.ctx.user:
+            return (f"{self.ctx.user} may not {action} {exact_ref(rec)}: "
                     "authors may not approve or reject their own version")
         return None
 
@@ -300,14 +273,14 @@ class PromotionMixin:
 
     def reject(self, ref: str, to: str | None = None, *, reason: str = "") -> PromotionRequest:
         """Reject promoting ``ref`` to ``to``; blocks until a new request supersedes it. Needs a reason."""
-        return self._decision("reject", ref, to, _need_reason(reason, "reject"))
+        return self._decision("reject", ref, to, need_reason(reason, "reject"))
 
     def pending(self) -> Any:
         """Open requests awaiting approval, and staged versions whose soak period has run (DataFrame)."""
         import pandas as pd
 
-        st = self.state  # type: ignore[attr-defined]
-        policy = self._policy_in(st)
+        st = self.ctx.state
+        policy = self.ctx.policy_in(st)
         rows, seen = [], set()
         for key, req in st.get("requests", {}).items():
             if req["status"] not in ("open", "rejected"):
@@ -320,7 +293,7 @@ class PromotionMixin:
             for stage, n in a["stages"].items():
                 rec = a["versions"][n - 1]
                 nxt = policy.next_stage(rec["kind"], stage)
-                if nxt is None or f"{_exact(rec)}>{nxt}" in seen or rec.get("retired"):
+                if nxt is None or f"{exact_ref(rec)}>{nxt}" in seen or rec.get("retired"):
                     continue
                 if any(c.type == "soak" for c in policy.gates_for(nxt, rec["kind"])):
                     rep = self._report(st, rec, nxt, policy, None)
@@ -339,7 +312,7 @@ class PromotionMixin:
                   "ready" if not waiting else "waiting")
         if kind == "soak" and soak is not None:
             status = "soak complete" if soak.status == "pass" else "soaking"
-        return {"ref": _exact(rec), "to": rep.to, "kind": kind, "status": status,
+        return {"ref": exact_ref(rec), "to": rep.to, "kind": kind, "status": status,
                 "requested_by": req and req.get("requested_by"), "requested_at": req and req.get("requested_at"),
                 "approved_by": [a["user"] for a in (req or {}).get("approvals", [])],
                 "rejected_by": [r["user"] for r in (req or {}).get("rejected_by", [])],

@@ -17,21 +17,21 @@ from typing import Any
 
 from ..core import progress
 from ..core.errors import LifecycleError, NotFound, UsageInputError
+from ..core.refs import exact_ref
+from .context import Service, Services
 from .provenance_views import OutputCheck, ReproduceReport
 
-__all__ = ["ReproduceMixin", "record_blobs_hook", "diff_summary"]
+__all__ = ["ProvenanceService", "record_blobs_hook", "diff_summary"]
 
 
-def record_blobs_hook(reg: Any, kind: str, obj: Any, parent: Any, options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
+def record_blobs_hook(svc: Services, kind: str, obj: Any, parent: Any, options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
     """Save option ``blobs=[cid, ...]``: blobs a version's record refers to (must already be stored)."""
     blobs = list(options.get("blobs") or [])
     for cid in blobs:
-        if not isinstance(cid, str) or not reg.storage.exists(reg.blobs.key(cid)):
-            raise UsageInputError(f"blobs: {cid!r} is not a stored blob of the registry at {reg.location}")
+        if not isinstance(cid, str) or not svc.ctx.storage.exists(svc.ctx.blobs.key(cid)):
+            raise UsageInputError(f"blobs: {cid!r} is not a stored blob of the registry at {svc.ctx.location}")
     return {"blobs": blobs} if blobs else {}
 
-
-record_blobs_hook.options = ("blobs",)  # type: ignore[attr-defined]
 
 
 def _resolve_module(spec: str) -> Any:
@@ -42,7 +42,7 @@ def _resolve_module(spec: str) -> Any:
     return obj
 
 
-class ReproduceMixin:
+class ProvenanceService(Service):
     def content_hash(self, obj: Any) -> str:
         """The content hash ``save(obj, ...)`` would record, computed without storing anything."""
         from ..storage.blobs import content_id
@@ -56,16 +56,17 @@ class ReproduceMixin:
 
     def environment(self, ref: str) -> dict[str, Any]:
         """The environment captured when a tracked version was created."""
-        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        rec = self.ctx.resolve(ref)
         cid = (rec.get("record") or {}).get("environment")
         if not cid:
-            raise NotFound(f"{rec['kind']}:{rec['name']}@{rec['number']} has no captured environment")
-        return json.loads(self.blobs.get(cid))  # type: ignore[attr-defined]
+            raise NotFound(f"{exact_ref(rec)} has no captured environment")
+        env: dict[str, Any] = json.loads(self.ctx.blobs.get(cid))
+        return env
 
     def _load_quiet(self, exact: str) -> Any:
         """Load without load hooks (the comparison copy must not enter the identity map)."""
         from ..storage.codecs import decode
-        group = self.open_zarr(exact)  # type: ignore[attr-defined]
+        group = self.svc.versions.open_zarr(exact)
         return decode(group, dict(group.attrs)["lifecycle"])
 
     def reproduce(self, ref: str) -> ReproduceReport:
@@ -73,8 +74,8 @@ class ReproduceMixin:
         seed, and compare every output of that run with the recorded content hash."""
         from ..provenance.seeding import restore_rng_states, save_rng_states, seed_all
 
-        rec = self._resolve(ref)  # type: ignore[attr-defined]
-        exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
+        rec = self.ctx.resolve(ref)
+        exact = exact_ref(rec)
         record = rec.get("record") or {}
         if not record.get("tracked") or "source" not in record:
             raise UsageInputError(f"{exact} was not created by %%track: there is no captured source to re-run")
@@ -82,7 +83,7 @@ class ReproduceMixin:
         with progress.task(f"reproduce {exact}", 2 + len(expected)) as bar:
             seed = (record.get("seed") or {}).get("given")
             seeded = (record.get("seed") or {}).get("seeded") or None
-            report = dict(ref=exact, seed=seed, uncaptured=dict(record.get("uncaptured") or {}))
+            report: dict[str, Any] = dict(ref=exact, seed=seed, uncaptured=dict(record.get("uncaptured") or {}))
             t0 = time.perf_counter()
             try:
                 ns = self._fresh_namespace(record)
@@ -121,15 +122,15 @@ class ReproduceMixin:
     def _run_outputs(self, record: dict[str, Any], rec: dict[str, Any]) -> dict[str, tuple[str, str]]:
         """{var: (exact ref, content hash)} for every output saved by the same tracked run."""
         out: dict[str, tuple[str, str]] = {}
-        st = self.state  # type: ignore[attr-defined]
+        st = self.ctx.state
         for var, asset in (record.get("outputs") or {}).items():
             a = st["assets"].get(asset)
             for v in (a or {}).get("versions", []):
                 if (v.get("record") or {}).get("run_id") == record.get("run_id"):
-                    out[var] = (f"{v['kind']}:{v['name']}@{v['number']}", v["content_hash"])
+                    out[var] = (exact_ref(v), v["content_hash"])
         var = record.get("output_var")
         if var and var not in out:
-            out[var] = (f"{rec['kind']}:{rec['name']}@{rec['number']}", rec["content_hash"])
+            out[var] = (exact_ref(rec), rec["content_hash"])
         return out
 
     def _fresh_namespace(self, record: dict[str, Any]) -> dict[str, Any]:

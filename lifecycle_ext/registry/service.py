@@ -1,152 +1,119 @@
-"""The registry service: save, load, query, verify. Every surface calls these methods."""
+"""The registry: the one object users hold, a thin typed facade over the feature services.
+
+Each public method delegates to one feature service (:mod:`.versions`, :mod:`.listing`, :mod:`.lineage`,
+:mod:`.integrity`, :mod:`.promotion`, :mod:`.permissions`, :mod:`.deployment`, :mod:`.audit`, :mod:`.reproduce`,
+:mod:`.datasets`, :mod:`.diffs`, :mod:`.monitoring`), all over one :class:`~.context.RegistryContext`. The
+surfaces (CLI, magics, REST, widgets) call these methods and nothing below them.
+"""
 
 from __future__ import annotations
 
-import json
-import math
 import os
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-import xxhash
-
-from ..core import progress
 from ..core.clock import Clock, SystemClock
-from ..core.errors import InvalidRef, NotFound, UsageInputError
-from ..core.events import canonical
-from ..core.refs import Ref, parse_ref, validate_label
+from ..core.errors import UsageInputError
+from ..core.refs import Ref
 from ..storage.blobs import BlobStore
 from ..storage.eventlog import EventLog
 from ..storage.ports import Storage
-from .audit import AuditMixin
-from .datasets import DatasetsMixin
-from .deployment import DeploymentMixin
-from .diffs import DiffMixin
-from .hooks import load_hooks, save_hooks
-from .identity import clean_user, current_user
-from .integrity import IntegrityMixin
-from .lineage import LineageMixin
-from .monitoring.service import MonitoringMixin
-from .notebook_views import NotebookViewsMixin
-from .permissions import PermissionsMixin
-from .promotion import PromotionMixin
-from .reproduce import ReproduceMixin
-from .views import RegistryInfo, Version
+from .context import Record, RegistryContext, Services, State
+from .versions import PROGRESS_MIN_BYTES, manifest_bytes
+from .views import GcReport, Lineage, RegistryInfo, VerifyReport, Version
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import zarr
+
+    from .audit_view import AssetListing, AuditTrail
+    from .diff_views import Diff, SchemaImpact
+    from .gate_views import DeploymentRecord, Explanation, GateReport, PolicyView, PromotionRequest
+    from .history import MetricHistory
+    from .monitoring.views import DriftHistory, Health, MonitorResult, Review
+    from .provenance_views import ReproduceReport
 
 __all__ = ["Registry", "manifest_bytes", "PROGRESS_MIN_BYTES"]
 
-PROGRESS_MIN_BYTES = 8 << 20  # saves smaller than this report no progress (they take well under a second)
 
-
-def manifest_bytes(object_type: str, entries: dict[str, str]) -> bytes:
-    """The canonical manifest document; its content id is the version's content hash."""
-    return canonical({"format": 1, "type": object_type, "entries": dict(sorted(entries.items()))})
-
-
-def _jsonable(value: Any, what: str) -> Any:
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise UsageInputError(f"{what} must be JSON-able (no NaN/inf): {exc}") from None
-    return value
-
-
-def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
-    out: dict[str, Any] = {}
-    for k, v in (metrics or {}).items():
-        if not isinstance(k, str):
-            raise UsageInputError(f"metric names must be strings, got {k!r}")
-        if hasattr(v, "item") and not isinstance(v, (int, float)):
-            v = v.item()  # numpy scalar
-        if not isinstance(v, (int, float, bool)) or (isinstance(v, float) and not math.isfinite(v)):
-            raise UsageInputError(f"metric {k!r} must be a finite number, got {v!r}")
-        out[k] = v
-    return out
-
-
-class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, AuditMixin, ReproduceMixin,
-               DatasetsMixin, DiffMixin, MonitoringMixin, PermissionsMixin, NotebookViewsMixin):
+class Registry:
     """A registry of versioned assets over one storage backend."""
 
     def __init__(self, storage: Storage, *, user: str | None = None, clock: Clock | None = None,
                  checkpoint_every: int = 1000) -> None:
-        self.storage = storage
-        self.blobs = BlobStore(storage)
-        self.clock = clock or SystemClock()
-        self._user = clean_user(user) if user else None
-        self.log = EventLog(storage, checkpoint_every=checkpoint_every, clock=self.clock)
+        self._bind(RegistryContext.open(storage, clock=clock or SystemClock(), user=user,
+                                        checkpoint_every=checkpoint_every))
 
-    # -- identity & state ----------------------------------------------------------------------------
+    def _bind(self, ctx: RegistryContext) -> None:
+        self._ctx = ctx
+        self._svc = Services(ctx)
+
+    @classmethod
+    def over(cls, ctx: RegistryContext) -> Registry:
+        """A facade over an existing context."""
+        reg = cls.__new__(cls)
+        reg._bind(ctx)
+        return reg
+
+    def as_user(self, name: str) -> Registry:
+        """This registry acting as ``name``: a new facade over the same storage, log, clock and caches."""
+        if not isinstance(name, str) or not name.strip():
+            raise UsageInputError("as_user needs a non-empty user name")
+        return Registry.over(self._ctx.acting_as(name))
+
+    # -- the context ---------------------------------------------------------------------------------------
+    @property
+    def context(self) -> RegistryContext:
+        return self._ctx
+
+    @property
+    def services(self) -> Services:
+        return self._svc
+
     @property
     def user(self) -> str:
-        return self._user or current_user()
+        return self._ctx.user
 
     @property
     def location(self) -> str:
-        return self.storage.location
+        return self._ctx.location
 
     @property
-    def state(self) -> dict[str, Any]:
-        self.log.refresh()
-        return self.log.state
+    def storage(self) -> Storage:
+        return self._ctx.storage
+
+    @property
+    def blobs(self) -> BlobStore:
+        return self._ctx.blobs
+
+    @property
+    def log(self) -> EventLog:
+        return self._ctx.log
+
+    @property
+    def clock(self) -> Clock:
+        return self._ctx.clock
+
+    @property
+    def state(self) -> State:
+        """The latest folded state (read-only by convention; JSON-like)."""
+        return self._ctx.state
+
+    def resolve(self, ref: str | Ref) -> Record:
+        """The version record ``ref`` names (the latest when it names no version)."""
+        return self._ctx.resolve(ref)
 
     def __repr__(self) -> str:
-        st = self.log.state
+        st = self._ctx.log.state
         n = sum(len(a["versions"]) for a in st["assets"].values())
         return f"<Registry {self.location}: {len(st['assets'])} assets, {n} versions, {st['seq'] + 1} events>"
 
     def _repr_html_(self) -> str:
         from .html import esc
-        return f"<b>Registry</b> <code>{esc(self.location)}</code>" + self.assets()._repr_html_()
 
-    def _append(self, build: Callable[[dict[str, Any]], tuple[str, dict[str, Any]] | None]) -> Any:
-        return self.log.append(build, self.user)
+        return f"<b>Registry</b> <code>{esc(self.location)}</code>" + str(self.assets()._repr_html_())
 
-    # -- resolution ----------------------------------------------------------------------------------
-    def _asset(self, ref: Ref, state: dict[str, Any] | None = None) -> dict[str, Any]:
-        st = state if state is not None else self.state
-        a = st["assets"].get(ref.asset)
-        if a is None:
-            raise NotFound(f"no asset {ref.asset} in the registry at {self.location}; "
-                           f"see reg.assets() for what exists")
-        return a
-
-    def _resolve(self, ref: str | Ref, state: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Return the version record ``ref`` names (latest when it names no version)."""
-        r = parse_ref(ref)
-        a = self._asset(r, state)
-        vs = a["versions"]
-        sel = r.version
-        if sel is None or sel == "latest":
-            return vs[-1]
-        if r.number is not None:
-            if not 1 <= r.number <= len(vs):
-                raise NotFound(f"{r.asset} has no version {r.number}; it has versions 1..{len(vs)}")
-            return vs[r.number - 1]
-        if sel in a["stages"]:
-            return vs[a["stages"][sel] - 1]
-        if sel in a["aliases"]:
-            return vs[a["aliases"][sel] - 1]
-        prefix = r.hash_prefix
-        if prefix is not None:
-            hits = [v for v in vs if v["content_hash"].split(":", 1)[1].startswith(prefix)]
-            if len(hits) > 1 and len({v["content_hash"] for v in hits}) > 1:
-                raise InvalidRef(f"hash prefix {prefix!r} is ambiguous in {r.asset}; give more digits")
-            if hits:
-                return hits[-1]
-        raise NotFound(f"{r.asset} has no version, stage or alias {sel!r}"
-                       f" (stages: {', '.join(a['stages']) or 'none'})")
-
-    def _stage_of(self, rec: dict[str, Any], state: dict[str, Any] | None = None) -> str | None:
-        st = state if state is not None else self.log.state
-        a = st["assets"][f"{rec['kind']}:{rec['name']}"]
-        at = [s for s, n in a["stages"].items() if n == rec["number"]]
-        return at[-1] if at else None
-
-    def _version(self, rec: dict[str, Any]) -> Version:
-        return Version.from_record(rec, stage=self._stage_of(rec))
-
-    # -- writing -------------------------------------------------------------------------------------
+    # -- versions --------------------------------------------------------------------------------------------
     def save(self, obj: Any, ref: str, *, params: dict[str, Any] | None = None,
              metrics: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None,
              inputs: Iterable[str] | None = None, tags: Iterable[str] | None = None, note: str = "",
@@ -155,174 +122,206 @@ class Registry(LineageMixin, IntegrityMixin, PromotionMixin, DeploymentMixin, Au
 
         Identical content with identical metadata returns the existing version instead of a copy.
         """
-        r = parse_ref(ref)
-        if r.version is not None:
-            raise InvalidRef(f"save takes an asset (KIND:NAME), not a version: {ref!r}")
-        meta = {
-            "params": _jsonable(dict(params or {}), "params"),
-            "metrics": _metrics(metrics),
-            "metadata": _jsonable(dict(metadata or {}), "metadata"),
-            "inputs": self._exact_inputs(inputs or []),
-            "tags": sorted({validate_label(t, "tag") for t in (tags or [])}),
-            "note": str(note or ""),
-            "record": _jsonable(dict(record or {}), "record"),
-        }
-        from ..storage.codecs import encode
-
-        payload = encode(obj)  # UnsupportedType before anything is written
-        st = self.state
-        parent = st["assets"].get(r.asset, {}).get("versions", [None])[-1] if r.asset in st["assets"] else None
-        hooks = save_hooks()
-        unknown = set(options) - {k for hook in hooks for k in getattr(hook, "options", ())}
-        if unknown:
-            raise UsageInputError(f"save() got unknown option(s): {', '.join(sorted(unknown))}")
-        extra: dict[str, Any] = {}
-        for hook in hooks:
-            for k, v in (hook(self, r.kind, obj, parent, options, payload=payload) or {}).items():
-                if k == "blobs":  # several hooks may each reference record blobs
-                    extra["blobs"] = [*extra.get("blobs", []), *v]
-                else:
-                    extra[k] = v
-
-        content_hash, new_bytes = self._write_payload(payload, label=f"save {r.asset}")
-        meta_hash = "xxh3-128:" + xxhash.xxh3_128_hexdigest(canonical({**meta, **extra}))
-
-        def build(state: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-            a = state["assets"].get(r.asset)
-            if a is not None:
-                for v in a["versions"]:
-                    if v["content_hash"] == content_hash and v["meta_hash"] == meta_hash:
-                        return None
-            number = 1 if a is None else len(a["versions"]) + 1
-            data = {"kind": r.kind, "name": r.name, "number": number,
-                    "parent": None if a is None else a["versions"][-1]["number"],
-                    "content_hash": content_hash, "meta_hash": meta_hash, "object_type": payload.object_type,
-                    "summary": payload.summary, "size": payload.nbytes, "new_bytes": new_bytes, **meta, **extra}
-            return "VersionCreated", data
-
-        event = self._append(build)
-        if event is None:  # identical version exists
-            a = self.state["assets"][r.asset]
-            rec = next(v for v in a["versions"] if v["content_hash"] == content_hash and v["meta_hash"] == meta_hash)
-            return self._version(rec)
-        return self._version(self.log.state["assets"][r.asset]["versions"][event["data"]["number"] - 1])
-
-    def _exact_inputs(self, inputs: Iterable[str]) -> list[str]:
-        out = []
-        for i in inputs:
-            rec = self._resolve(str(i) if not isinstance(i, Version) else i.ref)
-            exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
-            if exact not in out:
-                out.append(exact)
-        return out
-
-    def _write_payload(self, payload: Any, label: str = "save") -> tuple[str, int]:
-        """Store chunks and metadata documents as blobs, then the manifest; return (content hash, new bytes)."""
-        keys = [k for k, _ in payload.chunks] + list(payload.docs)
-        datas = [d for _, d in payload.chunks] + list(payload.docs.values())
-        total = payload.nbytes if isinstance(payload.nbytes, int) else 0
-        bar = progress.task(label, total) if total >= PROGRESS_MIN_BYTES and progress.active() else None
-        if bar is None:
-            results = self.blobs.put_many(datas) if len(datas) > 4 else [self.blobs.put(d) for d in datas]
-        else:
-            def put(d: Any) -> tuple[str, int]:
-                out = self.blobs.put(d)
-                bar.advance(memoryview(d).nbytes)
-                return out
-            with bar:
-                results = list(self.blobs.pool.map(put, datas))
-        entries = {k: cid for k, (cid, _) in zip(keys, results)}
-        new_bytes = sum(n for _, n in results)
-        cid, n = self.blobs.put(manifest_bytes(payload.object_type, entries))
-        self.storage.sync()  # blob directory entries durable before the version is published
-        return cid, new_bytes + n
+        return self._svc.versions.save(obj, ref, params=params, metrics=metrics, metadata=metadata, inputs=inputs, tags=tags, note=note, record=record, **options)
 
     def tag(self, ref: str, tag: str) -> Version:
-        rec = self._resolve(ref)
-        validate_label(tag, "tag")
-        self._append(lambda st: ("TagAdded", {"asset": f"{rec['kind']}:{rec['name']}", "number": rec["number"],
-                                              "tag": tag}))
-        return self.get(f"{rec['kind']}:{rec['name']}@{rec['number']}")
+        return self._svc.versions.tag(ref, tag)
 
     def untag(self, ref: str, tag: str) -> Version:
-        rec = self._resolve(ref)
-        self._append(lambda st: ("TagRemoved", {"asset": f"{rec['kind']}:{rec['name']}", "number": rec["number"],
-                                                "tag": tag}))
-        return self.get(f"{rec['kind']}:{rec['name']}@{rec['number']}")
+        return self._svc.versions.untag(ref, tag)
 
-    # -- reading -------------------------------------------------------------------------------------
     def get(self, ref: str | Ref) -> Version:
         """The :class:`Version` ``ref`` names (``KIND:NAME`` alone means the latest)."""
-        return self._version(self._resolve(ref))
+        return self._svc.versions.get(ref)
 
     def manifest(self, ref: str | Ref) -> dict[str, Any]:
-        rec = self._resolve(ref)
-        return json.loads(self.blobs.get_cached(rec["content_hash"]))
+        return self._svc.versions.manifest(ref)
 
-    def open_zarr(self, ref: str | Ref) -> Any:
+    def open_zarr(self, ref: str | Ref) -> zarr.Group:
         """The version's zarr v3 group, read-only (chunks verified as they are read)."""
-        from ..storage.zarrio import open_group
-        return open_group(self.manifest(ref)["entries"], self.blobs)
+        return self._svc.versions.open_zarr(ref)
 
     def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None) -> Any:
         """Load the stored object. Files and directories are written under ``dest`` (default: a temp folder)."""
-        from ..storage.codecs import decode
-        from ..storage.fastread import DirectGroup
+        return self._svc.versions.load(ref, dest=dest)
 
-        rec = self._resolve(ref)
-        group = DirectGroup(self.manifest(f"{rec['kind']}:{rec['name']}@{rec['number']}")["entries"], self.blobs)
-        obj = decode(group, group.attrs["lifecycle"], dest)
-        for hook in load_hooks():
-            hook(self, rec, obj)
-        return obj
-
-    def versions(self, name: str) -> Any:
+    # -- listing ---------------------------------------------------------------------------------------------
+    def versions(self, name: str) -> pd.DataFrame:
         """All versions of an asset as a DataFrame (``name`` is ``KIND:NAME`` or a unique ``NAME``)."""
-        import pandas as pd
-
-        a = self._asset(self._asset_ref(name))
-        stage_of: dict[int, list[str]] = {}
-        for s, n in a["stages"].items():
-            stage_of.setdefault(n, []).append(s)
-        rows = [{"ref": f"{v['kind']}:{v['name']}@{v['number']}", "version": v["number"],
-                 "stage": ",".join(stage_of.get(v["number"], [])) or None,
-                 "created_at": v["created_at"], "author": v["author"], "content_hash": v["content_hash"],
-                 "type": v["object_type"], "size": v.get("size", 0), "tags": list(v.get("tags", [])),
-                 "retired": bool(v.get("retired")), "note": v.get("note", ""), **{
-                     f"metric.{k}": m for k, m in (v.get("metrics") or {}).items()}} for v in a["versions"]]
-        return pd.DataFrame(rows)
-
-    def _asset_ref(self, name: str) -> Ref:
-        if ":" in name:
-            return parse_ref(name.split("@", 1)[0])
-        hits = [a for a in self.state["assets"] if a.split(":", 1)[1] == name]
-        if len(hits) == 1:
-            return parse_ref(hits[0])
-        if not hits:
-            raise NotFound(f"no asset named {name!r} in the registry at {self.location}")
-        raise InvalidRef(f"{name!r} names several assets ({', '.join(hits)}); write KIND:NAME")
+        return self._svc.listing.versions(name)
 
     def info(self) -> RegistryInfo:
         """Where this registry is and what it holds."""
-        st = self.state
-        assets = [{"asset": k, "versions": len(a["versions"]), "latest": a["versions"][-1]["number"],
-                   "stages": dict(a["stages"])} for k, a in sorted(st["assets"].items())]
-        return RegistryInfo(location=self.location, events=st["seq"] + 1, assets=assets)
+        return self._svc.listing.info()
 
-    def assets(self, kind: str | None = None) -> Any:
+    def assets(self, kind: str | None = None) -> pd.DataFrame:
         """Assets (optionally of one kind) as a DataFrame: latest version, stages, counts."""
-        import pandas as pd
+        return self._svc.listing.assets(kind)
 
-        rows = []
-        for key, a in sorted(self.state["assets"].items()):
-            if kind is not None and a["kind"] != kind:
-                continue
-            latest = a["versions"][-1]
-            rows.append({"asset": key, "kind": a["kind"], "name": a["name"], "versions": len(a["versions"]),
-                         "latest": latest["number"], "updated_at": latest["created_at"],
-                         "stages": {s: n for s, n in a["stages"].items()}, "tags": sorted(
-                             {t for v in a["versions"] for t in v.get("tags", [])})})
-        return pd.DataFrame(rows, columns=["asset", "kind", "name", "versions", "latest", "updated_at",
-                                           "stages", "tags"])
+    def browse(self, kind: str | None = None, *, name: str | None = None, tag: str | None = None,
+               metadata: str | None = None) -> AssetListing:
+        """Assets by kind with their versions and stages, filtered: ``name`` (substring of KIND:NAME),
+        ``tag`` (exact) and ``metadata`` (``key`` or ``key=value``). An asset is listed with the versions that
+        match; assets with none are left out.
+        """
+        return self._svc.listing.browse(kind, name=name, tag=tag, metadata=metadata)
 
+    def metric_history(self, name: str, metric: str | list[str] | None = None) -> MetricHistory:
+        """Metrics across the versions of asset ``name`` and the stages each version reached."""
+        return self._svc.listing.metric_history(name, metric)
+
+    # -- lineage ---------------------------------------------------------------------------------------------
+    def lineage(self, ref: str, direction: str = "both", depth: int | None = None) -> Lineage:
+        """Upstream (what this version was made from), downstream (what was made from it) or both."""
+        return self._svc.lineage.lineage(ref, direction, depth)
+
+    # -- integrity -------------------------------------------------------------------------------------------
+    def verify(self, ref: str | None = None) -> VerifyReport:
+        """Rehash blobs and walk the event chain; name every corrupt or missing object by ref."""
+        return self._svc.integrity.verify(ref)
+
+    def gc(self, *, grace_seconds: float = 3600.0, dry_run: bool = False) -> GcReport:
+        """Remove blobs no version references, if older than ``grace_seconds`` (protects saves in flight)."""
+        return self._svc.integrity.gc(grace_seconds=grace_seconds, dry_run=dry_run)
+
+    # -- promotion -------------------------------------------------------------------------------------------
+    def policy(self) -> PolicyView:
+        """The policy in force (the default policy until one is set)."""
+        return self._svc.promotion.policy()
+
+    def set_policy(self, text_or_path: str | os.PathLike[str], *, reason: str = "") -> PolicyView:
+        """Validate and record a new policy (TOML text or a file path). A malformed policy changes nothing."""
+        return self._svc.promotion.set_policy(text_or_path, reason=reason)
+
+    def gates(self, ref: str, to: str | None = None) -> GateReport:
+        """Evaluate the gates for moving ``ref`` to stage ``to`` (default: its next stage). Records nothing."""
+        return self._svc.promotion.gates(ref, to)
+
+    def promote(self, ref: str, to: str | None = None, *, reason: str = "", force: bool = False,
+                known_limitations: str | None = None) -> Any:
+        """Move ``ref`` to stage ``to`` if its gates pass; else record the refusal and raise GateFailed.
+
+        ``force=True`` (only for a role the policy allows, with a reason) promotes despite failing checks and
+        is recorded as an override. Entering the deploy stage (production) needs ``known_limitations`` text and
+        writes the deployment record.
+        """
+        return self._svc.promotion.promote(ref, to, reason=reason, force=force, known_limitations=known_limitations)
+
+    def request_promotion(self, ref: str, to: str | None = None, *, reason: str = "") -> PromotionRequest:
+        """Ask for ``ref`` to be promoted to ``to``; supersedes earlier rejections of the same move."""
+        return self._svc.promotion.request_promotion(ref, to, reason=reason)
+
+    def approve(self, ref: str, to: str | None = None, *, reason: str = "") -> PromotionRequest:
+        """Approve promoting ``ref`` to ``to`` (the author of a version may not approve it)."""
+        return self._svc.promotion.approve(ref, to, reason=reason)
+
+    def reject(self, ref: str, to: str | None = None, *, reason: str = "") -> PromotionRequest:
+        """Reject promoting ``ref`` to ``to``; blocks until a new request supersedes it. Needs a reason."""
+        return self._svc.promotion.reject(ref, to, reason=reason)
+
+    def pending(self) -> pd.DataFrame:
+        """Open requests awaiting approval, and staged versions whose soak period has run (DataFrame)."""
+        return self._svc.promotion.pending()
+
+    # -- deployment ------------------------------------------------------------------------------------------
+    def deployment(self, ref_or_name: str) -> DeploymentRecord:
+        """The deployment record of a version (``KIND:NAME@N``), or of what is deployed now (``KIND:NAME``)."""
+        return self._svc.deployment.deployment(ref_or_name)
+
+    def rollback(self, name: str, *, reason: str = "") -> Version:
+        """Restore the previous production version of ``name`` (its deployment record's rollback pointer)."""
+        return self._svc.deployment.rollback(name, reason=reason)
+
+    def retire(self, ref: str, *, reason: str = "", replaced_by: str | None = None) -> Version:
+        """Archive a version with its context; it stays loadable and can never be promoted again."""
+        return self._svc.deployment.retire(ref, reason=reason, replaced_by=replaced_by)
+
+    # -- audit -----------------------------------------------------------------------------------------------
+    def audit(self, ref: str | None = None) -> pd.DataFrame:
+        """Every recorded event (optionally only those about ``ref``) as a DataFrame, oldest first."""
+        return self._svc.audit.audit(ref)
+
+    def explain(self, ref: str) -> Explanation:
+        """Why this version was chosen (its promotions, approvals, gate results) and what changed since the
+        version before it (the one it replaced at its last promotion, else its parent).
+        """
+        return self._svc.audit.explain(ref)
+
+    def audit_view(self, ref: str | None = None) -> AuditTrail:
+        """``reg.audit(ref)`` as a view with stage badges and folded evidence (``.frame`` is the DataFrame)."""
+        return self._svc.audit.audit_view(ref)
+
+    # -- provenance ------------------------------------------------------------------------------------------
+    def content_hash(self, obj: Any) -> str:
+        """The content hash ``save(obj, ...)`` would record, computed without storing anything."""
+        return self._svc.provenance.content_hash(obj)
+
+    def environment(self, ref: str) -> dict[str, Any]:
+        """The environment captured when a tracked version was created."""
+        return self._svc.provenance.environment(ref)
+
+    def reproduce(self, ref: str) -> ReproduceReport:
+        """Re-run the captured source of ``ref`` in a fresh namespace with its captured inputs, configs and
+        seed, and compare every output of that run with the recorded content hash.
+        """
+        return self._svc.provenance.reproduce(ref)
+
+    # -- datasets --------------------------------------------------------------------------------------------
+    def corrections(self, ref: str) -> pd.DataFrame:
+        """Every label correction of a dataset up to version ``ref``: key, column, old and new label,
+        version, author, time and reason.
+        """
+        return self._svc.datasets.corrections(ref)
+
+    def schema_impact(self, ref: str) -> SchemaImpact:
+        """Impact of a label-schema version's retroactive changes: dataset versions labeled under earlier
+        versions, their samples per affected class, and the models trained on them.
+        """
+        return self._svc.datasets.schema_impact(ref)
+
+    # -- diffs -----------------------------------------------------------------------------------------------
+    def diff(self, a: str, b: str) -> Diff:
+        """What changed from version ``a`` to version ``b`` (two versions of the same kind of asset)."""
+        return self._svc.diffs.diff(a, b)
+
+    # -- monitoring ------------------------------------------------------------------------------------------
+    def baseline(self, ref: str) -> dict[str, Any]:
+        """The stored baseline profile ``ref`` is monitored against (its own, or its training data's)."""
+        return self._svc.monitoring.baseline(ref)
+
+    def monitor(self, ref_or_stage: str, batch: Any, predictions: Any = None, latency_ms: Any = None,
+                errors: Any = None, at: Any = None) -> MonitorResult:
+        """Record a production batch's drift and health against the version's baseline; apply the policy."""
+        return self._svc.monitoring.monitor(ref_or_stage, batch, predictions, latency_ms, errors, at)
+
+    def drift_history(self, name_or_ref: str) -> DriftHistory:
+        """Monitored batches, oldest first, of an asset (``KIND:NAME``) or one version (``KIND:NAME@V``)."""
+        return self._svc.monitoring.drift_history(name_or_ref)
+
+    def health(self, name: str) -> Health:
+        """The health of the version at the monitored stage (else the last monitored version) of ``name``."""
+        return self._svc.monitoring.health(name)
+
+    def revalidation_required(self, ref: str) -> bool:
+        return self._svc.monitoring.revalidation_required(ref)
+
+    def clear_revalidation(self, ref: str, *, reason: str) -> Version:
+        """Clear a version's revalidation-required mark (closes its open alerts); ``reason`` is required."""
+        return self._svc.monitoring.clear_revalidation(ref, reason=reason)
+
+    def review(self, ref: str, *, summary: str, lessons: Any = None, criteria_changes: Any = None) -> Review:
+        """Record a post-release (after-action) review linked to the version ``ref``."""
+        return self._svc.monitoring.review(ref, summary=summary, lessons=lessons, criteria_changes=criteria_changes)
+
+    def reviews(self, ref: str) -> list[Review]:
+        return self._svc.monitoring.reviews(ref)
+
+    # -- permissions -----------------------------------------------------------------------------------------
+    def permissions(self, ref: str | None = None, to: str | None = None) -> dict[str, Any]:
+        """``{"user", "roles", "stages", "to", "deploy_stage", "actions": {method: {"allowed", "reason"}}}``.
+
+        ``stages`` are the stages after the version's current one; ``to`` defaults to the next. ``reason``
+        says why an action is not allowed (empty when it is). Nothing is recorded.
+        """
+        return self._svc.permissions.permissions(ref, to)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.refs import exact_ref
 from .html import badge, esc, kv_table, table
 
 __all__ = ["Version", "Lineage", "VerifyReport", "GcReport", "RegistryInfo"]
@@ -43,7 +44,7 @@ class Version:
     @classmethod
     def from_record(cls, rec: dict[str, Any], stage: str | None = None) -> Version:
         return cls(
-            ref=f"{rec['kind']}:{rec['name']}@{rec['number']}", kind=rec["kind"], name=rec["name"],
+            ref=exact_ref(rec), kind=rec["kind"], name=rec["name"],
             number=rec["number"], content_hash=rec["content_hash"], created_at=rec["created_at"],
             author=rec["author"], parent=(f"{rec['kind']}:{rec['name']}@{rec['parent']}" if rec.get("parent")
                                           else None),

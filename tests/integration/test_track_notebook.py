@@ -84,5 +84,8 @@ def test_notebook_tracks_links_and_reproduces(tmp_path: Path, kernel_name: str) 
     assert "ipykernel" in env["packages"] and env["user"] == "carol"
     # reproduced in this process too: seeded model matches, unseeded noise does not
     assert reg.reproduce("model:iris-lr@1").ok
+    import numpy as np
+
+    np.random.seed()  # earlier tests in this process may have left the global RNG where the kernel's was
     assert reg.reproduce("dataset:noise@1").status == "mismatch"
     assert reg.verify().ok

@@ -28,14 +28,14 @@ def base_frame() -> pd.DataFrame:
 
 
 def changes(reg, ref):
-    return reg._resolve(ref)["changes"]
+    return reg.resolve(ref)["changes"]
 
 
 def test_dataset_through_additive_corrective_removal_and_schema_versions(reg, monkeypatch):
     reg.save(SCHEMA_V1, "label_schema:churn-labels")
     v1 = reg.save(base_frame(), "dataset:churn", key="customer_id", label="churn",
                   schema="label_schema:churn-labels@1", source="crm-2024-01")
-    rec1 = reg._resolve(v1.ref)
+    rec1 = reg.resolve(v1.ref)
     assert rec1["dataset"]["key"] == "customer_id" and rec1["dataset"]["labels"] == ["churn"]
     assert rec1["dataset"]["label_counts"] == {"churn": {"stay": 5, "churn": 5}}
     assert "changes" not in rec1
@@ -99,8 +99,8 @@ def test_dataset_through_additive_corrective_removal_and_schema_versions(reg, mo
     old = reg.load(v2.ref).set_index("customer_id")["churn"]
     assert old[1] == "churn" and old[4] == "stay"
     # the corrections blob is covered by verify (and therefore by gc)
-    cid = reg._resolve(v3.ref)["dataset"]["corrections"]
-    assert cid in reg._resolve(v3.ref)["blobs"]
+    cid = reg.resolve(v3.ref)["dataset"]["corrections"]
+    assert cid in reg.resolve(v3.ref)["blobs"]
     assert reg.verify().ok
     reg.blobs.delete(cid)
     report = reg.verify(v3.ref)
@@ -143,7 +143,7 @@ def test_label_schema_rename_and_split_are_retroactive_with_impact(reg):
                       {"name": "churned", "description": "customer cancels within 90 days"},
                       {"name": "unknown", "description": "not yet observable"}]}
     s2 = reg.save(v2, "label_schema:cl", mapping={"churn": "churned"}, reason="naming convention")
-    rec2 = reg._resolve(s2.ref)["label_schema"]
+    rec2 = reg.resolve(s2.ref)["label_schema"]
     assert rec2["retroactive"] and rec2["affected"] == ["churn"]
     assert [(c["type"], c["old"], c["new"]) for c in rec2["changes"]] == [("renamed", ["churn"], ["churned"])]
     d2 = reg.save(_labeled(["stay", "churned"], 6), "dataset:b", key="id", label="y", schema=s2.ref)
@@ -160,7 +160,7 @@ def test_label_schema_rename_and_split_are_retroactive_with_impact(reg):
                       {"name": "churned", "description": "customer cancels within 90 days"},
                       {"name": "unknown", "description": "not yet observable"}]}
     s3 = reg.save(v3, "label_schema:cl", mapping={"stay": ["stay_active", "stay_passive"]})
-    ch3 = reg._resolve(s3.ref)["label_schema"]["changes"]
+    ch3 = reg.resolve(s3.ref)["label_schema"]["changes"]
     assert [(c["type"], c["old"], c["new"], c["retroactive"]) for c in ch3] == [
         ("split", ["stay"], ["stay_active", "stay_passive"], True)]
     imp3 = reg.schema_impact(s3.ref)
@@ -171,11 +171,11 @@ def test_label_schema_rename_and_split_are_retroactive_with_impact(reg):
     assert "split" in repr(diff) and "retroactive" in diff._repr_html_()
 
     # gate check: model 2 trained on data labeled under @2, which @3 changed retroactively
-    ok, evidence = schema_is_current(reg, reg._resolve(m2.ref))
+    ok, evidence = schema_is_current(reg.services, reg.resolve(m2.ref))
     assert not ok and evidence[0]["retroactive_since"] == [s3.ref]
     d3 = reg.save(_labeled(["stay_active", "churned"], 4), "dataset:c", key="id", label="y", schema=s3.ref)
     m3 = reg.save(np.full(2, 3.0), "model:m", inputs=[d3.ref])
-    assert schema_is_current(reg, m3.ref) == (True, [{"dataset": d3.ref, "schema": s3.ref, "current": s3.ref,
+    assert schema_is_current(reg.services, m3.ref) == (True, [{"dataset": d3.ref, "schema": s3.ref, "current": s3.ref,
                                                       "ok": True, "retroactive_since": []}])
 
 
@@ -186,7 +186,7 @@ def test_label_schema_inferred_rename_additive_class_and_bad_mapping(reg):
                        {"name": "unknown", "description": "not yet observable"},
                        {"name": "paused", "description": "subscription paused"}]}
     v2 = reg.save(doc, "label_schema:cl")
-    ch = reg._resolve(v2.ref)["label_schema"]["changes"]
+    ch = reg.resolve(v2.ref)["label_schema"]["changes"]
     assert [(c["type"], c["old"], c["new"], c["retroactive"]) for c in ch] == [
         ("added", [], ["paused"], False), ("renamed", ["churn"], ["cancelled"], True)]
     with pytest.raises(UsageInputError, match="'gone'"):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from lifecycle_ext import UsageInputError, open_registry
 from lifecycle_ext.core.clock import ManualClock
-from lifecycle_ext.registry import service
+from lifecycle_ext.registry import versions as service
 from lifecycle_ext.storage import zarrio
 
 
@@ -58,10 +58,11 @@ def test_model_diff_params_metrics_source_env_and_inputs(reg, monkeypatch):
 
 
 def _env_hook(cid):
-    def hook(reg, kind, obj, parent, options, payload=None):
+    from lifecycle_ext.registry.hooks import SaveHook
+
+    def hook(services, kind, obj, parent, options, payload=None):
         return {"blobs": [cid]} if kind == "model" and parent is not None else {}
-    hook.options = ()
-    return hook
+    return SaveHook(hook)
 
 
 def test_array_diff_shape_dtype_and_fraction_of_chunks(reg):

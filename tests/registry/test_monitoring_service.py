@@ -21,14 +21,14 @@ def _events(reg, etype):
 
 def test_baseline_is_computed_at_save_and_kept_by_verify_and_gc(reg):
     v = reg.save(frame(3_000, seed=1), "dataset:train")
-    rec = reg._resolve(v.ref)
+    rec = reg.resolve(v.ref)
     assert rec["baseline"]["rows"] == 3_000 and rec["baseline"]["columns"] == 6
     assert rec["blobs"] == [rec["baseline"]["blob"]]
     stored = json.loads(reg.blobs.get(rec["baseline"]["blob"]))
     assert set(stored["columns"]) == {"income", "age", "tenure", "plan", "active", "event_time"}
     assert reg.gc(grace_seconds=0).removed == 0 and reg.verify().ok
     assert reg.baseline("dataset:train")["ref"] == "dataset:train@1"
-    assert "baseline" not in reg._resolve(reg.save(frame(10, seed=1), "dataset:raw", baseline=False).ref)
+    assert "baseline" not in reg.resolve(reg.save(frame(10, seed=1), "dataset:raw", baseline=False).ref)
 
 
 def test_models_use_their_training_data_baseline(trained):
@@ -92,7 +92,7 @@ def test_prediction_baseline_from_save_or_first_batch(reg):
     reg.save({"w": 2}, "model:b", inputs=["dataset:train@1"])
     first = reg.monitor("model:b@1", frame(1_000, seed=2), predictions=rng.beta(5, 2, 1_000))
     assert first.evidence["predictions"]["baseline"] is None
-    assert reg._resolve("model:b@1")["prediction_baseline"]["source"].startswith("batch at event")
+    assert reg.resolve("model:b@1")["prediction_baseline"]["source"].startswith("batch at event")
     second = reg.monitor("model:b@1", frame(1_000, seed=3), predictions=rng.beta(5, 2, 1_000))
     assert second.evidence["predictions"]["psi"] < 0.05
 

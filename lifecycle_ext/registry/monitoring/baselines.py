@@ -23,11 +23,12 @@ from typing import Any
 
 from ...core.errors import UsageInputError
 from ...core.events import canonical
+from ..context import Services
 
 __all__ = ["baseline_hook", "find_baseline", "load_profile"]
 
 
-def baseline_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
+def baseline_hook(svc: Services, kind: str, obj: Any, parent: dict[str, Any] | None,
                   options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     blobs: list[str] = []
@@ -43,7 +44,7 @@ def baseline_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
                 prof = profile(df, time_column=time_column)
             except (KeyError, TypeError) as exc:
                 raise UsageInputError(f"cannot compute the baseline: {exc.args[0]}") from None
-            cid, _ = reg.blobs.put(canonical(prof))
+            cid, _ = svc.ctx.blobs.put(canonical(prof))
             extra["baseline"] = {"blob": cid, "rows": prof["rows"], "columns": len(prof["columns"]),
                                  "format": prof["format"], "time_column": time_column}
             blobs.append(cid)
@@ -59,7 +60,7 @@ def baseline_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
             prof = prediction_profile(preds)
         except ValueError as exc:
             raise UsageInputError(f"prediction_baseline: {exc}") from None
-        cid, _ = reg.blobs.put(canonical(prof))
+        cid, _ = svc.ctx.blobs.put(canonical(prof))
         extra["prediction_baseline"] = {"blob": cid, "source": "saved with the version"}
         blobs.append(cid)
     if blobs:
@@ -67,20 +68,20 @@ def baseline_hook(reg: Any, kind: str, obj: Any, parent: dict[str, Any] | None,
     return extra
 
 
-baseline_hook.options = ("baseline", "time_column", "prediction_baseline")  # type: ignore[attr-defined]
 
 
-def load_profile(reg: Any, cid: str) -> dict[str, Any]:
+def load_profile(svc: Services, cid: str) -> dict[str, Any]:
     """A stored profile by content id (verified on read; cached, since content ids never change)."""
-    cache: dict[str, Any] = reg.__dict__.setdefault("_profile_cache", {})
+    cache: dict[str, Any] = svc.ctx.caches.profiles
     if cid not in cache:
         if len(cache) > 64:
             cache.clear()
-        cache[cid] = json.loads(reg.blobs.get(cid))
-    return cache[cid]
+        cache[cid] = json.loads(svc.ctx.blobs.get(cid))
+    profile: dict[str, Any] = cache[cid]
+    return profile
 
 
-def find_baseline(reg: Any, rec: dict[str, Any], state: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+def find_baseline(svc: Services, rec: dict[str, Any], state: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """(exact ref of the version holding the baseline, its ``baseline`` entry) for ``rec``, or None."""
     from ...core.refs import parse_ref
 

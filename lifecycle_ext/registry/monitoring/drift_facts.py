@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..context import Services
 from .baselines import find_baseline, load_profile
 
 __all__ = ["drift_facts"]
 
 
-def drift_facts(reg: Any, state: dict[str, Any], rec: dict[str, Any], stage: str, window: int) -> dict[str, Any]:
+def drift_facts(svc: Services, state: dict[str, Any], rec: dict[str, Any], stage: str, window: int) -> dict[str, Any]:
     from ...analysis.drift import sketch_psi
 
     asset = f"{rec['kind']}:{rec['name']}"
-    found = find_baseline(reg, rec, state)
+    found = find_baseline(svc, rec, state)
     facts: dict[str, Any] = {"baseline": found[0] if found else None, "stage": stage, "production": None,
                              "batches": [], "psi": {}}
     number = state["assets"][asset]["stages"].get(stage)
@@ -30,11 +31,11 @@ def drift_facts(reg: Any, state: dict[str, Any], rec: dict[str, Any], stage: str
     facts["batches"] = seqs
     if found is None or not seqs:
         return facts
-    base = load_profile(reg, found[1]["blob"])
+    base = load_profile(svc, found[1]["blob"])
     sums: dict[str, list[float]] = {}
     for seq in seqs:
-        ev = reg.log.read_event(seq)
-        sketch = load_profile(reg, ev["data"]["sketch"])
+        ev = svc.ctx.event(seq)
+        sketch = load_profile(svc, ev["data"]["sketch"])
         for col, ref in base["columns"].items():
             cur = sketch["columns"].get(col)
             if cur is None or col == base.get("time_column"):

@@ -12,14 +12,17 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from ...core.clock import iso, parse_time
+from ...core.clock import Clock, iso, parse_time
 from ...core.errors import ConflictError, LifecycleError, NotFound, UsageInputError
 from ...core.events import canonical
 from ...core.monitoring_policy import POLICY_ACTOR, evaluate, parse_monitoring, worst
+from ...core.refs import exact_ref
+from ..context import Service, Services
+from ..views import Version
 from .baselines import find_baseline, load_profile
 from .views import DriftHistory, Health, MonitorResult, Review
 
-__all__ = ["MonitoringMixin"]
+__all__ = ["MonitoringService"]
 
 
 def _read_batch(batch: Any) -> Any:
@@ -43,7 +46,7 @@ def _read_batch(batch: Any) -> Any:
     return df
 
 
-def _when(at: Any, clock: Any) -> datetime:
+def _when(at: Any, clock: Clock) -> datetime:
     if at is None:
         return clock.now()
     if isinstance(at, datetime):
@@ -69,12 +72,12 @@ def _texts(value: Any, what: str) -> list[str]:
     raise UsageInputError(f"{what} must be text, a list of texts or a dict, not {type(value).__name__}")
 
 
-class MonitoringMixin:
+class MonitoringService(Service):
     # -- policy & resolution -------------------------------------------------------------------------
     def _monitoring_policy(self, state: dict[str, Any] | None = None) -> tuple[dict[str, Any], str | None]:
         """The normalised ``[monitoring]`` section of the policy in force, and that policy's hash."""
-        st = state if state is not None else self.state  # type: ignore[attr-defined]
-        policy = self._policy_in(st)  # type: ignore[attr-defined]
+        st = state if state is not None else self.ctx.state
+        policy = self.ctx.policy_in(st)
         return (policy.monitoring or parse_monitoring(None)), (policy.hash if st.get("policy") else None)
 
     # -- seams used by promotion (registry/promotion.py) ----------------------------------------------
@@ -94,29 +97,30 @@ class MonitoringMixin:
             if check.type == "drift":
                 stage = check.options.get("stage") or policy.deploy_stage(rec["kind"])
                 facts.setdefault("drift", {})[check.name] = drift_facts(
-                    self, state, rec, stage, int(check.options.get("window", 1)))
+                    self.svc, state, rec, stage, int(check.options.get("window", 1)))
         return facts
 
     def _monitored(self, ref_or_stage: str, stage: str) -> dict[str, Any]:
         text = str(ref_or_stage)
         name, _, sel = text.partition("@")
-        asset = self._asset_ref(name)  # type: ignore[attr-defined]
+        asset = self.ctx.asset_ref(name)
         if sel:
-            return self._resolve(f"{asset.asset}@{sel}")  # type: ignore[attr-defined]
-        a = self._asset(asset)  # type: ignore[attr-defined]
+            return self.ctx.resolve(f"{asset.asset}@{sel}")
+        a = self.ctx.asset(asset)
         if stage not in a["stages"]:
             raise NotFound(f"{asset.asset} has no version at stage {stage!r}; monitor a version explicitly "
                            f"(e.g. {asset.asset}@{a['versions'][-1]['number']})")
-        return a["versions"][a["stages"][stage] - 1]
+        rec: dict[str, Any] = a["versions"][int(a["stages"][stage]) - 1]
+        return rec
 
     def baseline(self, ref: str) -> dict[str, Any]:
         """The stored baseline profile ``ref`` is monitored against (its own, or its training data's)."""
-        rec = self._resolve(ref)  # type: ignore[attr-defined]
-        found = find_baseline(self, rec, self.log.state)  # type: ignore[attr-defined]
+        rec = self.ctx.resolve(ref)
+        found = find_baseline(self.svc, rec, self.ctx.log.state)
         if found is None:
             raise NotFound(f"{rec['kind']}:{rec['name']}@{rec['number']} has no baseline: save its training "
                            "data as a DataFrame dataset and pass it in inputs=, or monitor the dataset itself")
-        return {"ref": found[0], **load_profile(self, found[1]["blob"])}
+        return {"ref": found[0], **load_profile(self.svc, found[1]["blob"])}
 
     # -- monitor -------------------------------------------------------------------------------------
     def monitor(self, ref_or_stage: str, batch: Any, predictions: Any = None, latency_ms: Any = None,
@@ -126,12 +130,12 @@ class MonitoringMixin:
 
         pol, pol_hash = self._monitoring_policy()
         rec = self._monitored(ref_or_stage, pol["stage"])
-        exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
+        exact = exact_ref(rec)
         base = self.baseline(exact)
         df = _read_batch(batch)
-        when = _when(at, self.clock)  # type: ignore[attr-defined]
+        when = _when(at, self.ctx.clock)
         pred_ref = rec.get("prediction_baseline")
-        pred_base = load_profile(self, pred_ref["blob"]) if pred_ref else None
+        pred_base = load_profile(self.svc, pred_ref["blob"]) if pred_ref else None
         sketch: dict[str, Any] = {}
         try:
             report = compare(base, df, at=when, predictions=predictions, prediction_baseline=pred_base,
@@ -140,16 +144,16 @@ class MonitoringMixin:
             raise UsageInputError(f"cannot monitor this batch: {exc}") from None
         findings = evaluate(findings_input(report), report["schema"], pol)
         level = worst(findings)
-        blobs = [self.blobs.put(canonical(sketch))[0]]  # type: ignore[attr-defined]
+        blobs = [self.ctx.blobs.put(canonical(sketch))[0]]
         new_pred = None
         if predictions is not None and pred_base is None:
-            new_pred = self.blobs.put(canonical(prediction_profile(predictions)))[0]  # type: ignore[attr-defined]
+            new_pred = self.ctx.blobs.put(canonical(prediction_profile(predictions)))[0]
             blobs.append(new_pred)
-        self.storage.sync()  # type: ignore[attr-defined]
+        self.ctx.storage.sync()
         asset = f"{rec['kind']}:{rec['name']}"
 
         def build(state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-            cur = self._resolve(exact, state)  # type: ignore[attr-defined]
+            cur = self.ctx.resolve(exact, state)
             if cur.get("retired"):
                 raise ConflictError(f"{exact} is retired; monitor the version now serving")
             data = {"asset": asset, "number": rec["number"], "ref": exact, "observed_at": iso(when),
@@ -159,14 +163,14 @@ class MonitoringMixin:
                 data["prediction_baseline"] = new_pred
             return "BatchMonitored", data
 
-        ev = self._append(build)  # type: ignore[attr-defined]
+        ev = self.ctx.append(build)
         result = dict(ref=exact, seq=ev["seq"], level=level, findings=findings, evidence=report,
                       baseline=base["ref"])
         alerts = [f for f in findings if f["level"] == "alert"]
         if not alerts:
             return MonitorResult(**result)
         response = pol["on_alert"]
-        alert = self._append(lambda st: ("AlertRaised", {  # type: ignore[attr-defined]
+        alert = self.ctx.append(lambda st: ("AlertRaised", {
             "asset": asset, "number": rec["number"], "ref": exact, "batch_seq": ev["seq"], "findings": alerts,
             "response": response, "policy_hash": pol_hash}))
         outcome = None
@@ -179,24 +183,24 @@ class MonitoringMixin:
     def _policy_rollback(self, rec: dict[str, Any], stage: str, alert_seq: int,
                          alerts: list[dict[str, Any]]) -> str:
         asset = f"{rec['kind']}:{rec['name']}"
-        a = self.state["assets"][asset]  # type: ignore[attr-defined]
+        a = self.ctx.state["assets"][asset]
         if a["stages"].get(stage) != rec["number"]:
             return f"no rollback: {asset}@{rec['number']} is not at {stage}"
         what = "; ".join(f"{f['metric']}{'[' + f['feature'] + ']' if f.get('feature') else ''}={f['value']}"
                          for f in alerts[:5])
         reason = f"monitoring alert (event {alert_seq}): {what}"
         try:
-            self.as_user(POLICY_ACTOR).rollback(asset, reason=reason)  # type: ignore[attr-defined]
+            Services(self.ctx.acting_as(POLICY_ACTOR)).deployment.rollback(asset, reason=reason)
         except LifecycleError as exc:
             return f"rollback failed: {exc}"
-        now = self.state["assets"][asset]["stages"].get(stage)  # type: ignore[attr-defined]
+        now = self.ctx.state["assets"][asset]["stages"].get(stage)
         return f"rolled back {asset} to version {now}" if now else f"rolled back {asset} (no version at {stage})"
 
     # -- history & health ----------------------------------------------------------------------------
     def _batch_summary(self, seq: int) -> dict[str, Any]:
-        cache: dict[int, Any] = self.__dict__.setdefault("_batch_cache", {})
+        cache = self.ctx.caches.batches
         if seq not in cache:
-            ev = self.log.read_event(seq)  # type: ignore[attr-defined]
+            ev = self.ctx.event(seq)
             d = ev["data"]
             feats = {c: {k: f.get(k) for k in ("psi", "ks", "null_rate")}
                      for c, f in d["evidence"]["features"].items()}
@@ -211,19 +215,19 @@ class MonitoringMixin:
     def drift_history(self, name_or_ref: str) -> DriftHistory:
         """Monitored batches, oldest first, of an asset (``KIND:NAME``) or one version (``KIND:NAME@V``)."""
         name, _, sel = str(name_or_ref).partition("@")
-        asset = self._asset_ref(name).asset  # type: ignore[attr-defined]
-        number = self._resolve(f"{asset}@{sel}")["number"] if sel else None  # type: ignore[attr-defined]
-        mon = self.state.get("monitoring", {}).get(asset, {"batches": []})  # type: ignore[attr-defined]
+        asset = self.ctx.asset_ref(name).asset
+        number = self.ctx.resolve(f"{asset}@{sel}")["number"] if sel else None
+        mon = self.ctx.state.get("monitoring", {}).get(asset, {"batches": []})
         seqs = [b["seq"] for b in mon["batches"] if number is None or b["number"] == number]
         return DriftHistory(name=asset if number is None else f"{asset}@{number}",
                             batches=[self._batch_summary(s) for s in seqs])
 
     def health(self, name: str) -> Health:
         """The health of the version at the monitored stage (else the last monitored version) of ``name``."""
-        st = self.state  # type: ignore[attr-defined]
+        st = self.ctx.state
         pol, _ = self._monitoring_policy(st)
-        ref = self._asset_ref(name.partition("@")[0])  # type: ignore[attr-defined]
-        a = self._asset(ref, st)  # type: ignore[attr-defined]
+        ref = self.ctx.asset_ref(name.partition("@")[0])
+        a = self.ctx.asset(ref, st)
         mon = st.get("monitoring", {}).get(ref.asset, {"batches": [], "alerts": []})
         number = a["stages"].get(pol["stage"])
         stage = pol["stage"] if number is not None else None
@@ -232,7 +236,7 @@ class MonitoringMixin:
         if number is None:
             return Health(name=ref.asset, ref=None, stage=None, baseline=None, latest=None, trend=[], open_alerts=[])
         rec = a["versions"][number - 1]
-        found = find_baseline(self, rec, st)
+        found = find_baseline(self.svc, rec, st)
         batches = [self._batch_summary(b["seq"]) for b in mon["batches"] if b["number"] == number]
         trend = [{k: b[k] for k in ("seq", "at", "level", "max_psi", "max_ks", "rows")} for b in batches]
         latest = None
@@ -245,25 +249,25 @@ class MonitoringMixin:
 
     # -- revalidation & review -----------------------------------------------------------------------
     def revalidation_required(self, ref: str) -> bool:
-        rec = self._resolve(ref)  # type: ignore[attr-defined]
+        rec = self.ctx.resolve(ref)
         return bool((rec.get("revalidation") or {}).get("required"))
 
-    def clear_revalidation(self, ref: str, *, reason: str) -> Any:
+    def clear_revalidation(self, ref: str, *, reason: str) -> Version:
         """Clear a version's revalidation-required mark (closes its open alerts); ``reason`` is required."""
         if not isinstance(reason, str) or not reason.strip():
             raise UsageInputError("clear_revalidation needs a reason (what was checked)")
-        rec = self._resolve(ref)  # type: ignore[attr-defined]
-        exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
+        rec = self.ctx.resolve(ref)
+        exact = exact_ref(rec)
 
         def build(state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-            cur = self._resolve(exact, state)  # type: ignore[attr-defined]
+            cur = self.ctx.resolve(exact, state)
             if not (cur.get("revalidation") or {}).get("required"):
                 raise ConflictError(f"{exact} is not marked revalidation required")
             return "RevalidationCleared", {"asset": f"{rec['kind']}:{rec['name']}", "number": rec["number"],
                                            "reason": reason.strip()}
 
-        self._append(build)  # type: ignore[attr-defined]
-        return self.get(exact)  # type: ignore[attr-defined]
+        self.ctx.append(build)
+        return self.svc.versions.get(exact)
 
     def review(self, ref: str, *, summary: str, lessons: Any = None, criteria_changes: Any = None) -> Review:
         """Record a post-release (after-action) review linked to the version ``ref``."""
@@ -271,17 +275,17 @@ class MonitoringMixin:
             raise UsageInputError("review needs a summary (what happened in production)")
         lessons_l = _texts(lessons, "lessons")
         changes = _texts(criteria_changes, "criteria_changes")
-        rec = self._resolve(ref)  # type: ignore[attr-defined]
-        exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
-        ev = self._append(lambda st: ("ReviewRecorded", {  # type: ignore[attr-defined]
+        rec = self.ctx.resolve(ref)
+        exact = exact_ref(rec)
+        ev = self.ctx.append(lambda st: ("ReviewRecorded", {
             "asset": f"{rec['kind']}:{rec['name']}", "number": rec["number"], "ref": exact,
             "summary": summary.strip(), "lessons": lessons_l, "criteria_changes": changes}))
         return Review(ref=exact, seq=ev["seq"], at=ev["at"], by=ev["actor"], summary=summary.strip(),
                       lessons=lessons_l, criteria_changes=changes)
 
     def reviews(self, ref: str) -> list[Review]:
-        rec = self._resolve(ref)  # type: ignore[attr-defined]
-        exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
+        rec = self.ctx.resolve(ref)
+        exact = exact_ref(rec)
         return [Review(ref=exact, seq=r["seq"], at=r["at"], by=r["by"], summary=r["summary"],
                        lessons=list(r["lessons"]), criteria_changes=list(r["criteria_changes"]))
                 for r in rec.get("reviews", [])]

@@ -1,26 +1,66 @@
-"""Service methods returning views made for looking at: the rich audit trail and metric history."""
+"""Listing and browsing: the registry's summary, its assets, an asset's versions, filtered browsing and metric
+history across versions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .audit_view import AssetListing, AuditTrail
+from ..core.refs import exact_ref
+from .audit_view import AssetListing
+from .context import Service
 from .history import MetricHistory
+from .views import RegistryInfo
 
-__all__ = ["NotebookViewsMixin"]
+__all__ = ["ListingService"]
 
 
-class NotebookViewsMixin:
-    def audit_view(self, ref: str | None = None) -> AuditTrail:
-        """``reg.audit(ref)`` as a view with stage badges and folded evidence (``.frame`` is the DataFrame)."""
-        return AuditTrail(ref=ref, frame=self.audit(ref))  # type: ignore[attr-defined]
+class ListingService(Service):
+    def versions(self, name: str) -> Any:
+        """All versions of an asset as a DataFrame (``name`` is ``KIND:NAME`` or a unique ``NAME``)."""
+        import pandas as pd
+
+        a = self.ctx.asset(self.ctx.asset_ref(name))
+        stage_of: dict[int, list[str]] = {}
+        for s, n in a["stages"].items():
+            stage_of.setdefault(n, []).append(s)
+        rows = [{"ref": exact_ref(v), "version": v["number"],
+                 "stage": ",".join(stage_of.get(v["number"], [])) or None,
+                 "created_at": v["created_at"], "author": v["author"], "content_hash": v["content_hash"],
+                 "type": v["object_type"], "size": v.get("size", 0), "tags": list(v.get("tags", [])),
+                 "retired": bool(v.get("retired")), "note": v.get("note", ""), **{
+                     f"metric.{k}": m for k, m in (v.get("metrics") or {}).items()}} for v in a["versions"]]
+        return pd.DataFrame(rows)
+
+    def info(self) -> RegistryInfo:
+        """Where this registry is and what it holds."""
+        st = self.ctx.state
+        assets = [{"asset": k, "versions": len(a["versions"]), "latest": a["versions"][-1]["number"],
+                   "stages": dict(a["stages"])} for k, a in sorted(st["assets"].items())]
+        return RegistryInfo(location=self.ctx.location, events=st["seq"] + 1, assets=assets)
+
+    def assets(self, kind: str | None = None) -> Any:
+        """Assets (optionally of one kind) as a DataFrame: latest version, stages, counts."""
+        import pandas as pd
+
+        rows = []
+        for key, a in sorted(self.ctx.state["assets"].items()):
+            if kind is not None and a["kind"] != kind:
+                continue
+            latest = a["versions"][-1]
+            rows.append({"asset": key, "kind": a["kind"], "name": a["name"], "versions": len(a["versions"]),
+                         "latest": latest["number"], "updated_at": latest["created_at"],
+                         "stages": {s: n for s, n in a["stages"].items()}, "tags": sorted(
+                             {t for v in a["versions"] for t in v.get("tags", [])})})
+        return pd.DataFrame(rows, columns=["asset", "kind", "name", "versions", "latest", "updated_at",
+                                           "stages", "tags"])
+
 
     def metric_history(self, name: str, metric: str | list[str] | None = None) -> MetricHistory:
         """Metrics across the versions of asset ``name`` and the stages each version reached."""
-        r = self._asset_ref(name)  # type: ignore[attr-defined]
-        st = self.state  # type: ignore[attr-defined]
-        a = self._asset(r, st)  # type: ignore[attr-defined]
-        order = list(self._policy_in(st).stages_for(a["kind"]))  # type: ignore[attr-defined]
+        r = self.ctx.asset_ref(name)
+        st = self.ctx.state
+        a = self.ctx.asset(r, st)
+        order = list(self.ctx.policy_in(st).stages_for(a["kind"]))
         seen: list[str] = []
         for v in a["versions"]:
             seen += [k for k in (v.get("metrics") or {}) if k not in seen]
@@ -35,7 +75,7 @@ class NotebookViewsMixin:
         rows = []
         for v in a["versions"]:
             reached = list(dict.fromkeys(h["stage"] for h in v.get("history", [])))
-            rows.append({"ref": f"{v['kind']}:{v['name']}@{v['number']}", "number": v["number"],
+            rows.append({"ref": exact_ref(v), "number": v["number"],
                          "created_at": v["created_at"], "metrics": dict(v.get("metrics") or {}),
                          "reached": reached, "stage": v.get("stage"), "retired": bool(v.get("retired"))})
         return MetricHistory(asset=r.asset, metrics=seen, rows=rows, stages=order)
@@ -45,7 +85,7 @@ class NotebookViewsMixin:
         """Assets by kind with their versions and stages, filtered: ``name`` (substring of KIND:NAME),
         ``tag`` (exact) and ``metadata`` (``key`` or ``key=value``). An asset is listed with the versions that
         match; assets with none are left out."""
-        st = self.state  # type: ignore[attr-defined]
+        st = self.ctx.state
         assets = []
         for key, a in sorted(st["assets"].items()):
             if kind and a["kind"] != kind:
