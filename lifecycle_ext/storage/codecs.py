@@ -182,10 +182,10 @@ def registered_codec(codec: Codec, *, replace: bool = False) -> Iterator[Codec]:
     try:
         yield codec
     finally:
-        if _TABLE.named(codec.object_type) is codec:
-            _TABLE.remove(codec.object_type)
         if previous is not None:
-            _TABLE.add(previous, replace=True)
+            _TABLE.add(previous, replace=True)  # in place: the replaced codec keeps its place in the order
+        elif _TABLE.named(codec.object_type) is codec:
+            _TABLE.remove(codec.object_type)
 
 
 def registered_codecs() -> tuple[Codec, ...]:
