@@ -116,9 +116,9 @@ class _Table:
                 return
             from .builtin_codecs import builtin_codecs
 
-            self._loaded = True
             for codec in builtin_codecs():
                 self._add(codec, replace=False)
+            self._loaded = True  # only now: another thread must never see a half-filled table
 
     def _add(self, codec: Codec, *, replace: bool) -> Codec | None:
         old = self._codecs.get(codec.object_type)
