@@ -29,11 +29,23 @@ from .core.refs import Ref, parse_ref
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "__version__", "open_registry", "parse_ref", "Ref",
-    "LifecycleError", "InvalidRef", "NotFound", "IntegrityError", "ConflictError", "UnsupportedType",
-    "PolicyError", "PermissionDenied", "GateFailed", "UsageInputError",
-    "load_ipython_extension", "unload_ipython_extension",
+__all__ = [  # sorted (tests/test_public_api.py)
+    "__version__",
+    "ConflictError",
+    "GateFailed",
+    "IntegrityError",
+    "InvalidRef",
+    "LifecycleError",
+    "load_ipython_extension",
+    "NotFound",
+    "open_registry",
+    "parse_ref",
+    "PermissionDenied",
+    "PolicyError",
+    "Ref",
+    "unload_ipython_extension",
+    "UnsupportedType",
+    "UsageInputError",
 ]
 
 

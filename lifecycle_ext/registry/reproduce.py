@@ -67,7 +67,8 @@ class ProvenanceService(Service):
         """Load without load hooks (the comparison copy must not enter the identity map)."""
         from ..storage.codecs import decode
         group = self.svc.versions.open_zarr(exact)
-        return decode(group, dict(group.attrs)["lifecycle"])
+        attrs: dict[str, Any] = dict(group.attrs)
+        return decode(group, attrs["lifecycle"])
 
     def reproduce(self, ref: str) -> ReproduceReport:
         """Re-run the captured source of ``ref`` in a fresh namespace with its captured inputs, configs and

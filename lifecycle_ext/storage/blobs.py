@@ -61,12 +61,14 @@ class BlobStore:
         return list(self.pool.map(lambda c: self.put(c, durable=durable), chunks))
 
     def get(self, cid: str, *, verify: bool = True) -> bytes:
-        return self._read(cid, self.storage.read, verify)
+        data: bytes = self._read(cid, self.storage.read, verify)
+        return data
 
     def get_view(self, cid: str) -> bytes | memoryview:
         """:meth:`get` without copying where the backend can map the blob (local folders): the verified bytes
         as a read-only buffer over the file. For reading and comparing large chunks; copy what is kept."""
-        return self._read(cid, getattr(self.storage, "read_mapped", self.storage.read), True)
+        data: bytes | memoryview = self._read(cid, getattr(self.storage, "read_mapped", self.storage.read), True)
+        return data
 
     def _read(self, cid: str, reader: Callable[[str], Any], verify: bool) -> Any:
         try:

@@ -51,7 +51,8 @@ class EventLog:
         except NotFound:
             return None
         try:
-            return json.loads(raw)
+            event: Event = json.loads(raw)
+            return event
         except ValueError as exc:
             raise IntegrityError(f"event {seq} is not valid JSON: {exc}") from None
 

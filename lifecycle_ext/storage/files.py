@@ -35,7 +35,8 @@ def encode_path(path: Path) -> Payload:
     if not path.is_dir():
         raise UnsupportedType(f"path {path} does not exist or is not a regular file or directory")
     p = Payload("directory")
-    files, dirs = [], []
+    files: list[dict[str, Any]] = []
+    dirs: list[str] = []
     total = 0
     for root, dirnames, filenames in os.walk(path):
         dirnames.sort()

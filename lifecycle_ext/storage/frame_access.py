@@ -28,7 +28,7 @@ class FrameSource:
     attrs: dict[str, Any]
 
     def __init__(self) -> None:
-        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cache: OrderedDict[str, bytes | memoryview] = OrderedDict()
         self._lengths: dict[str, tuple[int, int]] = {}
         self._schema: Any = None
         self._pending: dict[str, Any] = {}
@@ -89,7 +89,7 @@ class FrameSource:
             return hit
         pending = self._pending.pop(key, None)
         data = pending.result() if pending is not None else self._fetch(key)
-        self._cache[key] = data  # type: ignore[assignment]
+        self._cache[key] = data
         if len(self._cache) > 8:
             self._cache.popitem(last=False)
         return data
@@ -118,10 +118,10 @@ class FrameSource:
         pool = self._pool()
         if pool is None or len(whole) < 2:
             for key, dst in whole:
-                self._fetch_into(key, memoryview(dst))
+                self._fetch_into(key, dst.data)
         else:  # whole chunks straight into place, in parallel (reads and hashing release the GIL)
-            list(pool.map(lambda job: self._fetch_into(job[0], memoryview(job[1])), whole))
-        return memoryview(out)
+            list(pool.map(lambda job: self._fetch_into(job[0], job[1].data), whole))
+        return out.data
 
     def _pool(self) -> Any:
         return None
@@ -160,8 +160,8 @@ class PayloadFrame(FrameSource):
 
     def __init__(self, payload: Any) -> None:
         super().__init__()
-        self.chunks = dict(payload.chunks)
-        self.docs = payload.docs
+        self.chunks: dict[str, memoryview] = dict(payload.chunks)
+        self.docs: dict[str, bytes] = payload.docs
         self.attrs = {"type": payload.object_type, **payload.attrs}
         self._ids: dict[str, str] = {}
 
@@ -196,7 +196,7 @@ def row_unit(src: FrameSource, typ: Any, lay: dict[str, Any]) -> int:
         bits = 64 if (pa.types.is_large_string(typ) or pa.types.is_large_binary(typ)) else 32
         path = lay["buffers"][1]["path"] if len(lay["buffers"]) > 1 and lay["buffers"][1] else None
     chunk = src.geometry(path)[1] if path else CHUNK_TARGET
-    return max(8, chunk * 8 // max(bits, 1) // 8 * 8)
+    return max(8, int(chunk) * 8 // max(int(bits), 1) // 8 * 8)
 
 
 def _is_var(typ: Any) -> bool:

@@ -28,7 +28,7 @@ def _buffers(p: Payload, path: str, arr: Any) -> dict[str, Any]:
     if pa.types.is_dictionary(arr.type):
         return {"length": len(arr), "dict_indices": _buffers(p, f"{path}i", arr.indices),
                 "dict_values": _buffers(p, f"{path}v", arr.dictionary)}
-    bufs = []
+    bufs: list[dict[str, Any] | None] = []
     for j, b in enumerate(arr.buffers()):
         if b is None:
             bufs.append(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import mmap
 import os
 import time
@@ -124,5 +125,5 @@ class LocalStorage:
             finally:
                 os.close(fd)
 
-    def temp_files(self) -> list[Path]:
+    def temp_files(self) -> builtins.list[Path]:  # `list` here is the method above
         return list(self._tmp.glob("*.part"))

@@ -41,8 +41,8 @@ class Payload:
 
 def restore_array(group: Any, info: dict[str, Any]) -> np.ndarray:
     """Read an array written by :meth:`Payload.add_array` with its exact dtype."""
-    descr = info["dtype"]
-    dtype = np.lib.format.descr_to_dtype(descr if isinstance(descr, str) else _fields(descr))
+    descr: Any = info["dtype"] if isinstance(info["dtype"], str) else _fields(info["dtype"])
+    dtype = np.lib.format.descr_to_dtype(descr)
     data = np.asarray(group[info["path"]][...])
     if info.get("raw"):
         data = data.reshape(-1).view(dtype).reshape(data.shape[:-1])

@@ -23,7 +23,8 @@ class FsspecStorage:
 
     def read(self, key: str) -> bytes:
         try:
-            return self.fs.cat_file(self._p(key))
+            data: bytes = self.fs.cat_file(self._p(key))
+            return data
         except FileNotFoundError:
             raise NotFound(f"{key} is missing from the registry at {self.location}") from None
 

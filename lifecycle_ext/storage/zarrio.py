@@ -12,11 +12,14 @@ import math
 import warnings
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .blobs import BlobStore
+
+if TYPE_CHECKING:
+    import zarr
 
 __all__ = ["ArraySpec", "array_spec", "array_metadata", "group_metadata", "iter_chunks", "open_group",
            "TYPED_KINDS", "CHUNK_TARGET"]
@@ -86,7 +89,7 @@ def iter_chunks(spec: ArraySpec, stored: np.ndarray) -> Iterator[tuple[str, memo
     """Yield (chunk key relative to the array, chunk bytes) for every chunk; edge chunks are zero-padded."""
     shape, chunks = spec.shape, spec.chunks
     if len(shape) == 0:
-        yield "c", memoryview(stored.reshape(1).view(np.uint8))
+        yield "c", stored.reshape(1).view(np.uint8).data
         return
     if any(s == 0 for s in shape):
         return
@@ -101,7 +104,7 @@ def iter_chunks(spec: ArraySpec, stored: np.ndarray) -> Iterator[tuple[str, memo
             block = padded
         elif not contiguous_rows:
             block = np.ascontiguousarray(block)
-        yield "c/" + "/".join(map(str, coords)), memoryview(block.reshape(-1).view(np.uint8))
+        yield "c/" + "/".join(map(str, coords)), block.reshape(-1).view(np.uint8).data
 
 
 class _BlobMapping(Mapping[str, Any]):
@@ -127,10 +130,11 @@ class _BlobMapping(Mapping[str, Any]):
         return key in self._entries
 
 
-def open_group(entries: dict[str, str], blobs: BlobStore) -> Any:
+def open_group(entries: dict[str, str], blobs: BlobStore) -> zarr.Group:
     """Open a stored version's zarr hierarchy read-only."""
     import zarr
     from zarr.storage import MemoryStore
 
+    # zarr types store_dict as a MutableMapping; a read-only store only ever reads it
     store = MemoryStore(store_dict=_BlobMapping(entries, blobs), read_only=True)  # type: ignore[arg-type]
     return zarr.open_group(store=store, mode="r")
