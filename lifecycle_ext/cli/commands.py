@@ -183,7 +183,9 @@ def build_parser(prog: str, extra: dict[str, Command] | None = None, *,
     parser.set_defaults(command=None)
     sub = parser.add_subparsers(dest="_spelling", metavar="COMMAND", parser_class=_Parser)
     for cmd in {**commands(catalogue), **(extra or {})}.values():
-        p = sub.add_parser(cli_name(cmd.name), aliases=list(cmd.aliases), help=cmd.help, description=cmd.help)
+        two = [old for old in (cmd.action.aliases if cmd.action else ()) if " " in old]
+        text = cmd.help + (f" (also: {', '.join(two)})" if two else "")
+        p = sub.add_parser(cli_name(cmd.name), aliases=list(cmd.aliases), help=text, description=text)
         cmd.setup(p)
         _global_options(p, default=argparse.SUPPRESS)
         p.set_defaults(command=cmd.name)
