@@ -15,6 +15,7 @@ import {
   ILineage,
   IPermissions,
   IServerVersion,
+  ReadRoute,
   IVersionList,
   IVersionRecord
 } from './tokens';
@@ -87,7 +88,7 @@ export class LifecycleClient {
     });
   }
 
-  private _get<T>(route: string, query: Query = {}): Promise<T> {
+  private _get<T>(route: ReadRoute, query: Query = {}): Promise<T> {
     return this._request<T>(route, query, { method: 'GET' });
   }
 

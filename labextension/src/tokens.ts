@@ -112,6 +112,28 @@ export interface IGateReport {
   policy_hash?: string;
 }
 
+/**
+ * The REST routes, by the catalogue's action names (lifecycle_ext/registry/actions.py); a test checks these
+ * lists against the catalogue. Reads are GET with query parameters, actions POST with a JSON body.
+ */
+export const META_ROUTES = ['version', 'head'] as const;
+
+export const READ_ROUTES = [
+  'assets',
+  'get',
+  'versions',
+  'lineage',
+  'diff',
+  'gates',
+  'permissions',
+  'pending',
+  'audit'
+] as const;
+
+export type ReadRoute =
+  | (typeof META_ROUTES)[number]
+  | (typeof READ_ROUTES)[number];
+
 export type ActionName =
   | 'promote'
   | 'request_promotion'

@@ -15,8 +15,8 @@ __all__ = ["main"]
 
 def main(argv: list[str] | None = None) -> int:
     from ..core.errors import LifecycleError
-    from .commands import COMMANDS, build_parser
-    from .render import render_text, to_json
+    from .commands import build_parser, commands
+    from .render import render_text
 
     parser = build_parser("lifecycle")
     args_list = sys.argv[1:] if argv is None else argv
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    cmd = COMMANDS[args.command]
+    cmd = commands()[args.command]
     try:
         reg = None
         if cmd.needs_registry:
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     try:
-        print(to_json(result) if args.json else render_text(result))
+        print(cmd.to_json(result, reg, args) if args.json else render_text(result))
         sys.stdout.flush()
     except BrokenPipeError:  # `lifecycle ... | head`: the reader left; not an error of ours
         import os

@@ -57,22 +57,23 @@ def _plain_python(cell: str) -> bool:
 
 @magics_class
 class LifecycleMagics(Magics):
-    def __init__(self, shell: Any, session: MagicSession | None = None) -> None:
+    def __init__(self, shell: Any, session: MagicSession | None = None, catalogue: Any = None) -> None:
         super().__init__(shell)
         self.session = session or MagicSession()
+        self.catalogue = catalogue  # the action catalogue (None: the real one); tests pass a copy
         self._parser: argparse.ArgumentParser | None = None
 
     # -- %lifecycle ----------------------------------------------------------------------------------
     @line_magic
     def lifecycle(self, line: str) -> None:
-        """%lifecycle COMMAND [ARGS]: registry, ls, show, versions, lineage, load, reproduce, verify, ...
+        """%lifecycle COMMAND [ARGS]: registry, assets, get, versions, lineage, load, reproduce, verify, ...
 
         Run ``%lifecycle --help`` or ``%lifecycle COMMAND --help`` for the arguments."""
-        from ..cli.commands import COMMANDS, build_parser
+        from ..cli.commands import build_parser, commands
         from .magic_commands import MAGIC_COMMANDS
 
         if self._parser is None:
-            self._parser = build_parser("%lifecycle", extra=MAGIC_COMMANDS)
+            self._parser = build_parser("%lifecycle", extra=MAGIC_COMMANDS, catalogue=self.catalogue)
         try:
             args = self._parser.parse_args(shlex.split(line))
         except argparse.ArgumentError as exc:
@@ -84,17 +85,16 @@ class LifecycleMagics(Magics):
         if not args.command:
             self._parser.print_help()
             return
+        cmd = MAGIC_COMMANDS.get(args.command) or commands(self.catalogue)[args.command]
         with _translated():
             reg = None
             if args.command in MAGIC_COMMANDS:
-                result = MAGIC_COMMANDS[args.command].run(self, args)
+                result = cmd.run(self, args)
             else:
-                cmd = COMMANDS[args.command]
                 reg = self.session.registry(args.registry) if cmd.needs_registry else None
                 result = cmd.run(reg, args)
         if args.json:
-            from ..cli.render import to_json
-            print(to_json(result))
+            print(cmd.to_json(result, reg, args))
         else:
             _display(self._widget_for(result, reg) or result)
 

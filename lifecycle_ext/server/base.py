@@ -21,7 +21,7 @@ from ..core.errors import (
     UsageInputError,
 )
 from ..registry.identity import clean_user
-from .serialize import jsonable
+from ..registry.serialize import jsonable
 
 __all__ = ["LifecycleHandler", "status_for", "STATUS_MAP"]
 

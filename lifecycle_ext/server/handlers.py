@@ -1,23 +1,27 @@
-"""REST routes under ``/lifecycle/api/``: each one parses its input, calls ONE service method, returns JSON.
+"""REST routes under ``/lifecycle/api/``, generated from the action catalogue.
 
-Route names and argument names are the service's (``promote?ref=&to=&reason=`` is ``reg.promote(ref, to=,
-reason=)``). The contract is ``openapi.json``.
+Every catalogue action with a ``rest`` entry is one route named after it: ``GET assets?kind=`` is
+``reg.assets(kind)``, ``POST promote`` with ``{"ref", "to", "reason"}`` is ``reg.promote(ref, to=, reason=)``.
+Reads answer the result in its one JSON shape (wrapped in the action's envelope, ``{"assets": [...]}``);
+writes answer ``{"result": ..., "seq": ...}``. Two meta routes are not actions: ``version`` (the handshake)
+and ``head`` (the poll). The contract is ``openapi.json``, checked against the catalogue by a test.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from jupyter_server.utils import url_path_join
+from tornado import web
 
-from ..core.errors import NotFound, UsageInputError
+from ..core.errors import UsageInputError
+from ..registry.actions import CATALOGUE, Action, Arg, Catalogue
+from ..registry.serialize import result_json
 from .base import LifecycleHandler
-from .serialize import frame_records, jsonable, version_dict
 
-__all__ = ["setup_handlers", "ROUTES"]
-
-STAGE_ACTIONS = ("promote", "request_promotion", "approve", "reject")
+__all__ = ["setup_handlers", "ROUTES", "META_ROUTES", "routes", "query_values", "body_values", "run_action"]
 
 
 class VersionHandler(LifecycleHandler):
@@ -38,150 +42,108 @@ class HeadHandler(LifecycleHandler):
         return {"seq": st["seq"], "head": st["head"], "location": str(reg.location)}
 
 
-class AssetsHandler(LifecycleHandler):
-    def read(self) -> Any:
-        return {"assets": frame_records(self.registry().assets(self.arg("kind")))}
+#: routes that are not catalogue actions
+META_ROUTES: dict[str, type[LifecycleHandler]] = {"version": VersionHandler, "head": HeadHandler}
 
 
-class VersionsHandler(LifecycleHandler):
-    def read(self) -> Any:
-        name = self.arg("name", required=True)
-        rows = []
-        for r in frame_records(self.registry().versions(name)):
-            metrics = {k[len("metric."):]: r.pop(k) for k in list(r) if k.startswith("metric.")}
-            r["metrics"] = {k: v for k, v in metrics.items() if v is not None}
-            rows.append(r)
-        asset = rows[0]["ref"].split("@", 1)[0] if rows else name
-        return {"asset": asset, "versions": rows}
+# -- input: query parameters (reads) and JSON body fields (writes), typed by the catalogue ---------------
 
-
-class GetHandler(LifecycleHandler):
-    def read(self) -> Any:
-        reg = self.registry()
-        ref = self.arg("ref", required=True)
-        out = version_dict(reg.get(ref))
-        out["deployment"] = None
-        try:
-            out["deployment"] = jsonable(reg.deployment(out["ref"]))
-        except NotFound:  # never deployed: no record, not an error for this view
-            pass
-        return out
-
-
-class LineageHandler(LifecycleHandler):
-    def read(self) -> Any:
-        lin = self.registry().lineage(self.arg("ref", required=True), direction=self.arg("direction", default="both"),
-                                      depth=self.int_arg("depth"))
-        return {"root": lin.root, "direction": lin.direction, "nodes": jsonable(lin.nodes),
-                "edges": [list(e) for e in lin.edges], "upstream": lin.upstream, "downstream": lin.downstream}
-
-
-class DiffHandler(LifecycleHandler):
-    def read(self) -> Any:
-        reg = self.registry()
-        return jsonable(reg.diff(self.arg("a", required=True), self.arg("b", required=True)))
-
-
-class GatesHandler(LifecycleHandler):
-    def read(self) -> Any:
-        reg = self.registry()
-        report = reg.gates(self.arg("ref", required=True), to=self.arg("to", required=True))
-        return jsonable(report)
-
-
-class PermissionsHandler(LifecycleHandler):
-    """What the current user may do (computed by the service's authorization, not guessed by the client)."""
-
-    def read(self) -> Any:
-        reg = self.registry()
-        return jsonable(reg.permissions(self.arg("ref"), to=self.arg("to")))
-
-
-class PendingHandler(LifecycleHandler):
-    def read(self) -> Any:
-        return {"pending": jsonable(self.registry().pending())}
-
-
-class AuditHandler(LifecycleHandler):
-    def read(self) -> Any:
-        return {"events": jsonable(self.registry().audit(self.arg("ref")))}
-
-
-# -- actions (POST, JSON body with the service's argument names) ---------------------------------------
-
-def _fields(body: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    unknown = set(body) - set(required) - set(optional)
-    if unknown:
-        raise UsageInputError(f"unknown field(s) in request body: {', '.join(sorted(unknown))}")
+def query_values(action: Action, get: Callable[[str], str | None]) -> dict[str, Any]:
+    """The action's argument values from query parameters (``get(name)``; absent or empty means default)."""
     out: dict[str, Any] = {}
-    for k in required:
-        v = body.get(k)
-        if not isinstance(v, str) or not v.strip():
-            raise UsageInputError(f"field {k!r} is required and must be a non-empty string")
-        out[k] = v
-    for k in optional:
-        if k in body and body[k] is not None:
-            v = body[k]
-            if k == "force":
-                if not isinstance(v, bool):
-                    raise UsageInputError("field 'force' must be true or false")
-            elif not isinstance(v, str):
-                raise UsageInputError(f"field {k!r} must be a string")
-            out[k] = v
+    for arg in action.args:
+        raw = get(arg.name)
+        if raw is None or raw == "":
+            if arg.required_over_rest:
+                raise UsageInputError(f"query parameter {arg.name!r} is required")
+            continue
+        out[arg.name] = _from_text(arg, raw)
     return out
 
 
-def _result(reg: Any, value: Any) -> dict[str, Any]:
-    return {"result": jsonable(value), "seq": reg.state["seq"]}
+def _from_text(arg: Arg, raw: str) -> Any:
+    if arg.choices and raw not in arg.choices:
+        raise UsageInputError(f"query parameter {arg.name!r} must be one of {', '.join(arg.choices)}, not {raw!r}")
+    if arg.type is bool:
+        if raw not in ("true", "false"):
+            raise UsageInputError(f"query parameter {arg.name!r} must be true or false, not {raw!r}")
+        return raw == "true"
+    if arg.type in (int, float):
+        try:
+            return arg.type(raw)
+        except ValueError:
+            kind = "an integer" if arg.type is int else "a number"
+            raise UsageInputError(f"query parameter {arg.name!r} must be {kind}, not {raw!r}") from None
+    return raw
 
 
-class StageActionHandler(LifecycleHandler):
-    """promote / request_promotion / approve / reject: ``{ref, to, reason}`` (+ ``force``, ``known_limitations``
-    for promote)."""
+def body_values(action: Action, body: dict[str, Any]) -> dict[str, Any]:
+    """The action's argument values from a JSON body (service argument names; unknown fields refused)."""
+    unknown = set(body) - {a.name for a in action.args}
+    if unknown:
+        raise UsageInputError(f"unknown field(s) in request body: {', '.join(sorted(unknown))}")
+    out: dict[str, Any] = {}
+    for arg in action.args:
+        v = body.get(arg.name)
+        if arg.required_over_rest and arg.type is str and (not isinstance(v, str) or not v.strip()):
+            raise UsageInputError(f"field {arg.name!r} is required and must be a non-empty string")
+        if v is None:
+            if arg.required_over_rest:
+                raise UsageInputError(f"field {arg.name!r} is required")
+            continue
+        if arg.type is bool and not isinstance(v, bool):
+            raise UsageInputError(f"field {arg.name!r} must be true or false")
+        if arg.type is int and (not isinstance(v, int) or isinstance(v, bool)):
+            raise UsageInputError(f"field {arg.name!r} must be an integer")
+        if arg.type is float and (not isinstance(v, (int, float)) or isinstance(v, bool)):
+            raise UsageInputError(f"field {arg.name!r} must be a number")
+        if arg.type is str and not isinstance(v, str):
+            raise UsageInputError(f"field {arg.name!r} must be a string")
+        if arg.choices and v not in arg.choices:
+            raise UsageInputError(f"field {arg.name!r} must be one of {', '.join(arg.choices)}")
+        out[arg.name] = v
+    return out
 
-    def initialize(self, action: str) -> None:  # type: ignore[override]
+
+def run_action(action: Action, reg: Any, values: dict[str, Any]) -> Any:
+    """Call the action on ``reg`` and answer its JSON: the shaped result (in its envelope) for a read,
+    ``{"result", "seq"}`` for a write."""
+    assert action.rest is not None
+    data = result_json(action, action.call(reg, values), reg, values)
+    if action.rest.write:
+        return {"result": data, "seq": reg.state["seq"]}
+    return {action.rest.envelope: data} if action.rest.envelope else data
+
+
+class ActionHandler(LifecycleHandler):
+    """One catalogue action: GET for reads, POST for writes (the other method is 405)."""
+
+    def initialize(self, action: Action) -> None:  # type: ignore[override]
         self.action = action
 
+    def read(self) -> Any:
+        if self.action.rest is None or self.action.rest.method != "GET":
+            raise web.HTTPError(405)
+        values = query_values(self.action, lambda name: self.get_query_argument(name, default=None))
+        return run_action(self.action, self.registry(), values)
+
     def act(self, body: dict[str, Any]) -> Any:
-        f = _fields(body, ("ref", "to", "reason"), ("force", "known_limitations") if self.action == "promote" else ())
-        reg = self.registry()
-        ref = f.pop("ref")
-        return _result(reg, getattr(reg, self.action)(ref, **f))
+        if self.action.rest is None or self.action.rest.method != "POST":
+            raise web.HTTPError(405)
+        return run_action(self.action, self.registry(), body_values(self.action, body))
 
 
-class RollbackHandler(LifecycleHandler):
-    def act(self, body: dict[str, Any]) -> Any:
-        f = _fields(body, ("name", "reason"))
-        reg = self.registry()
-        return _result(reg, reg.rollback(f.pop("name"), **f))
+def routes(catalogue: Catalogue | None = None) -> list[tuple[str, type[LifecycleHandler], dict[str, Any] | None]]:
+    """(route, handler class, initialize kwargs): the meta routes, then one per REST action of ``catalogue``."""
+    cat = CATALOGUE if catalogue is None else catalogue
+    return [*((name, cls, None) for name, cls in META_ROUTES.items()),
+            *((a.name, ActionHandler, {"action": a}) for a in cat.rest())]
 
 
-class RetireHandler(LifecycleHandler):
-    def act(self, body: dict[str, Any]) -> Any:
-        f = _fields(body, ("ref", "reason"), ("replaced_by",))
-        reg = self.registry()
-        return _result(reg, reg.retire(f.pop("ref"), **f))
+ROUTES = routes()
 
 
-ROUTES: list[tuple[str, type[LifecycleHandler], dict[str, Any] | None]] = [
-    ("version", VersionHandler, None),
-    ("head", HeadHandler, None),
-    ("assets", AssetsHandler, None),
-    ("versions", VersionsHandler, None),
-    ("get", GetHandler, None),
-    ("lineage", LineageHandler, None),
-    ("diff", DiffHandler, None),
-    ("gates", GatesHandler, None),
-    ("permissions", PermissionsHandler, None),
-    ("pending", PendingHandler, None),
-    ("audit", AuditHandler, None),
-    *[(a, StageActionHandler, {"action": a}) for a in STAGE_ACTIONS],
-    ("rollback", RollbackHandler, None),
-    ("retire", RetireHandler, None),
-]
-
-
-def setup_handlers(serverapp: Any) -> None:
+def setup_handlers(serverapp: Any, catalogue: Catalogue | None = None) -> None:
     from ..registry.compose import open_registry
     from .config import LifecycleConfig, resolve_location
 
@@ -200,6 +162,7 @@ def setup_handlers(serverapp: Any) -> None:
     web_app.settings["lifecycle_registry"] = registry
     web_app.settings["lifecycle_location"] = location
     base = url_path_join(web_app.settings["base_url"], "lifecycle", "api")
-    handlers = [(url_path_join(base, name), cls, *([kw] if kw else [])) for name, cls, kw in ROUTES]
+    table = ROUTES if catalogue is None else routes(catalogue)
+    handlers = [(url_path_join(base, name), cls, *([kw] if kw else [])) for name, cls, kw in table]
     web_app.add_handlers(".*$", handlers)
     serverapp.log.info("lifecycle_ext: REST API at %s, registry %s", base, location)
