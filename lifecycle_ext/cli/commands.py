@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from ..registry.actions import CATALOGUE, Action, Arg, Catalogue, cli_name
 
@@ -127,10 +127,10 @@ def _add_argument(p: argparse.ArgumentParser, arg: Arg) -> None:
 class _Parser(argparse.ArgumentParser):
     """An argparse parser that raises instead of exiting, so the magic can turn errors into UsageError."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise argparse.ArgumentError(None, f"{self.prog}: {message}")
 
-    def exit(self, status: int = 0, message: str | None = None) -> Any:  # type: ignore[override]
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
             raise argparse.ArgumentError(None, message.strip())
         raise SystemExit(status)
@@ -141,7 +141,7 @@ class _Root(_Parser):
 
     two_words: dict[tuple[str, str], str]
 
-    def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]  # one signature for argparse's overloads
         if args is not None:
             args = _two_words(list(args), self.two_words)
         return super().parse_known_args(args, namespace)

@@ -118,7 +118,7 @@ def run_action(action: Action, reg: Any, values: dict[str, Any]) -> Any:
 class ActionHandler(LifecycleHandler):
     """One catalogue action: GET for reads, POST for writes (the other method is 405)."""
 
-    def initialize(self, action: Action) -> None:  # type: ignore[override]
+    def initialize(self, action: Action) -> None:  # type: ignore[override]  # tornado passes route kwargs here
         self.action = action
 
     def read(self) -> Any:

@@ -43,7 +43,7 @@ class Closing:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """Add a ``text/html`` rendering beside the widget view, for GitHub, nbviewer and exported HTML."""
-        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]  # the widget base of the mixin is untyped
         view = self._static_view()
         if isinstance(bundle, dict) and view is not None:
             bundle["text/html"] = view._repr_html_()
@@ -57,4 +57,4 @@ class Closing:
                 child.unobserve_all()
             child.close()
         self.__dict__["_owned"] = []
-        super().close()  # type: ignore[misc]
+        super().close()  # type: ignore[misc]  # the widget base of the mixin is untyped
