@@ -195,7 +195,7 @@ class LifecycleMagics(Magics):
                  error: str | None = None, record: dict[str, Any] | None = None) -> None:
         from IPython.display import display
 
-        from ..registry.provenance_views import TrackSummary
+        from ..registry.views.provenance import TrackSummary
         s = TrackSummary(status=status, duration_s=run.duration, created=created or [], inputs=run.reads.inputs,
                          seeds=run.seeds, configs=list(run.reads.configs), uncaptured=run.reads.uncaptured,
                          error=error, record=record)

@@ -23,7 +23,7 @@ class LoadResult:
         return f"loaded {self.ref} into {self.var} ({self.type})"
 
     def _repr_html_(self) -> str:
-        from ..registry.html import esc
+        from ..registry.views.html import esc
         return f"loaded <b>{esc(self.ref)}</b> into <code>{esc(self.var)}</code> ({esc(self.type)})"
 
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..core.refs import exact_ref, parse_ref
-from .audit_view import AuditTrail
 from .context import Service
-from .gate_views import Explanation
+from .views.audit import AuditTrail
+from .views.gates import Explanation
 
 __all__ = ["AuditService", "AUDIT_COLUMNS"]
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from .promotion import PromotionService
     from .reproduce import ProvenanceService
     from .versions import VersionsService
-    from .views import Version
+    from .views.records import Version
 
 __all__ = ["RegistryContext", "Services", "Service", "State", "Record", "EventSpec", "exact_ref", "asset_key"]
 
@@ -168,7 +168,7 @@ class RegistryContext:
 
     def version(self, rec: Record) -> Version:
         """The user-facing :class:`Version` view of a record."""
-        from .views import Version
+        from .views.records import Version
 
         return Version.from_record(rec, stage=self.stage_of(rec))
 

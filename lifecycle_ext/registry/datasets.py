@@ -23,7 +23,7 @@ from ..core.diff_types import affected_classes, classify_schema, normalize_schem
 from ..core.errors import NotFound, UsageInputError
 from ..core.refs import exact_ref, parse_ref
 from .context import Service, Services
-from .diff_views import SchemaImpact
+from .views.diffs import SchemaImpact
 
 __all__ = ["dataset_save_hook", "label_schema_save_hook", "DatasetsService", "schema_is_current", "summarize_delta"]
 

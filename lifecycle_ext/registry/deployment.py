@@ -9,9 +9,9 @@ from ..core.errors import ConflictError, InvalidRef, NotFound
 from ..core.policy import Policy
 from ..core.refs import exact_ref, parse_ref
 from .context import Service, State
-from .gate_views import DeploymentRecord
 from .promotion import need_reason
-from .views import Version
+from .views.gates import DeploymentRecord
+from .views.records import Version
 
 __all__ = ["DeploymentService"]
 

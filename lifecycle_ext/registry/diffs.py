@@ -17,7 +17,7 @@ from ..core.diff_types import (
 )
 from ..core.errors import IntegrityError, NotFound, UsageInputError
 from .context import Service
-from .diff_views import Diff, SchemaImpact
+from .views.diffs import Diff, SchemaImpact
 
 __all__ = ["DiffService"]
 

@@ -10,7 +10,7 @@ from ..core import progress
 from ..core.errors import IntegrityError, NotFound
 from ..core.refs import exact_ref
 from .context import Service
-from .views import GcReport, VerifyReport
+from .views.records import GcReport, VerifyReport
 
 __all__ = ["IntegrityService"]
 

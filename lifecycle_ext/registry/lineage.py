@@ -7,7 +7,7 @@ from typing import Any
 from ..core.errors import UsageInputError
 from ..core.refs import exact_ref
 from .context import Service
-from .views import Lineage
+from .views.records import Lineage
 
 __all__ = ["LineageService"]
 

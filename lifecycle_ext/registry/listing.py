@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.refs import exact_ref
-from .audit_view import AssetListing
 from .context import Service
-from .history import MetricHistory
-from .views import RegistryInfo
+from .views.audit import AssetListing
+from .views.metric_history import MetricHistory
+from .views.records import RegistryInfo
 
 __all__ = ["ListingService"]
 

@@ -20,7 +20,7 @@ from ..core.gates import GateContext, evaluate_gates, upstream_records
 from ..core.policy import RETIRED, Policy, parse_policy
 from ..core.refs import exact_ref
 from .context import EventSpec, Service, State
-from .gate_views import GateReport, PolicyView, PromotionRequest
+from .views.gates import GateReport, PolicyView, PromotionRequest
 
 __all__ = ["PromotionService"]
 

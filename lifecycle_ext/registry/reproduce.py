@@ -19,7 +19,7 @@ from ..core import progress
 from ..core.errors import LifecycleError, NotFound, UsageInputError
 from ..core.refs import exact_ref
 from .context import Service, Services
-from .provenance_views import OutputCheck, ReproduceReport
+from .views.provenance import OutputCheck, ReproduceReport
 
 __all__ = ["ProvenanceService", "record_blobs_hook", "diff_summary"]
 

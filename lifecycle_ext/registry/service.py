@@ -20,18 +20,18 @@ from ..storage.eventlog import EventLog
 from ..storage.ports import Storage
 from .context import Record, RegistryContext, Services, State
 from .versions import PROGRESS_MIN_BYTES, manifest_bytes
-from .views import GcReport, Lineage, RegistryInfo, VerifyReport, Version
+from .views.records import GcReport, Lineage, RegistryInfo, VerifyReport, Version
 
 if TYPE_CHECKING:
     import pandas as pd
     import zarr
 
-    from .audit_view import AssetListing, AuditTrail
-    from .diff_views import Diff, SchemaImpact
-    from .gate_views import DeploymentRecord, Explanation, GateReport, PolicyView, PromotionRequest
-    from .history import MetricHistory
-    from .monitoring.views import DriftHistory, Health, MonitorResult, Review
-    from .provenance_views import ReproduceReport
+    from .views.audit import AssetListing, AuditTrail
+    from .views.diffs import Diff, SchemaImpact
+    from .views.gates import DeploymentRecord, Explanation, GateReport, PolicyView, PromotionRequest
+    from .views.metric_history import MetricHistory
+    from .views.monitoring import DriftHistory, Health, MonitorResult, Review
+    from .views.provenance import ReproduceReport
 
 __all__ = ["Registry", "manifest_bytes", "PROGRESS_MIN_BYTES"]
 
@@ -109,7 +109,7 @@ class Registry:
         return f"<Registry {self.location}: {len(st['assets'])} assets, {n} versions, {st['seq'] + 1} events>"
 
     def _repr_html_(self) -> str:
-        from .html import esc
+        from .views.html import esc
 
         return f"<b>Registry</b> <code>{esc(self.location)}</code>" + str(self.assets()._repr_html_())
 

@@ -16,7 +16,7 @@ from ..core.events import canonical
 from ..core.refs import Ref, asset_key, exact_ref, parse_ref, validate_label
 from .context import EventSpec, Service, State
 from .hooks import load_hooks, save_hooks
-from .views import Version
+from .views.records import Version
 
 if TYPE_CHECKING:
     import zarr

@@ -6,7 +6,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..registry.html import esc
+from ..registry.views.html import esc
 
 __all__ = ["registry_or_default", "message_html", "Closing"]
 

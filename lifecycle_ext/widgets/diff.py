@@ -6,7 +6,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..registry.html import esc
+from ..registry.views.html import esc
 from ._base import Closing, registry_or_default
 
 __all__ = ["VersionDiffWidget", "TABS", "tab_html"]
@@ -29,7 +29,7 @@ def tab_html(diff: Any, title: str) -> str:
     if hasattr(diff, "sections"):
         view = type(diff)(diff.a, diff.b, diff.kind, part)
         return view._repr_html_()
-    from ..registry.html import esc
+    from ..registry.views.html import esc
     return f"<pre>{esc(part)}</pre>"
 
 

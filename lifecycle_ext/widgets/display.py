@@ -13,10 +13,10 @@ __all__ = ["widget_for"]
 
 
 def widget_for(result: Any, registry: Any) -> Any:
-    from ..registry.audit_view import AssetListing
-    from ..registry.diff_views import Diff
-    from ..registry.gate_views import GateReport
-    from ..registry.views import Lineage
+    from ..registry.views.audit import AssetListing
+    from ..registry.views.diffs import Diff
+    from ..registry.views.gates import GateReport
+    from ..registry.views.records import Lineage
 
     if isinstance(result, GateReport):
         from .gate_status import GateStatusWidget

@@ -58,7 +58,7 @@ class GateStatusWidget(Closing, w.VBox):
                 b.disabled = True
             return
         self.checks.value = self.report._repr_html_()
-        from ..registry.html import esc
+        from ..registry.views.html import esc
         self.user.value = f"<small>acting as <b>{esc(self.registry.user)}</b></small>"
         for action, b in self.buttons.items():
             verdict = self.allowed.get(action, {"allowed": False, "reason": "unknown action"})

@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..core.errors import LifecycleError
-from ..registry.lineage_layout import columns, lineage_svg
+from ..registry.views.lineage_layout import columns, lineage_svg
 from ._base import Closing, message_html, registry_or_default
 
 __all__ = ["LineageWidget"]

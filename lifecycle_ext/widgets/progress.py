@@ -44,7 +44,7 @@ class NotebookBar:
 
     def _bundle(self, n: int, total: int, *, done: bool) -> dict[str, Any]:
         """The widget view plus a static fallback for viewers that cannot render widgets."""
-        from ..registry.html import esc
+        from ..registry.views.html import esc
         line = f"{self.label}: {n}/{total}{' done' if done else ''}"
         data = dict(self.box._repr_mimebundle_() or {})
         data["text/plain"] = line

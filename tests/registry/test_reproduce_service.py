@@ -56,7 +56,7 @@ def test_blobs_option_must_name_stored_blobs(reg: Any) -> None:
 
 
 def test_html_of_reports_is_escaped(reg: Any) -> None:
-    from lifecycle_ext.registry.provenance_views import OutputCheck, ReproduceReport, TrackSummary
+    from lifecycle_ext.registry.views.provenance import OutputCheck, ReproduceReport, TrackSummary
     r = ReproduceReport(ref="dataset:a@1", status="error", outputs=[OutputCheck("<i>", "r", "h", None, False,
                         "<script>")], seed=None, seconds=0.0, uncaptured={"<b>": "<x>"}, error="<img src=x>")
     html = r._repr_html_()

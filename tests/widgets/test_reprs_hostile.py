@@ -63,7 +63,7 @@ def test_gate_report_html_has_marks_and_evidence(built):
 
 def test_lineage_svg_lays_out_inputs_left_of_outputs(built):
     _, reg = built
-    from lifecycle_ext.registry.lineage_layout import columns
+    from lifecycle_ext.registry.views.lineage_layout import columns
 
     lin = reg.lineage("dataset:churn@1")
     cols = columns(lin)

@@ -18,9 +18,9 @@ from ...core.events import canonical
 from ...core.monitoring_policy import POLICY_ACTOR, evaluate, parse_monitoring, worst
 from ...core.refs import exact_ref
 from ..context import Service, Services
-from ..views import Version
+from ..views.monitoring import DriftHistory, Health, MonitorResult, Review
+from ..views.records import Version
 from .baselines import find_baseline, load_profile
-from .views import DriftHistory, Health, MonitorResult, Review
 
 __all__ = ["MonitoringService"]
 

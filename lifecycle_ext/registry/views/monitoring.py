@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..html import badge, esc, kv_table, table
+from .html import badge, esc, kv_table, table
 
 __all__ = ["MonitorResult", "DriftHistory", "Health", "Review"]
 

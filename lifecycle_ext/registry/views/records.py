@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.refs import exact_ref
+from ...core.refs import exact_ref
 from .html import badge, esc, kv_table, table
 
 __all__ = ["Version", "Lineage", "VerifyReport", "GcReport", "RegistryInfo"]

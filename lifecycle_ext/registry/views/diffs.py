@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.refs import exact_ref
+from ...core.refs import exact_ref
 from .html import esc, kv_table, table
 
 __all__ = ["Diff", "SchemaImpact"]
@@ -54,8 +54,8 @@ class Diff:
 
     def apply(self, df_a: Any) -> Any:
         """Dataset diffs only: apply the recorded changes to A's DataFrame, giving B (with a RangeIndex)."""
-        from ..analysis.frame_diff import apply_delta
-        from ..core.errors import UsageInputError
+        from ...analysis.frame_diff import apply_delta
+        from ...core.errors import UsageInputError
 
         if self.delta is None:
             raise UsageInputError(f"this {self.kind} diff carries no row-level changes to apply "
