@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from monitor_data import frame
 
 from lifecycle_ext.core.errors import GateFailed, PolicyError
+from tests.support.monitor_data import frame
 
 STAGES = """\
 version = 1

@@ -5,8 +5,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from lifecycle_ext.core.errors import UsageInputError
 from lifecycle_ext.analysis.frame_compare import match_keys, neq
+from lifecycle_ext.core.errors import UsageInputError
 
 
 def test_floats_compare_like_pandas_nan_equal_nan_and_signed_zero_equal():
