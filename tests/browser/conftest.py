@@ -21,7 +21,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,11 +31,13 @@ from typing import Any
 import pytest
 
 import lifecycle_ext
+from tests.support.policy import team_policy
+from tests.support.users import TOKENS, token_for
+from tests.support.waiting import wait_until
 
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE.parent / "output"
 CHROMIUM = os.environ.get("LIFECYCLE_CHROMIUM", "/usr/bin/chromium")
-USERS = {"tok-alice": "alice", "tok-bob": "bob", "tok-carol": "carol", "tok-victor": "victor"}
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 REPO = HERE.parents[1]
@@ -44,41 +45,7 @@ SERVER_TOKEN = "lab-server-token-not-a-user"
 HOSTILE_NOTE = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_REASON = '<script>window.__pwned=2</script> please & thanks'
 
-POLICY = """
-version = 1
-
-[stages]
-default = ["development", "staging", "production"]
-dataset = ["draft", "validated", "production"]
-
-[users]
-alice = ["data-scientist"]
-bob = ["reviewer"]
-carol = ["reviewer", "release-manager"]
-"*" = ["viewer"]
-
-[permissions]
-promote = ["data-scientist", "release-manager"]
-"promote.production" = ["release-manager"]
-request = ["data-scientist"]
-approve = ["reviewer"]
-reject = ["reviewer"]
-rollback = ["release-manager"]
-retire = ["release-manager"]
-force = ["release-manager"]
-set_policy = ["release-manager"]
-
-[[gates.staging]]
-type = "metric"
-kinds = ["model"]
-thresholds = ["accuracy >= 0.9"]
-
-[[gates.staging]]
-type = "approvals"
-kinds = ["model"]
-role = "reviewer"
-count = 1
-"""
+POLICY = team_policy()
 
 
 def prepare_registry(path: Path) -> None:
@@ -116,8 +83,8 @@ def _run_lab(tmp: Path, extensions: dict[str, bool] | None = None) -> Iterator[d
     prepare_registry(registry)
     env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(cfg), "LIFECYCLE_USER": "",
            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTER_PLATFORM_DIRS": "1"}
-    pkg_root = Path(lifecycle_ext.__file__).resolve().parents[1]
-    env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent / "support"), str(pkg_root), env.get("PYTHONPATH", "")])
+    # the lab imports lifecycle_ext and the test-only server parts (tests.support) from this checkout
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     if not _labextension_installed():
         built = Path(lifecycle_ext.__file__).parent / "labextension"
         if not (built / "package.json").is_file():
@@ -131,9 +98,9 @@ def _run_lab(tmp: Path, extensions: dict[str, bool] | None = None) -> Iterator[d
         "ServerApp": {"jpserver_extensions": {"lifecycle_ext": True, **(extensions or {})},
                       "ip": "127.0.0.1", "port": port,
                       "port_retries": 0, "open_browser": False, "root_dir": str(root), "allow_root": True,
-                      "identity_provider_class": "token_identity.TokenUsersIdentityProvider"},
+                      "identity_provider_class": "tests.support.token_identity.TokenUsersIdentityProvider"},
         "IdentityProvider": {"token": SERVER_TOKEN},
-        "TokenUsersIdentityProvider": {"users": USERS},
+        "TokenUsersIdentityProvider": {"users": TOKENS},
         "LifecycleConfig": {"registry": str(registry)},
         "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
     }
@@ -145,19 +112,25 @@ def _run_lab(tmp: Path, extensions: dict[str, bool] | None = None) -> Iterator[d
     proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser"], env=env, cwd=root,
                             stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
+
+    def answers() -> bool:
+        if proc.poll() is not None:
+            pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{(tmp / 'lab.log').read_text()[-3000:]}")
         try:
-            req = urllib.request.Request(base + "lifecycle/api/version", headers={"Authorization": "token tok-victor"})
+            req = urllib.request.Request(base + "lifecycle/api/version",
+                                         headers={"Authorization": f"token {token_for('victor')}"})
             with urllib.request.urlopen(req, timeout=2) as r:
-                if r.status == 200:
-                    break
+                return r.status == 200
         except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"jupyter lab did not start:\n{(tmp / 'lab.log').read_text()[-3000:]}")
-        time.sleep(0.3)
+            return False
+
+    try:
+        wait_until(answers, timeout=90, interval=0.3, what="jupyter lab answering /lifecycle/api/version",
+                   on_timeout=lambda: (tmp / "lab.log").read_text()[-3000:])
+    except BaseException:
+        proc.kill()
+        log.close()
+        raise
     try:
         yield {"url": base, "registry": registry, "log": tmp / "lab.log"}
     finally:
@@ -179,7 +152,7 @@ def lab(tmp_path_factory):
 @pytest.fixture
 def mismatched_lab(tmp_path_factory):
     """A second lab whose lifecycle server reports another API version (tests/support/api_version_override.py)."""
-    with _run_lab(tmp_path_factory.mktemp("lab-mismatch"), {"api_version_override": True}) as info:
+    with _run_lab(tmp_path_factory.mktemp("lab-mismatch"), {"tests.support.api_version_override": True}) as info:
         yield info
 
 
@@ -200,7 +173,7 @@ def open_lab(lab, playwright_instance, tmp_path):
     contexts = []
 
     def _open(user: str, *, server: dict[str, Any] | None = None, ready: str = ".jp-lifecycle-kind"):
-        token = next(t for t, u in USERS.items() if u == user)
+        token = token_for(user)
         ctx = playwright_instance.chromium.launch_persistent_context(
             user_data_dir=str(tmp_path / f"profile-{user}-{len(contexts)}"), executable_path=CHROMIUM,
             headless=True, viewport={"width": 1400, "height": 900},
@@ -297,17 +270,17 @@ def lab_server(tmp_path_factory, lab_extra_env):
                                 start_new_session=True)
     lab = Lab(url=f"http://127.0.0.1:{port}", token=token, root=root, env=env, log=log)
     try:
-        deadline = time.monotonic() + 90
-        while True:
+        def answers() -> bool:
             if proc.poll() is not None:
                 pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
             try:
                 lab.api("/api/status")
-                break
+                return True
             except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"jupyter lab did not answer in 90 s:\n{log.read_text()[-3000:]}")
-                time.sleep(0.5)
+                return False
+
+        wait_until(answers, timeout=90, interval=0.5, what="jupyter lab answering /api/status",
+                   on_timeout=lambda: log.read_text()[-3000:])
         yield lab
     finally:
         if proc.poll() is None:

@@ -6,9 +6,17 @@ import json
 import time
 import urllib.request
 
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
+
 import lifecycle_ext
 
 PANEL = "#jp-lifecycle-panel"
+
+
+def _is_head_poll(request) -> bool:
+    return "/lifecycle/api/head" in request.url
 
 
 def _open_version(page, asset: str, ref: str):
@@ -166,7 +174,9 @@ def test_new_version_saved_elsewhere_appears_without_clicking_refresh(open_lab, 
     tab.click()
     page.locator(PANEL).wait_for(state="hidden")
     reg.save({"rows": [6]}, "dataset:churn", metadata={"source": "crm"}, tags=["crm"])
-    page.wait_for_timeout(3000)  # a visible panel would have polled by now (the click above was activity)
+    # wait for the poll a visible panel would send within 2 s (the click above was activity): none may come
+    with pytest.raises(PlaywrightTimeoutError):
+        page.wait_for_event("request", predicate=_is_head_poll, timeout=3000)
     assert page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="dataset:churn@{n + 1}"]').count() == 0
     tab.click()
     page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="dataset:churn@{n + 1}"]').wait_for(
@@ -283,10 +293,10 @@ def test_mismatched_server_says_so_instead_of_listing_assets(open_lab, mismatche
     assert "Reinstall lifecycle-ext" in text
     assert page.locator(f"{PANEL} .jp-lifecycle-kind, {PANEL} .jp-lifecycle-asset").count() == 0
     assert "Version mismatch" in page.locator(f'{PANEL} .jp-lifecycle-status[data-level="error"]').inner_text()
-    page.locator(f"{PANEL} .jp-ToolbarButtonComponent[title='Refresh the registry view']").click()  # retries
-    page.wait_for_timeout(500)
-    assert "Version mismatch" in error.inner_text()
-    assert page.locator(f"{PANEL} .jp-lifecycle-asset").count() == 0
+    with page.expect_response(lambda r: "/lifecycle/api/version" in r.url):  # refresh retries the handshake
+        page.locator(f"{PANEL} .jp-ToolbarButtonComponent[title='Refresh the registry view']").click()
+    expect(error).to_contain_text("Version mismatch")
+    expect(page.locator(f"{PANEL} .jp-lifecycle-asset")).to_have_count(0)
     shot(page, "10-version-mismatch")
     assert not page.js_errors
 

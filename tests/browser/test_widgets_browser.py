@@ -3,13 +3,15 @@ Approve button records an approval by the kernel's user ($LIFECYCLE_USER=bob), c
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
 import lifecycle_ext
+from tests.support.policy import approvals, build_policy
+from tests.support.users import ALICE, BOB
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -22,21 +24,7 @@ from lifecycle_ext.widgets import GateStatusWidget, VersionDiffWidget, LineageWi
 PATH = os.path.abspath("registry")
 shutil.rmtree(PATH, ignore_errors=True)
 reg = lifecycle_ext.open_registry(PATH, user="alice")
-reg.set_policy("""
-version = 1
-[users]
-alice = ["data-scientist"]
-bob = ["reviewer"]
-[permissions]
-promote = ["data-scientist"]
-approve = ["reviewer"]
-reject = ["reviewer"]
-[[gates.staging]]
-name = "review"
-type = "approvals"
-role = "reviewer"
-count = 1
-""")
+reg.set_policy(<<POLICY>>)
 d = reg.save({"rows": [1, 2, 3]}, "dataset:churn", tags=["gold"], metadata={"source": "crm"},
              note="<script>alert(1)</script>")
 reg.save({"w": [0.1]}, "model:churn", inputs=[d.ref], params={"lr": 0.1}, metrics={"accuracy": 0.8})
@@ -45,7 +33,10 @@ reg.promote("model:churn@1", "development", reason="baseline")
 reg.promote("model:churn@2", "development", reason="better")
 me = lifecycle_ext.open_registry(PATH)  # acting as $LIFECYCLE_USER
 print("SETUP DONE as", me.user)
-'''
+'''.replace("<<POLICY>>", repr(build_policy(
+    stages=None, users=(ALICE, BOB), permissions={"promote": ["data-scientist"], "approve": ["reviewer"],
+                                                  "reject": ["reviewer"]},
+    gates={"staging": [approvals("reviewer", count=1, name="review", kinds=None)]})))
 
 CELLS = [
     SETUP,
@@ -78,8 +69,9 @@ def _dismiss_dialogs(page) -> None:
         if dialogs.count() == 0:
             return
         print("dialog:", dialogs.first.inner_text()[:300].replace("\n", " | "))
+        dialog = dialogs.first.element_handle()
         dialogs.first.locator(".jp-Dialog-button.jp-mod-accept").first.click()
-        page.wait_for_timeout(500)
+        dialog.wait_for_element_state("hidden")  # closed (detached counts as hidden)
 
 
 def _run_all(page) -> None:
@@ -164,12 +156,12 @@ def test_widgets_render_and_approve_in_jupyterlab(lab_server, lab_page):
     for s in shots:
         _check_png(s)
 
-    deadline = time.monotonic() + 10
     reg = lifecycle_ext.open_registry(lab_server.root / "registry", user="tester")
-    while time.monotonic() < deadline:
+
+    def approved():
         req = reg.state.get("requests", {}).get("model:churn@2>staging")
-        if req and req["approvals"]:
-            break
-        time.sleep(0.2)
+        return req if req and req["approvals"] else None
+
+    req = wait_until(approved, timeout=10, what="the approval reaching the registry on disk")
     assert [(a["user"], a["reason"]) for a in req["approvals"]] == [("bob", "approved in the browser")]
     assert reg.gates("model:churn@2", "staging").passed

@@ -11,33 +11,20 @@ from typing import Any
 
 import pytest
 
-from lifecycle_ext import open_registry
 from lifecycle_ext.cli import main
+from tests.support.policy import approvals, build_policy, metric
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICY = """\
-version = 1
-[users]
-alice = ["data-scientist"]
-carol = ["release-manager", "reviewer"]
-[permissions]
-set_policy = ["release-manager"]
-rollback = ["release-manager"]
-retire = ["release-manager"]
-[[gates.development]]
-type = "metric"
-threshold = "accuracy >= 0.9"
-[[gates.staging]]
-type = "approvals"
-role = "reviewer"
-"""
+POLICY = build_policy(
+    stages=None, users={"alice": ["data-scientist"], "carol": ["release-manager", "reviewer"]},
+    permissions={"set_policy": ["release-manager"], "rollback": ["release-manager"], "retire": ["release-manager"]},
+    gates={"development": [metric("accuracy >= 0.9", kinds=None)], "staging": [approvals("reviewer", kinds=None)]})
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_registry: Any) -> dict[str, Any]:
     loc = tmp_path / "reg"
-    reg = open_registry(loc, user="carol")
-    reg.set_policy(POLICY)
+    reg = make_registry(loc, user="carol", policy=POLICY, clock=None)
     reg.as_user("alice").save({"w": 1}, "model:m", metrics={"accuracy": 0.95})
     reg.as_user("alice").save({"w": 2}, "model:m", metrics={"accuracy": 0.5})
     monkeypatch.setenv("LIFECYCLE_USER", "alice")

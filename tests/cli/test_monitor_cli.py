@@ -2,9 +2,9 @@ import json
 
 import numpy as np
 import pytest
-from monitor_data import frame
 
 from lifecycle_ext.cli import main
+from tests.support.monitor_data import frame
 
 
 @pytest.fixture

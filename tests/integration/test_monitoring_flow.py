@@ -2,16 +2,10 @@
 
 import numpy as np
 import pytest
-from monitor_data import frame
 
 from lifecycle_ext.core.errors import GateFailed, PolicyError
-
-STAGES = """\
-version = 1
-[stages]
-default = ["development", "staging", "production"]
-dataset = ["draft", "validated", "production"]
-"""
+from tests.support.monitor_data import frame
+from tests.support.policy import build_policy, gate
 
 
 def _deploy(reg, ref):
@@ -35,7 +29,7 @@ def _types(reg):
 
 
 def test_policy_rollback_on_alert_restores_previous_production_version(prod):
-    prod.set_policy(STAGES + '[monitoring]\non_alert = "rollback"\n', reason="auto rollback")
+    prod.set_policy(build_policy(monitoring={"on_alert": "rollback"}), reason="auto rollback")
     ok = prod.monitor("model:churn", frame(5_000, seed=2))
     assert ok.level == "ok" and ok.ref == "model:churn@2"
     assert prod.state["assets"]["model:churn"]["stages"]["production"] == 2
@@ -57,7 +51,7 @@ def test_record_response_leaves_production_alone(prod):
 
 
 def test_revalidation_blocks_promotion_until_cleared(reg):
-    reg.set_policy(STAGES + '[monitoring]\non_alert = "revalidate"\nstage = "staging"\n')
+    reg.set_policy(build_policy(monitoring={"on_alert": "revalidate", "stage": "staging"}))
     reg.save(frame(20_000, seed=1), "dataset:train")
     reg.save({"w": 1}, "model:churn", inputs=["dataset:train@1"])
     reg.promote("model:churn@1", to="development", reason="ok")
@@ -74,7 +68,7 @@ def test_revalidation_blocks_promotion_until_cleared(reg):
 
 
 def test_drift_gate_blocks_challenger_trained_on_stale_data(prod):
-    prod.set_policy(STAGES + '[[gates.production]]\ntype = "drift"\nmax_psi = 0.25\nwindow = 2\n')
+    prod.set_policy(build_policy(gates={"production": [gate("drift", max_psi=0.25, window=2)]}))
     for i in range(2):
         prod.monitor("model:churn", frame(5_000, seed=10 + i, shift=1.0))  # traffic has moved
     prod.save({"w": 3}, "model:churn", inputs=["dataset:train@1"])          # stale training data
@@ -89,7 +83,7 @@ def test_drift_gate_blocks_challenger_trained_on_stale_data(prod):
 
 
 def test_drift_gate_without_traffic_follows_missing_option(reg):
-    reg.set_policy(STAGES + '[[gates.staging]]\ntype = "drift"\nstage = "production"\nmissing = "pending"\n')
+    reg.set_policy(build_policy(gates={"staging": [gate("drift", stage="production", missing="pending")]}))
     reg.save(frame(1_000, seed=1), "dataset:train")
     reg.save({"w": 1}, "model:churn", inputs=["dataset:train@1"])
     reg.promote("model:churn@1", to="development", reason="ok")
@@ -98,8 +92,8 @@ def test_drift_gate_without_traffic_follows_missing_option(reg):
 
 
 def test_latency_and_error_targets_from_policy(prod):
-    prod.set_policy(STAGES + "[monitoring]\nlatency_p95_ms = { warn = 40, alert = 50 }\n"
-                             "error_rate = { warn = 0.01, alert = 0.05 }\n")
+    prod.set_policy(build_policy(monitoring={"latency_p95_ms": {"warn": 40, "alert": 50},
+                                        "error_rate": {"warn": 0.01, "alert": 0.05}}))
     r = prod.monitor("model:churn", frame(1_000, seed=2), latency_ms=np.full(1_000, 45.0), errors=60)
     got = {f["metric"]: f["level"] for f in r.findings}
     assert got == {"latency_p95_ms": "warn", "error_rate": "alert"}
@@ -110,18 +104,20 @@ def test_latency_and_error_targets_from_policy(prod):
 def test_bad_monitoring_section_is_rejected_with_its_line(prod):
     before = prod.policy().hash
     with pytest.raises(PolicyError, match="on_alert") as exc:
-        prod.set_policy(STAGES + '[monitoring]\non_alert = "panic"\n')
+        prod.set_policy(build_policy(monitoring={"on_alert": "panic"}))
     assert exc.value.line == 6 and prod.policy().hash == before  # the on_alert line
     with pytest.raises(PolicyError, match="max_psi"):
-        prod.set_policy(STAGES + '[[gates.production]]\ntype = "drift"\nmax_psi = -1\n')
+        prod.set_policy(build_policy(gates={"production": [gate("drift", max_psi=-1)]}))
 
 
 def test_rollback_response_needs_policy_user_allowed_to_roll_back(prod):
-    text = STAGES + ('[users]\nalice = ["admin"]\n[permissions]\nrollback = ["operator"]\nset_policy = ["admin"]\n'
-                     '[monitoring]\non_alert = "rollback"\n')
+    def text(users):
+        return build_policy(users=users, permissions={"rollback": ["operator"], "set_policy": ["admin"]},
+                            monitoring={"on_alert": "rollback"})
+
     with pytest.raises(PolicyError, match="user 'policy'"):
-        prod.set_policy(text)
-    prod.set_policy(text.replace('alice = ["admin"]', 'alice = ["admin"]\npolicy = ["operator"]'))
+        prod.set_policy(text({"alice": ["admin"]}))
+    prod.set_policy(text({"alice": ["admin"], "policy": ["operator"]}))
     prod.monitor("model:churn", frame(5_000, seed=3, shift=1.0))
     assert prod.state["assets"]["model:churn"]["stages"]["production"] == 1
 

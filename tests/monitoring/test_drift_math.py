@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pytest
-from monitor_data import frame
 from scipy.stats import ks_2samp
 
 from lifecycle_ext.analysis.baseline import BASELINE_QUANTILES, cdf, profile
@@ -17,6 +16,7 @@ from lifecycle_ext.analysis.drift import (
     psi,
     sketch_psi,
 )
+from tests.support.monitor_data import frame
 
 AT = datetime(2026, 1, 2, tzinfo=UTC)
 

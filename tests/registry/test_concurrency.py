@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import random
 import signal
 import sys
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 
 import lifecycle_ext
+from tests.support.checkout import checkout_env
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +67,7 @@ def test_sigkill_at_random_points_leaves_a_clean_registry(tmp_path):
     rnd = random.Random(1234)
     import subprocess
 
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    env = checkout_env()
     versions_seen = 0
     for trial in range(12):
         child = subprocess.Popen([sys.executable, "-c", _CHILD, loc, str(trial)], stdout=subprocess.PIPE, env=env)

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from lifecycle_ext import UsageInputError, open_registry
-from lifecycle_ext.core.clock import ManualClock
 from lifecycle_ext.registry.datasets import schema_is_current
 
 SCHEMA_V1 = {"classes": [{"name": "stay", "description": "customer renews"},
@@ -16,8 +15,8 @@ SCHEMA_V1 = {"classes": [{"name": "stay", "description": "customer renews"},
 
 
 @pytest.fixture
-def reg(tmp_path):
-    return open_registry(tmp_path / "reg", user="alice", clock=ManualClock())
+def reg(tmp_path, make_registry):
+    return make_registry(tmp_path / "reg", user="alice")
 
 
 def base_frame() -> pd.DataFrame:

@@ -19,8 +19,8 @@ from lifecycle_ext.storage import zarrio
 
 
 @pytest.fixture
-def reg(tmp_path):
-    return open_registry(tmp_path / "reg", user="alice", clock=ManualClock())
+def reg(tmp_path, make_registry):
+    return make_registry(tmp_path / "reg", user="alice")
 
 
 def test_model_diff_params_metrics_source_env_and_inputs(reg, monkeypatch):

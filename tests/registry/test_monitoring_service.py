@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from monitor_data import frame
 
 from lifecycle_ext.core.errors import ConflictError, NotFound, UsageInputError
+from tests.support.monitor_data import frame
 
 
 @pytest.fixture

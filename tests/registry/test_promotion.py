@@ -10,80 +10,25 @@ import pytest
 from lifecycle_ext import GateFailed, PermissionDenied, PolicyError, UsageInputError, open_registry
 from lifecycle_ext.core.clock import ManualClock
 from lifecycle_ext.core.errors import ConflictError, IntegrityError
+from tests.support.policy import MODELS, TEAM_PERMISSIONS, approvals, build_policy, gate, metric
+from tests.support.users import ALICE, BOB, CAROL, DAVE
 
-POLICY = """\
-version = 1
-
-[stages]
-default = ["development", "staging", "production"]
-dataset = ["draft", "validated", "production"]
-
-[users]
-alice = ["data-scientist"]
-bob = ["reviewer"]
-carol = ["reviewer", "release-manager"]
-dave = ["reviewer"]
-
-[permissions]
-promote = ["data-scientist", "release-manager"]
-"promote.production" = ["release-manager"]
-request = ["data-scientist"]
-approve = ["reviewer", "release-manager"]
-reject = ["reviewer"]
-rollback = ["release-manager"]
-retire = ["release-manager"]
-force = ["release-manager"]
-set_policy = ["release-manager"]
-
-[[gates.staging]]
-type = "metric"
-kinds = ["model"]
-threshold = "accuracy >= 0.8"
-
-[[gates.staging]]
-type = "lineage"
-kinds = ["model"]
-stage = "validated"
-licences = ["MIT", "CC-BY-4.0"]
-
-[[gates.production]]
-type = "compare"
-kinds = ["model"]
-threshold = "accuracy >= production.accuracy - 0.005"
-
-[[gates.production]]
-name = "review"
-type = "approvals"
-kinds = ["model"]
-role = "reviewer"
-count = 2
-
-[[gates.production]]
-name = "release"
-type = "approvals"
-kinds = ["model"]
-role = "release-manager"
-
-[[gates.production]]
-type = "soak"
-kinds = ["model"]
-hours = 24
-
-[[gates.production]]
-type = "integrity"
-"""
+POLICY = build_policy(
+    users=(ALICE, BOB, CAROL, DAVE),
+    permissions={**TEAM_PERMISSIONS, "approve": ["reviewer", "release-manager"]},
+    gates={"staging": [metric("accuracy >= 0.8"),
+                       gate("lineage", kinds=MODELS, stage="validated", licences=["MIT", "CC-BY-4.0"])],
+           "production": [gate("compare", kinds=MODELS, threshold="accuracy >= production.accuracy - 0.005"),
+                          approvals("reviewer", 2, name="review"),
+                          approvals("release-manager", name="release"),
+                          gate("soak", kinds=MODELS, hours=24),
+                          gate("integrity")]})
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def reg(tmp_path: Any, clock: ManualClock) -> Any:
-    r = open_registry(tmp_path / "reg", user="carol", clock=clock)
-    r.set_policy(POLICY, reason="initial policy")
-    return r.as_user("alice")
+def reg(tmp_path: Any, make_registry: Any) -> Any:
+    return make_registry(tmp_path / "reg", user="alice", policy=POLICY, policy_by="carol",
+                         policy_reason="initial policy")
 
 
 @pytest.fixture

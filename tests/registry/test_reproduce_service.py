@@ -9,14 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle_ext import open_registry
 from lifecycle_ext.core.errors import UsageInputError
 from lifecycle_ext.provenance.tracker import TrackedRun, TrackSpec
 
 
 @pytest.fixture
-def reg(tmp_path: Path) -> Any:
-    return open_registry(tmp_path / "reg", user="bob")
+def reg(tmp_path: Path, make_registry: Any) -> Any:
+    return make_registry(tmp_path / "reg", user="bob", clock=None)
 
 
 @pytest.mark.parametrize("obj", [

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F403  (fixtures + the async test hook, for this folder only)
 
-import lifecycle_ext
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
-from token_identity import TokenUsersIdentityProvider  # noqa: E402
-
-TOKENS = {"tok-alice": "alice", "tok-bob": "bob", "tok-carol": "carol", "tok-victor": "victor"}
-OPENAPI = Path(lifecycle_ext.__file__).parent / "server" / "openapi.json"
+from tests.support.token_identity import TokenUsersIdentityProvider
+from tests.support.users import TOKENS, token_for
 
 
 @pytest.fixture
-def registry_path(tmp_path, clock):
+def registry_path(tmp_path, make_registry):
     path = tmp_path / "registry"
-    reg = lifecycle_ext.open_registry(path, user="alice", clock=clock)
+    reg = make_registry(path, user="alice")
     reg.save({"rows": [1, 2, 3]}, "dataset:churn", metadata={"source": "crm export"}, tags=["crm"])
     reg.save({"rows": [1, 2, 3, 4]}, "dataset:churn", metadata={"source": "crm export"}, tags=["crm"])
     reg.save({"w": [0.1, 0.2]}, "model:churn", metrics={"accuracy": 0.93}, params={"C": 1.0},
@@ -44,7 +37,7 @@ def api(jp_fetch):
     """``await api("assets", user="alice", params={...})`` -> (status, JSON body); never raises on HTTP errors."""
 
     async def call(route, *, user="alice", params=None, body=None, method=None):
-        token = next((t for t, u in TOKENS.items() if u == user), "") if user else ""
+        token = token_for(user) if user else ""
         headers = {"Authorization": f"token {token}" if token else ""}
         kw = {"method": method or ("POST" if body is not None else "GET")}
         if body is not None:
@@ -55,7 +48,3 @@ def api(jp_fetch):
 
     return call
 
-
-@pytest.fixture(scope="session")
-def openapi():
-    return json.loads(OPENAPI.read_text())

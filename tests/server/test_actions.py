@@ -3,45 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from test_routes import validate
 
 import lifecycle_ext
+from tests.support.policy import team_policy
 
-POLICY = """
-version = 1
-[stages]
-default = ["development", "staging", "production"]
-dataset = ["draft", "validated", "production"]
-[users]
-alice = ["data-scientist"]
-bob = ["reviewer"]
-carol = ["reviewer", "release-manager"]
-"*" = ["viewer"]
-[permissions]
-promote = ["data-scientist", "release-manager"]
-"promote.production" = ["release-manager"]
-request = ["data-scientist"]
-approve = ["reviewer"]
-reject = ["reviewer"]
-rollback = ["release-manager"]
-retire = ["release-manager"]
-set_policy = ["release-manager"]
-[[gates.staging]]
-type = "metric"
-kinds = ["model"]
-thresholds = ["accuracy >= 0.9"]
-[[gates.staging]]
-type = "approvals"
-kinds = ["model"]
-role = "reviewer"
-count = 1
-"""
+POLICY = team_policy(permissions={"force": None})  # the team policy, force left open to all
 
 
 @pytest.fixture
-def registry_path(registry_path, clock):
-    reg = lifecycle_ext.open_registry(registry_path, user="carol", clock=clock)
-    reg.set_policy(POLICY, reason="tests")
+def registry_path(registry_path, make_registry):
+    reg = make_registry(registry_path, user="carol", policy=POLICY, policy_reason="tests")
     reg.as_user("alice").promote("model:churn@1", to="development", reason="first cut")
     return registry_path
 
@@ -49,18 +20,18 @@ def registry_path(registry_path, clock):
 async def post(api, openapi, route, user, status, **body):
     code, out = await api(route, user=user, body=body)
     assert code == status, out
-    validate(openapi, route, "POST", status, out)
+    openapi.validate(route, "POST", status, out)
     return out
 
 
 async def test_gates_permissions_request_approve_promote(api, openapi, registry_path):
     code, rep = await api("gates", params={"ref": "model:churn@1", "to": "staging"})
     assert code == 200
-    validate(openapi, "gates", "GET", 200, rep)
+    openapi.validate("gates", "GET", 200, rep)
     assert rep["passed"] is False and {c["status"] for c in rep["checks"]} == {"pass", "pending"}
 
     code, perms = await api("permissions", user="bob", params={"ref": "model:churn@1"})
-    validate(openapi, "permissions", "GET", 200, perms)
+    openapi.validate("permissions", "GET", 200, perms)
     assert perms["stages"] == ["staging", "production"] and perms["to"] == "staging"
     assert perms["actions"]["approve"] == {"allowed": True, "reason": ""}
     assert not perms["actions"]["promote"]["allowed"] and "data-scientist" in perms["actions"]["promote"]["reason"]
@@ -69,7 +40,7 @@ async def test_gates_permissions_request_approve_promote(api, openapi, registry_
 
     await post(api, openapi, "request_promotion", "alice", 200, ref="model:churn@1", to="staging", reason="ready")
     code, pend = await api("pending")
-    validate(openapi, "pending", "GET", 200, pend)
+    openapi.validate("pending", "GET", 200, pend)
     assert [(p["ref"], p["to"]) for p in pend["pending"]] == [("model:churn@1", "staging")]
 
     denied = await post(api, openapi, "approve", "victor", 403, ref="model:churn@1", to="staging", reason="me?")
@@ -83,7 +54,7 @@ async def test_gates_permissions_request_approve_promote(api, openapi, registry_
     assert rec["stage"] == "staging" and out["seq"] >= 0
 
     code, audit = await api("audit", params={"ref": "model:churn@1"})
-    validate(openapi, "audit", "GET", 200, audit)
+    openapi.validate("audit", "GET", 200, audit)
     reasons = [e["reason"] for e in audit["events"]]
     assert "<b>looks good</b>" in reasons and any(e["actor"] == "victor" for e in audit["events"])  # denial kept
 
