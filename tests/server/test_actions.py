@@ -99,4 +99,4 @@ async def test_action_errors(api, openapi, registry_path):
     # `to` is optional on every surface (issue 13): the next stage, as on the CLI and in the notebook
     code, body = await api("gates", params={"ref": "model:churn@1"})
     assert code == 200 and body["to"] == "staging"
-    validate(openapi, "gates", "GET", 200, body)
+    openapi.validate("gates", "GET", 200, body)
