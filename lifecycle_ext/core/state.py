@@ -177,5 +177,5 @@ def _alias_set(state: State, e: Event) -> None:
             a["aliases"][d["alias"]] = d["number"]
 
 
-from . import monitoring as _monitoring  # noqa: E402,F401  (registers the monitoring handlers)
+from . import monitoring_policy as _monitoring  # noqa: E402,F401  (registers the monitoring handlers)
 from . import promotion_state as _promotion_state  # noqa: E402,F401  (policy, promotion, retirement handlers)
