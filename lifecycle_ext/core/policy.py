@@ -4,8 +4,8 @@ The file format is documented in ``docs/policy.md``. Parsing uses :mod:`tomllib`
 :class:`PolicyError` naming the line (syntax errors from tomllib's ``lineno``; semantic errors such as an
 unknown check type, a bad threshold or an unknown stage by locating the offending key in the text).
 
-Check types live in an open registry (:func:`register_check` in :mod:`.gates`); this module only asks it
-whether a type exists and lets it validate the check's options.
+Check types live in one table (:data:`CHECK_TYPES` in :mod:`.gates`); this module only asks it whether a type
+exists and lets it validate the check's options.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class Policy:
     users: dict[str, tuple[str, ...]] = field(default_factory=dict)
     permissions: dict[str, tuple[str, ...]] | None = None
     gates: dict[str, tuple[Check, ...]] = field(default_factory=dict)
-    monitoring: dict[str, Any] = field(default_factory=dict)  # [monitoring], see core/monitoring.py
+    monitoring: dict[str, Any] = field(default_factory=dict)  # [monitoring], see core/monitoring_policy.py
 
     # -- stages --------------------------------------------------------------------------------------
     def stages_for(self, kind: str) -> tuple[str, ...]:
@@ -308,7 +308,7 @@ def parse_policy(text: str) -> Policy:
             out.append(Check(ctype, name, opts, kinds, tline))
         gates[stage] = tuple(out)
 
-    # monitoring thresholds and the response to alerts (core/monitoring.py)
+    # monitoring thresholds and the response to alerts (core/monitoring_policy.py)
     from .monitoring_policy import POLICY_ACTOR, parse_monitoring
 
     monitoring = parse_monitoring(doc.get("monitoring"), text)
