@@ -18,16 +18,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .gates import FAIL, PASS, PENDING, CheckResult, GateContext, OptionError, _only_keys, register_check
+from .gate_context import FAIL, PASS, PENDING, CheckResult, GateContext, OptionError, only_keys
 from .policy import Check
 
-__all__ = ["DRIFT_DEFAULTS"]
+__all__ = ["DRIFT_DEFAULTS", "validate_drift", "eval_drift"]
 
 DRIFT_DEFAULTS = {"max_psi": 0.25, "window": 1, "missing": "pass"}
 
 
-def _validate(opts: dict[str, Any], stages: set[str]) -> None:
-    _only_keys(opts, {"max_psi", "window", "stage", "missing"})
+def validate_drift(opts: dict[str, Any], stages: set[str]) -> None:
+    only_keys(opts, {"max_psi", "window", "stage", "missing"})
     m = opts.get("max_psi", DRIFT_DEFAULTS["max_psi"])
     if isinstance(m, bool) or not isinstance(m, (int, float)) or not m > 0:
         raise OptionError(f"max_psi must be a positive number, got {m!r}", "max_psi")
@@ -40,7 +40,7 @@ def _validate(opts: dict[str, Any], stages: set[str]) -> None:
         raise OptionError("missing must be pass, pending or fail", "missing")
 
 
-def _evaluate(check: Check, ctx: GateContext) -> CheckResult:
+def eval_drift(check: Check, ctx: GateContext) -> CheckResult:
     o = {**DRIFT_DEFAULTS, **check.options}
     facts = (getattr(ctx, "facts", None) or {}).get("drift", {}).get(check.name)
     if facts is None:
@@ -63,6 +63,3 @@ def _evaluate(check: Check, ctx: GateContext) -> CheckResult:
     return CheckResult(check.name, "drift", PASS,
                        f"max PSI {top:.3g} <= {o['max_psi']} against {facts['production']} "
                        f"({len(facts['batches'])} batches)", ev)
-
-
-register_check("drift", _validate, _evaluate)

@@ -2,8 +2,9 @@
 
 An event is a JSON object ``{"seq", "prev", "at", "actor", "type", "data", "hash"}``. ``hash`` is the
 SHA-256 of the event's canonical JSON without the ``hash`` field; ``prev`` is the hash of the event before it
-(``GENESIS`` for the first). Event types are past-tense names; their ``data`` is documented in
-``lifecycle_ext/schemas/event.schema.json``.
+(``GENESIS`` for the first). Event types are past-tense names; each has a frozen dataclass in
+:mod:`.event_types` (``VersionCreated``, ``VersionPromoted``, ...) whose ``to_data()`` is its ``data``, documented
+in ``lifecycle_ext/schemas/event.schema.json``.
 """
 
 from __future__ import annotations
@@ -13,20 +14,26 @@ import json
 from typing import Any
 
 from .errors import IntegrityError
+from .event_types import EVENT_CLASSES, EventData
 
-__all__ = ["GENESIS", "canonical", "event_hash", "make_event", "check_event", "EVENT_TYPES"]
+__all__ = ["GENESIS", "canonical", "event_hash", "make_event", "check_event", "EVENT_TYPES", "EventData", "Spec",
+           "spec_of"]
 
 GENESIS = "0" * 64
 
-EVENT_TYPES = {
-    # registry core
-    "VersionCreated", "TagAdded", "TagRemoved", "AliasSet",
-    # promotion, approvals, deployment (gates issue)
-    "PolicySet", "PromotionRequested", "PromotionApproved", "PromotionRejected", "VersionPromoted",
-    "PromotionRefused", "ActionDenied", "RolledBack", "VersionRetired",
-    # monitoring
-    "BatchMonitored", "AlertRaised", "RevalidationCleared", "ReviewRecorded",
-}
+#: every event type there is (the keys of :data:`.event_types.EVENT_CLASSES`)
+EVENT_TYPES: frozenset[str] = frozenset(EVENT_CLASSES)
+
+#: what an append's ``build(state)`` may return: a typed event, or ``(type, data)`` as before typed events
+Spec = EventData | tuple[str, dict[str, Any]]
+
+
+def spec_of(spec: Spec) -> tuple[str, dict[str, Any]]:
+    """``(type, data)`` of a typed event or of a ``(type, data)`` pair (the storage edge calls this)."""
+    if isinstance(spec, EventData):
+        return spec.TYPE, spec.to_data()
+    etype, data = spec
+    return etype, data
 
 
 def canonical(obj: Any) -> bytes:

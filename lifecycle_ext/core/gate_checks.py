@@ -6,32 +6,29 @@ from datetime import date, timedelta
 from typing import Any
 
 from .clock import iso, parse_time
-from .gates import (
+from .gate_context import (
     FAIL,
     PASS,
     PENDING,
     CheckResult,
     GateContext,
     OptionError,
-    _only_keys,
-    register_check,
+    only_keys,
+    ref_of,
     upstream_records,
 )
 from .policy import RETIRED, Check
 
-__all__: list[str] = []
-
-
-def _ref(rec: dict[str, Any]) -> str:
-    return f"{rec['kind']}:{rec['name']}@{rec['number']}"
+__all__ = ["soak_duration", "validate_lineage", "eval_lineage", "validate_approvals", "eval_approvals",
+           "validate_soak", "eval_soak", "validate_none", "eval_integrity", "validate_schema", "eval_schema"]
 
 
 # -- lineage ----------------------------------------------------------------------------------------------
 _LINEAGE_KEYS = {"stage", "licences", "licenses", "allow_pii", "deny_restrictions", "stage_kinds", "require_upstream"}
 
 
-def _validate_lineage(opts: dict[str, Any], stages: set[str]) -> None:
-    _only_keys(opts, _LINEAGE_KEYS)
+def validate_lineage(opts: dict[str, Any], stages: set[str]) -> None:
+    only_keys(opts, _LINEAGE_KEYS)
     if "stage" in opts and opts["stage"] not in stages:
         raise OptionError(f"unknown stage {opts['stage']!r}; stages are {sorted(stages)}", "stage")
     for key in ("licences", "licenses", "deny_restrictions", "stage_kinds"):
@@ -49,7 +46,7 @@ def _as_list(v: Any) -> list[str]:
     return [str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)]
 
 
-def _eval_lineage(check: Check, ctx: GateContext) -> CheckResult:
+def eval_lineage(check: Check, ctx: GateContext) -> CheckResult:
     o = check.options
     ups = upstream_records(ctx.state, ctx.record)
     allow_lic = set(o.get("licences", []) + o.get("licenses", []))
@@ -58,7 +55,7 @@ def _eval_lineage(check: Check, ctx: GateContext) -> CheckResult:
     problems: list[str] = []
     ev: dict[str, Any] = {}
     for up in ups:
-        ref = _ref(up)
+        ref = ref_of(up)
         md = up.get("metadata") or {}
         stage = up.get("stage")
         lic = md.get("licence", md.get("license"))
@@ -107,8 +104,8 @@ def _eval_lineage(check: Check, ctx: GateContext) -> CheckResult:
 
 
 # -- approvals --------------------------------------------------------------------------------------------
-def _validate_approvals(opts: dict[str, Any], stages: set[str]) -> None:
-    _only_keys(opts, {"role", "count"})
+def validate_approvals(opts: dict[str, Any], stages: set[str]) -> None:
+    only_keys(opts, {"role", "count"})
     if not isinstance(opts.get("role"), str) or not opts["role"]:
         raise OptionError("role must name the role whose approvals count (e.g. role = \"reviewer\")", "role")
     n = opts.get("count", 1)
@@ -116,7 +113,7 @@ def _validate_approvals(opts: dict[str, Any], stages: set[str]) -> None:
         raise OptionError(f"count must be a positive integer, got {n!r}", "count")
 
 
-def _eval_approvals(check: Check, ctx: GateContext) -> CheckResult:
+def eval_approvals(check: Check, ctx: GateContext) -> CheckResult:
     role, need = check.options["role"], check.options.get("count", 1)
     req = ctx.request or {}
     author = ctx.record.get("author")
@@ -142,8 +139,8 @@ def _eval_approvals(check: Check, ctx: GateContext) -> CheckResult:
 
 
 # -- soak -------------------------------------------------------------------------------------------------
-def _validate_soak(opts: dict[str, Any], stages: set[str]) -> None:
-    _only_keys(opts, {"days", "hours", "minutes", "stage"})
+def validate_soak(opts: dict[str, Any], stages: set[str]) -> None:
+    only_keys(opts, {"days", "hours", "minutes", "stage"})
     for k in ("days", "hours", "minutes"):
         v = opts.get(k, 0)
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
@@ -158,7 +155,7 @@ def soak_duration(opts: dict[str, Any]) -> timedelta:
     return timedelta(days=opts.get("days", 0), hours=opts.get("hours", 0), minutes=opts.get("minutes", 0))
 
 
-def _eval_soak(check: Check, ctx: GateContext) -> CheckResult:
+def eval_soak(check: Check, ctx: GateContext) -> CheckResult:
     need = soak_duration(check.options)
     stage = check.options.get("stage") or ctx.record.get("stage")
     entry = next((h for h in reversed(ctx.record.get("history", [])) if h["stage"] == stage and h["left"] is None),
@@ -177,11 +174,11 @@ def _eval_soak(check: Check, ctx: GateContext) -> CheckResult:
 
 
 # -- integrity --------------------------------------------------------------------------------------------
-def _validate_none(opts: dict[str, Any], stages: set[str]) -> None:
-    _only_keys(opts, set())
+def validate_none(opts: dict[str, Any], stages: set[str]) -> None:
+    only_keys(opts, set())
 
 
-def _eval_integrity(check: Check, ctx: GateContext) -> CheckResult:
+def eval_integrity(check: Check, ctx: GateContext) -> CheckResult:
     if ctx.integrity is None:
         return CheckResult(check.name, check.type, PENDING, "content not verified yet", {})
     if ctx.integrity:
@@ -191,15 +188,15 @@ def _eval_integrity(check: Check, ctx: GateContext) -> CheckResult:
 
 
 # -- schema -----------------------------------------------------------------------------------------------
-def _validate_schema(opts: dict[str, Any], stages: set[str]) -> None:
-    _only_keys(opts, {"stage", "required"})
+def validate_schema(opts: dict[str, Any], stages: set[str]) -> None:
+    only_keys(opts, {"stage", "required"})
     if "stage" in opts and opts["stage"] not in stages:
         raise OptionError(f"unknown stage {opts['stage']!r}", "stage")
     if not isinstance(opts.get("required", True), bool):
         raise OptionError("required must be true or false", "required")
 
 
-def _eval_schema(check: Check, ctx: GateContext) -> CheckResult:
+def eval_schema(check: Check, ctx: GateContext) -> CheckResult:
     stage = check.options.get("stage")
     schemas = [u for u in upstream_records(ctx.state, ctx.record) if u["kind"] == "label_schema"]
     ev: dict[str, Any] = {}
@@ -207,9 +204,9 @@ def _eval_schema(check: Check, ctx: GateContext) -> CheckResult:
     for s in schemas:
         a = ctx.state["assets"][f"{s['kind']}:{s['name']}"]
         current = a["stages"].get(stage) if stage else len(a["versions"])
-        ev[_ref(s)] = {"current": current}
+        ev[ref_of(s)] = {"current": current}
         if current != s["number"]:
-            bad.append(f"{_ref(s)} is not the current label schema "
+            bad.append(f"{ref_of(s)} is not the current label schema "
                        f"({'none' if current is None else a['kind'] + ':' + a['name'] + '@' + str(current)}"
                        f"{' at ' + stage if stage else ''})")
     if not schemas and check.options.get("required", True):
@@ -217,10 +214,3 @@ def _eval_schema(check: Check, ctx: GateContext) -> CheckResult:
     if bad:
         return CheckResult(check.name, check.type, FAIL, "; ".join(bad), ev)
     return CheckResult(check.name, check.type, PASS, "training data follows the current label schema", ev)
-
-
-register_check("lineage", _validate_lineage, _eval_lineage)
-register_check("approvals", _validate_approvals, _eval_approvals)
-register_check("soak", _validate_soak, _eval_soak)
-register_check("integrity", _validate_none, _eval_integrity)
-register_check("schema", _validate_schema, _eval_schema)

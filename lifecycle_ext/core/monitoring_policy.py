@@ -27,13 +27,14 @@ version's revalidation is cleared) and on the version record: ``revalidation`` (
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import PolicyError
-from .state import Event, State, handler, version_record
+from .records import Event, State, version_record
 
 __all__ = ["POLICY_ACTOR", "METRICS", "RESPONSES", "DEFAULT_THRESHOLDS", "parse_monitoring", "evaluate", "worst",
-           "monitoring_state", "LEVELS"]
+           "monitoring_state", "LEVELS", "MONITORING_HANDLERS"]
 
 POLICY_ACTOR = "policy"  # the acting user of automatic responses (a rollback on alert)
 METRICS = ("psi", "ks", "null_rate_change", "confidence_psi", "confidence_shift", "latency_p50_ms",
@@ -145,7 +146,8 @@ def worst(findings: list[dict[str, Any]]) -> str:
 
 
 def monitoring_state(state: State, asset: str) -> dict[str, Any]:
-    return state.setdefault("monitoring", {}).setdefault(asset, {"batches": [], "alerts": []})
+    mon: dict[str, Any] = state.setdefault("monitoring", {}).setdefault(asset, {"batches": [], "alerts": []})
+    return mon
 
 
 def _attach_blobs(rec: dict[str, Any] | None, blobs: list[str]) -> None:
@@ -154,7 +156,6 @@ def _attach_blobs(rec: dict[str, Any] | None, blobs: list[str]) -> None:
         have.extend(b for b in blobs if b not in have)
 
 
-@handler("BatchMonitored")
 def _batch_monitored(state: State, e: Event) -> None:
     d = e["data"]
     rec = version_record(state, d["asset"], d["number"])
@@ -165,7 +166,6 @@ def _batch_monitored(state: State, e: Event) -> None:
         {"seq": e["seq"], "number": d["number"], "at": d.get("observed_at", e["at"]), "level": d.get("level", "ok")})
 
 
-@handler("AlertRaised")
 def _alert_raised(state: State, e: Event) -> None:
     d = e["data"]
     monitoring_state(state, d["asset"])["alerts"].append(
@@ -176,7 +176,6 @@ def _alert_raised(state: State, e: Event) -> None:
         rec["revalidation"] = {"required": True, "alert_seq": e["seq"], "since": e["at"]}
 
 
-@handler("RevalidationCleared")
 def _revalidation_cleared(state: State, e: Event) -> None:
     d = e["data"]
     rec = version_record(state, d["asset"], d["number"])
@@ -189,7 +188,6 @@ def _revalidation_cleared(state: State, e: Event) -> None:
             alert["closed_seq"] = e["seq"]
 
 
-@handler("ReviewRecorded")
 def _review_recorded(state: State, e: Event) -> None:
     d = e["data"]
     rec = version_record(state, d["asset"], d["number"])
@@ -197,3 +195,11 @@ def _review_recorded(state: State, e: Event) -> None:
         rec.setdefault("reviews", []).append(
             {"seq": e["seq"], "at": e["at"], "by": e["actor"], "summary": d.get("summary", ""),
              "lessons": d.get("lessons", []), "criteria_changes": d.get("criteria_changes", [])})
+
+
+MONITORING_HANDLERS: Mapping[str, Callable[[State, Event], None]] = {
+    "BatchMonitored": _batch_monitored,
+    "AlertRaised": _alert_raised,
+    "RevalidationCleared": _revalidation_cleared,
+    "ReviewRecorded": _review_recorded,
+}

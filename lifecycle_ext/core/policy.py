@@ -4,8 +4,8 @@ The file format is documented in ``docs/policy.md``. Parsing uses :mod:`tomllib`
 :class:`PolicyError` naming the line (syntax errors from tomllib's ``lineno``; semantic errors such as an
 unknown check type, a bad threshold or an unknown stage by locating the offending key in the text).
 
-Check types live in an open registry (:func:`register_check` in :mod:`.gates`); this module only asks it
-whether a type exists and lets it validate the check's options.
+Check types live in one table (:data:`CHECK_TYPES` in :mod:`.gates`); this module only asks it whether a type
+exists and lets it validate the check's options.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class Policy:
     users: dict[str, tuple[str, ...]] = field(default_factory=dict)
     permissions: dict[str, tuple[str, ...]] | None = None
     gates: dict[str, tuple[Check, ...]] = field(default_factory=dict)
-    monitoring: dict[str, Any] = field(default_factory=dict)  # [monitoring], see core/monitoring.py
+    monitoring: dict[str, Any] = field(default_factory=dict)  # [monitoring], see core/monitoring_policy.py
 
     # -- stages --------------------------------------------------------------------------------------
     def stages_for(self, kind: str) -> tuple[str, ...]:
@@ -279,7 +279,7 @@ def parse_policy(text: str) -> Policy:
         if not isinstance(checks, list):
             raise PolicyError(f"{table} must be a list of checks ([[{table}]] tables)", _line_of(text, stage, table="gates"))
         out = []
-        names: set[str] = set()
+        check_names: set[str] = set()
         for i, chk in enumerate(checks):
             hdr = _line_of(text, "", table=table, occurrence=i)
             if not isinstance(chk, dict):
@@ -293,22 +293,22 @@ def parse_policy(text: str) -> Policy:
             name = opts.pop("name", None) or ctype
             if not isinstance(name, str):
                 raise PolicyError(f"check name must be a string, got {name!r}", tline)
-            if name in names:
+            if name in check_names:
                 name = f"{name}#{i + 1}"
-            names.add(name)
+            check_names.add(name)
             kinds = opts.pop("kinds", None)
             if kinds is not None:
                 kinds = _str_list(kinds, f"{table}.kinds", _line_of(text, "kinds", table=table, occurrence=i) or hdr)
             try:
                 CHECK_TYPES[ctype].validate(opts, known)
             except (ValueError, TypeError, KeyError) as exc:
-                key = getattr(exc, "key", None)
-                line = (_line_of(text, key, table=table, occurrence=i) if key else None) or tline
-                raise PolicyError(f"{table} check {name!r}: {exc}", line) from None
+                bad_key = getattr(exc, "key", None)
+                opt_line = (_line_of(text, bad_key, table=table, occurrence=i) if bad_key else None) or tline
+                raise PolicyError(f"{table} check {name!r}: {exc}", opt_line) from None
             out.append(Check(ctype, name, opts, kinds, tline))
         gates[stage] = tuple(out)
 
-    # monitoring thresholds and the response to alerts (core/monitoring.py)
+    # monitoring thresholds and the response to alerts (core/monitoring_policy.py)
     from .monitoring_policy import POLICY_ACTOR, parse_monitoring
 
     monitoring = parse_monitoring(doc.get("monitoring"), text)

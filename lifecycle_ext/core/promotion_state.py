@@ -15,14 +15,12 @@ A version is at one stage at a time: promoting it moves it (and displaces the ve
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from .state import handler, version_record
+from .records import Event, State, version_record
 
-__all__ = ["move_to_stage", "leave_stage"]
-
-State = dict[str, Any]
-Event = dict[str, Any]
+__all__ = ["move_to_stage", "leave_stage", "PROMOTION_HANDLERS"]
 
 
 def leave_stage(state: State, asset: str, rec: dict[str, Any], at: str) -> None:
@@ -56,24 +54,22 @@ def _request(state: State, d: dict[str, Any]) -> dict[str, Any]:
     if key not in reqs:
         reqs[key] = {"asset": d["asset"], "number": d["number"], "to": d["to"], "status": "open",
                      "requested_by": None, "requested_at": None, "reason": "", "approvals": [], "rejected_by": []}
-    return reqs[key]  # type: ignore[no-any-return]
+    req: dict[str, Any] = reqs[key]
+    return req
 
 
-@handler("PolicySet")
 def _policy_set(state: State, e: Event) -> None:
     d = e["data"]
     state["policy"] = {"hash": d["hash"], "blob": d["blob"], "set_at": e["at"], "set_by": e["actor"],
                        "reason": d.get("reason", "")}
 
 
-@handler("PromotionRequested")
 def _requested(state: State, e: Event) -> None:
     req = _request(state, e["data"])
     req.update(status="open", requested_by=e["actor"], requested_at=e["at"], reason=e["data"].get("reason", ""),
                rejected_by=[])  # a new request supersedes earlier rejections
 
 
-@handler("PromotionApproved")
 def _approved(state: State, e: Event) -> None:
     req = _request(state, e["data"])
     req["rejected_by"] = [r for r in req["rejected_by"] if r["user"] != e["actor"]]  # own rejection withdrawn
@@ -83,14 +79,12 @@ def _approved(state: State, e: Event) -> None:
         req["status"] = "open"
 
 
-@handler("PromotionRejected")
 def _rejected(state: State, e: Event) -> None:
     req = _request(state, e["data"])
     req["rejected_by"].append({"user": e["actor"], "at": e["at"], "reason": e["data"].get("reason", "")})
     req["status"] = "rejected"
 
 
-@handler("VersionPromoted")
 def _promoted(state: State, e: Event) -> None:
     d = e["data"]
     rec = version_record(state, d["asset"], d["number"])
@@ -104,7 +98,6 @@ def _promoted(state: State, e: Event) -> None:
         req["status"] = "promoted"
 
 
-@handler("RolledBack")
 def _rolled_back(state: State, e: Event) -> None:
     d = e["data"]
     target = version_record(state, d["asset"], d["to_number"])
@@ -116,7 +109,6 @@ def _rolled_back(state: State, e: Event) -> None:
                           "restored": d["to_number"]}
 
 
-@handler("VersionRetired")
 def _retired(state: State, e: Event) -> None:
     d = e["data"]
     rec = version_record(state, d["asset"], d["number"])
@@ -131,11 +123,22 @@ def _retired(state: State, e: Event) -> None:
             req["status"] = "retired"
 
 
-@handler("PromotionRefused")
 def _refused(state: State, e: Event) -> None:
     """Recorded for the audit trail only: a refused promotion changes no pointer."""
 
 
-@handler("ActionDenied")
 def _denied(state: State, e: Event) -> None:
     """Recorded for the audit trail only: a denied action changes nothing."""
+
+
+PROMOTION_HANDLERS: Mapping[str, Callable[[State, Event], None]] = {
+    "PolicySet": _policy_set,
+    "PromotionRequested": _requested,
+    "PromotionApproved": _approved,
+    "PromotionRejected": _rejected,
+    "VersionPromoted": _promoted,
+    "PromotionRefused": _refused,
+    "ActionDenied": _denied,
+    "RolledBack": _rolled_back,
+    "VersionRetired": _retired,
+}

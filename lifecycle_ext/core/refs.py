@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import InvalidRef
 
-__all__ = ["Ref", "parse_ref", "exact_ref", "asset_key", "validate_name", "register_kind", "KINDS", "MAX_NAME_LENGTH"]
+__all__ = ["Ref", "parse_ref", "exact_ref", "asset_key", "version_ref", "validate_name", "register_kind", "KINDS", "MAX_NAME_LENGTH"]
 
 KINDS: set[str] = {"model", "dataset", "label_schema", "pipeline"}
 MAX_NAME_LENGTH = 200
@@ -126,6 +126,11 @@ def asset_key(rec: Mapping[str, Any]) -> str:
     return f"{rec['kind']}:{rec['name']}"
 
 
+def version_ref(kind: str, name: str, number: int) -> str:
+    """``KIND:NAME@N``, the exact reference of one version: the one place this string is spelled."""
+    return f"{kind}:{name}@{number}"
+
+
 def exact_ref(rec: Mapping[str, Any]) -> str:
-    """``KIND:NAME@N`` of a version record: the one place this string is built from a record."""
-    return f"{rec['kind']}:{rec['name']}@{rec['number']}"
+    """``KIND:NAME@N`` of a version record."""
+    return version_ref(rec["kind"], rec["name"], rec["number"])

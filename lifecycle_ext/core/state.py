@@ -3,63 +3,75 @@
 The state is plain JSON-able data so that checkpoints are a JSON snapshot of it::
 
     {"seq": last applied sequence number (-1 when empty), "head": hash of that event,
-     "assets": {"model:churn": {"kind", "name", "versions": [record, ...], "stages": {stage: number},
+     "assets": {"model:churn": {"kind", "name", "versions": [VersionRecord, ...], "stages": {stage: number},
                                 "aliases": {alias: number}}},
-     "policy": {"hash", "blob"} | None, "extra": {...}}
+     "policy": {"hash", "blob"} | None, "requests": {...}, "monitoring": {...}}
 
-Handlers for each event type live here (core) or are registered by other core modules with
-:func:`handler`. Unknown event types are counted and otherwise ignored (forward compatibility).
+:data:`HANDLERS` is the one table from event type to fold handler, built at the bottom of this module from the
+handlers here (versions, tags, aliases), in :mod:`.promotion_state` and in :mod:`.monitoring_policy`; nothing
+registers itself on import. Unknown event types are counted and otherwise ignored (forward compatibility).
+Handlers read the event's wire ``data`` dict (events are replayed from JSON; the typed classes in
+:mod:`.event_types` describe the same shapes).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from _collections_abc import dict_items, dict_values
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from .errors import IntegrityError
+from .monitoring_policy import MONITORING_HANDLERS
+from .promotion_state import PROMOTION_HANDLERS
+from .records import Event, State, VersionRecord, asset_state, version_record
 
-__all__ = ["empty_state", "apply", "fold", "handler", "asset_state", "version_record", "STATE_FORMAT",
-           "LazyAssets", "encode_checkpoint_state", "decode_checkpoint_state"]
+__all__ = ["empty_state", "apply", "fold", "HANDLERS", "Handler", "asset_state", "version_record", "VersionRecord",
+           "STATE_FORMAT", "LazyAssets", "encode_checkpoint_state", "decode_checkpoint_state"]
 
 STATE_FORMAT = 1
-State = dict[str, Any]
-Event = dict[str, Any]
-_HANDLERS: dict[str, Callable[[State, Event], None]] = {}
+Handler = Callable[[State, Event], None]
 
 
-def handler(event_type: str) -> Callable[[Callable[[State, Event], None]], Callable[[State, Event], None]]:
-    def deco(fn: Callable[[State, Event], None]) -> Callable[[State, Event], None]:
-        _HANDLERS[event_type] = fn
-        return fn
+def _records(asset: dict[str, Any]) -> dict[str, Any]:
+    """``asset`` (decoded from JSON) with its versions as :class:`VersionRecord` (in place)."""
+    versions = asset.get("versions")
+    if versions:
+        asset["versions"] = [VersionRecord.of(v) for v in versions]
+    return asset
 
-    return deco
 
-
-class LazyAssets(dict):  # type: ignore[type-arg]
+class LazyAssets(dict[str, Any]):
     """asset key -> asset state. Values read from a checkpoint stay JSON text until first used, so opening
     a registry with a large history parses only the asset index; behaves as a plain dict otherwise."""
 
     def __getitem__(self, key: str) -> Any:
         value = dict.__getitem__(self, key)
         if isinstance(value, str):
-            value = json.loads(value)
+            value = _records(json.loads(value))
             dict.__setitem__(self, key, value)
         return value
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None, /) -> Any:
         return self[key] if key in self else default
 
-    def setdefault(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def setdefault(self, key: str, default: Any = None, /) -> Any:
         if key not in self:
             dict.__setitem__(self, key, default)
         return self[key]
 
-    def values(self) -> list[Any]:  # type: ignore[override]
-        return [self[k] for k in self]
+    def _decode_all(self) -> None:
+        for k in list(dict.keys(self)):
+            _ = self[k]
 
-    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
-        return [(k, self[k]) for k in self]
+    def values(self) -> dict_values[str, Any]:
+        """The decoded asset states (decodes every asset: prefer ``get`` for one)."""
+        self._decode_all()
+        return dict.values(self)
+
+    def items(self) -> dict_items[str, Any]:
+        self._decode_all()
+        return dict.items(self)
 
     def __iter__(self) -> Iterator[str]:
         return iter(list(dict.keys(self)))
@@ -93,7 +105,7 @@ def encode_checkpoint_state(state: State) -> State:
 def decode_checkpoint_state(stored: State, *, lazy: bool = True) -> State:
     state = dict(stored)
     assets = stored["assets"]
-    state["assets"] = LazyAssets(assets) if lazy else {k: json.loads(v) for k, v in assets.items()}
+    state["assets"] = LazyAssets(assets) if lazy else {k: _records(json.loads(v)) for k, v in assets.items()}
     return state
 
 
@@ -104,7 +116,7 @@ def empty_state() -> State:
 
 def apply(state: State, event: Event) -> State:
     """Apply one event in place and return the state."""
-    fn = _HANDLERS.get(event["type"])
+    fn = HANDLERS.get(event["type"])
     if fn is None:
         state["unknown_events"] = state.get("unknown_events", 0) + 1
     else:
@@ -121,24 +133,12 @@ def fold(events: Iterable[Event], state: State | None = None) -> State:
     return st
 
 
-def asset_state(state: State, asset: str) -> dict[str, Any] | None:
-    return state["assets"].get(asset)
-
-
-def version_record(state: State, asset: str, number: int) -> dict[str, Any] | None:
-    a = state["assets"].get(asset)
-    if a is None or not 1 <= number <= len(a["versions"]):
-        return None
-    return a["versions"][number - 1]
-
-
-@handler("VersionCreated")
 def _version_created(state: State, e: Event) -> None:
     d = e["data"]
     asset = f"{d['kind']}:{d['name']}"
     a = state["assets"].setdefault(
         asset, {"kind": d["kind"], "name": d["name"], "versions": [], "stages": {}, "aliases": {}})
-    record = dict(d)
+    record = VersionRecord(d)
     expected = len(a["versions"]) + 1
     if record.setdefault("number", expected) != expected:
         raise IntegrityError(f"event {e['seq']}: {asset} version {record['number']} out of order (expected {expected})")
@@ -150,7 +150,6 @@ def _version_created(state: State, e: Event) -> None:
     a["versions"].append(record)
 
 
-@handler("TagAdded")
 def _tag_added(state: State, e: Event) -> None:
     d = e["data"]
     rec = version_record(state, d["asset"], d["number"])
@@ -158,7 +157,6 @@ def _tag_added(state: State, e: Event) -> None:
         rec["tags"].append(d["tag"])
 
 
-@handler("TagRemoved")
 def _tag_removed(state: State, e: Event) -> None:
     d = e["data"]
     rec = version_record(state, d["asset"], d["number"])
@@ -166,10 +164,10 @@ def _tag_removed(state: State, e: Event) -> None:
         rec["tags"].remove(d["tag"])
 
 
-@handler("AliasSet")
 def _alias_set(state: State, e: Event) -> None:
+    """``{"asset", "alias", "number"}`` points ``alias`` at version ``number``; ``number: null`` removes it."""
     d = e["data"]
-    a = state["assets"].get(d["asset"])
+    a = asset_state(state, d["asset"])
     if a is not None:
         if d.get("number") is None:
             a["aliases"].pop(d["alias"], None)
@@ -177,5 +175,12 @@ def _alias_set(state: State, e: Event) -> None:
             a["aliases"][d["alias"]] = d["number"]
 
 
-from . import monitoring_policy as _monitoring  # noqa: E402,F401  (registers the monitoring handlers)
-from . import promotion_state as _promotion_state  # noqa: E402,F401  (policy, promotion, retirement handlers)
+VERSION_HANDLERS: Mapping[str, Handler] = {
+    "VersionCreated": _version_created,
+    "TagAdded": _tag_added,
+    "TagRemoved": _tag_removed,
+    "AliasSet": _alias_set,
+}
+
+#: event type -> fold handler: every event type the fold knows, in one table.
+HANDLERS: Mapping[str, Handler] = {**VERSION_HANDLERS, **PROMOTION_HANDLERS, **MONITORING_HANDLERS}

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..core.clock import Clock, SystemClock, iso
 from ..core.errors import ConflictError, IntegrityError, NotFound
-from ..core.events import GENESIS, canonical, check_event, make_event
+from ..core.events import GENESIS, Spec, canonical, check_event, make_event, spec_of
 from ..core.state import STATE_FORMAT, apply, decode_checkpoint_state, empty_state, encode_checkpoint_state
 from .ports import Storage
 
@@ -94,17 +94,19 @@ class EventLog:
             seq += 1
 
     # -- writing -----------------------------------------------------------------------------------
-    def append(self, build: Callable[[State], tuple[str, dict[str, Any]] | None], actor: str) -> Event | None:
+    def append(self, build: Callable[[State], Spec | None], actor: str) -> Event | None:
         """Append the event ``build(state)`` returns, against the latest state; retry if another writer won.
 
-        ``build`` sees the up-to-date state and may return None (nothing to record) or raise.
+        ``build`` sees the up-to-date state and returns a typed event (``core.event_types``, e.g.
+        ``TagAdded(asset=..., number=..., tag=...)``) or a ``(type, data)`` pair, or None (nothing to record), or
+        raises. Typed events become their JSON ``data`` here, at the storage edge.
         """
         for _ in range(MAX_ATTEMPTS):
             self.refresh()
             spec = build(self.state)
             if spec is None:
                 return None
-            etype, data = spec
+            etype, data = spec_of(spec)
             seq = self.state["seq"] + 1
             event = make_event(seq, self.state["head"] or GENESIS, etype, actor, iso(self.clock.now()), data)
             if self.storage.create(event_key(seq), canonical(event)):
