@@ -23,7 +23,7 @@ def _refs_of(e: dict[str, Any]) -> list[str]:
         return [f"{d['kind']}:{d['name']}@{d.get('number')}"]
     if e["type"] == "RolledBack":
         return [f"{d['asset']}@{d['from_number']}", f"{d['asset']}@{d['to_number']}"]
-    if "asset" in d and "number" in d:
+    if "asset" in d and d.get("number") is not None:
         return [f"{d['asset']}@{d['number']}"]
     if "asset" in d:
         return [d["asset"]]
@@ -61,6 +61,8 @@ def _summary(e: dict[str, Any]) -> str:
     why = f": {d['reason']}" if d.get("reason") else ""
     if t == "VersionCreated":
         return f"created ({d.get('object_type')}, {d.get('content_hash', '')[:21]})"
+    if t == "AliasSet":
+        return f"alias {d['alias']} set" if d.get("number") is not None else f"alias {d['alias']} removed"
     if t == "PromotionRequested":
         return f"requested promotion to {d['to']}{why}"
     if t == "PromotionApproved":

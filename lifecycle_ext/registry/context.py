@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.clock import Clock
 from ..core.errors import IntegrityError, InvalidRef, NotFound
+from ..core.event_types import EventData
 from ..core.policy import Policy, default_policy, parse_policy, policy_hash
+from ..core.records import VersionRecord
 from ..core.refs import Ref, asset_key, exact_ref, parse_ref
 from ..storage.blobs import BlobStore
 from ..storage.eventlog import EventLog
@@ -45,10 +47,10 @@ __all__ = ["RegistryContext", "Services", "Service", "State", "Record", "EventSp
 
 State = dict[str, Any]
 """The folded registry state (see :mod:`lifecycle_ext.core.state`)."""
-Record = dict[str, Any]
-"""One version's record in the state."""
-EventSpec = tuple[str, dict[str, Any]]
-"""``(event type, data)`` as a ``build(state)`` callback returns it to the event log."""
+Record = VersionRecord
+"""One version's record in the state (a ``dict`` with typed properties: ``rec.ref``, ``rec.kind``...)."""
+EventSpec = EventData | tuple[str, dict[str, Any]]
+"""What a ``build(state)`` callback gives the event log: a typed event, or ``(event type, data)``."""
 
 
 @dataclass
@@ -99,7 +101,7 @@ class RegistryContext:
         self.log.refresh()
         return self.log.state
 
-    def append(self, build: Callable[[State], Any]) -> Any:
+    def append(self, build: Callable[[State], EventSpec | None]) -> Any:
         """Append the event ``build(state)`` returns, as the acting principal (None: nothing to append)."""
         return self.log.append(build, self.user)
 
@@ -123,7 +125,7 @@ class RegistryContext:
         """The version record ``ref`` names (the latest when it names no version)."""
         r = parse_ref(ref)
         a = self.asset(r, state)
-        vs: list[Record] = a["versions"]
+        vs: list[VersionRecord] = a["versions"]
         sel = r.version
         if sel is None or sel == "latest":
             return vs[-1]

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..core.clock import iso
 from ..core.errors import ConflictError, InvalidRef, NotFound
+from ..core.event_types import RolledBack, VersionRetired
 from ..core.policy import Policy
 from ..core.refs import exact_ref, parse_ref
 from .context import Service, State
@@ -45,7 +46,7 @@ class DeploymentService(Service):
         subject = {"asset": r.asset, "reason": reason}
         restored: dict[str, int] = {}
 
-        def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> RolledBack:
             a = state["assets"][r.asset]
             current = a["stages"].get(stage)
             if current is None:
@@ -59,10 +60,10 @@ class DeploymentService(Service):
             if a["versions"][target - 1].get("retired"):
                 raise ConflictError(f"the previous {stage} version {back} is retired and cannot be restored")
             restored["n"] = target
-            return "RolledBack", {**subject, "stage": stage, "from_number": current, "to_number": target,
-                                  "policy_hash": policy.hash}
+            return RolledBack(asset=r.asset, reason=reason, stage=stage, from_number=current, to_number=target,
+                              policy_hash=policy.hash)
 
-        self.svc.promotion._guarded("rollback", stage, subject, inner)
+        self.svc.promotion.guarded("rollback", stage, subject, inner)
         return self.svc.versions.get(f"{r.asset}@{restored['n']}")
 
     def retire(self, ref: str, *, reason: str = "", replaced_by: str | None = None) -> Version:
@@ -73,20 +74,20 @@ class DeploymentService(Service):
         if r.version is None:
             raise InvalidRef(f"retire needs an exact version, e.g. {r.asset}@3 (not just the asset)")
         rec0 = self.ctx.resolve(r, st)
-        asset, number = f"{rec0['kind']}:{rec0['name']}", rec0["number"]
+        asset, number = rec0.asset, rec0.number
         repl = exact_ref(self.ctx.resolve(replaced_by, st)) if replaced_by else None
         if repl == exact_ref(rec0):
             raise ConflictError("a version cannot be replaced by itself")
         subject = {"asset": asset, "number": number, "reason": reason}
 
-        def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> VersionRetired:
             rec = state["assets"][asset]["versions"][number - 1]
             if rec.get("retired"):
                 raise ConflictError(f"{asset}@{number} is already retired")
             now = iso(self.ctx.clock.now())
             served = [{**h, "left": h["left"] or now} for h in rec.get("history", [])]
-            return "VersionRetired", {**subject, "replaced_by": repl, "from_stage": rec.get("stage"),
-                                      "served": served, "policy_hash": policy.hash}
+            return VersionRetired(asset=asset, number=number, reason=reason, replaced_by=repl,
+                                  from_stage=rec.get("stage"), served=tuple(served), policy_hash=policy.hash)
 
-        self.svc.promotion._guarded("retire", None, subject, inner)
+        self.svc.promotion.guarded("retire", None, subject, inner)
         return self.svc.versions.get(f"{asset}@{number}")

@@ -1,8 +1,8 @@
 """What the acting user may do with a version, decided by the checks the actions themselves run.
 
 Surfaces (the sidebar, the gate widget) ask this instead of re-implementing the rules:
-``reg.permissions(ref, to=)`` calls the same role check (``_role_problem``), author check
-(``_author_problem``) and stage-transition check the guarded actions use, so the explanation a disabled
+``reg.permissions(ref, to=)`` calls the same role check (``role_problem``), author check
+(``author_problem``) and stage-transition check the guarded actions use, so the explanation a disabled
 button shows is the message the action would raise. Gate results are not considered: a promotion whose gates
 fail may be attempted, and is then refused and recorded.
 """
@@ -44,9 +44,9 @@ class PermissionsService(Service):
         actions: dict[str, dict[str, Any]] = {}
         for method, action in ACTION_NAMES.items():
             stage = deploy if method == "rollback" else None if method == "retire" else to
-            why = self.svc.promotion._role_problem(policy, action, stage)
+            why = self.svc.promotion.role_problem(policy, action, stage)
             if why is None and rec is not None:
-                why = self.svc.promotion._author_problem(rec, action) or _state_problem(
+                why = self.svc.promotion.author_problem(rec, action) or _state_problem(
                     policy, method, rec, stages, to)
             actions[method] = {"allowed": why is None, "reason": why or ""}
         return {"user": user, "roles": list(policy.roles_of(user)), "stages": stages, "to": to,

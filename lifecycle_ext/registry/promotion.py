@@ -16,6 +16,7 @@ from typing import Any
 
 from ..core.clock import iso
 from ..core.errors import ConflictError, GateFailed, NotFound, PermissionDenied, UsageInputError
+from ..core.event_types import PolicySet
 from ..core.gates import GateContext, evaluate_gates, upstream_records
 from ..core.policy import RETIRED, Policy, parse_policy
 from ..core.refs import exact_ref
@@ -51,10 +52,9 @@ class PromotionService(Service):
         def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> EventSpec | None:
             if policy.hash == new.hash and state.get("policy"):
                 return None
-            return "PolicySet", {"hash": new.hash, "blob": blob, "size": len(text.encode()), "reason": reason,
-                                 "previous": policy.hash}
+            return PolicySet(hash=new.hash, blob=blob, size=len(text.encode()), reason=reason, previous=policy.hash)
 
-        self._guarded("set_policy", None, {}, inner)
+        self.guarded("set_policy", None, {}, inner)
         self.ctx.caches.policies[new.hash] = new
         return self.policy()
 
@@ -66,7 +66,7 @@ class PromotionService(Service):
                                 "user_roles": list(policy.roles_of(self.ctx.user)),
                                 "required_roles": list(policy.roles_for(action, stage)), "policy_hash": policy.hash}
 
-    def _role_problem(self, policy: Policy, action: str, stage: str | None) -> str | None:
+    def role_problem(self, policy: Policy, action: str, stage: str | None) -> str | None:
         """None if the acting user's roles allow ``action`` (to/for ``stage``); else why not."""
         user = self.ctx.user
         if policy.allows(user, action, stage):
@@ -78,7 +78,7 @@ class PromotionService(Service):
                 f"{' for ' + stage if stage and action in ('approve', 'reject', 'rollback') else ''}"
                 f": the policy requires role {need}; {user} has {', '.join(roles) or 'no roles'}")
 
-    def _guarded(self, action: str, stage: str | None, subject: dict[str, Any],
+    def guarded(self, action: str, stage: str | None, subject: dict[str, Any],
                  inner: Callable[[State, Policy, dict[str, Any]], EventSpec | None]) -> tuple[Any, dict[str, Any]]:
         """Append ``inner``'s event if the acting user may do ``action``; else record the denied attempt."""
         verdict: dict[str, Any] = {}
@@ -86,7 +86,7 @@ class PromotionService(Service):
         def build(state: State) -> EventSpec | None:
             verdict.clear()
             policy = self.ctx.policy_in(state)
-            msg = self._role_problem(policy, action, stage)
+            msg = self.role_problem(policy, action, stage)
             if msg is not None:
                 return self._denied(verdict, policy, action, stage, subject, msg)
             verdict["policy_hash"] = policy.hash
@@ -127,9 +127,9 @@ class PromotionService(Service):
         else:
             problem = policy.transition_problem(rec["kind"], rec.get("stage"), to)
         if problem is None:
-            problem = self.svc.monitoring._revalidation_problem(rec)
+            problem = self.svc.monitoring.revalidation_problem(rec)
         now = self.ctx.clock.now()
-        facts = self.svc.monitoring._gate_facts(state, rec, to, policy)
+        facts = self.svc.monitoring.gate_facts(state, rec, to, policy)
         checks = evaluate_gates(policy, GateContext(state, rec, to, now, policy, integrity, facts))
         return GateReport(ref=exact_ref(rec), to=to, from_stage=rec.get("stage"), policy_hash=policy.hash,
                           checks=checks, evaluated_at=iso(now), problem=problem)
@@ -193,7 +193,7 @@ class PromotionService(Service):
                                                            data["forced"])
             return "VersionPromoted", data
 
-        self._guarded("promote", to, subject, inner)
+        self.guarded("promote", to, subject, inner)
         return self.svc.versions.get(f"{asset}@{number}")
 
     def _deployment_data(self, state: State, rec: dict[str, Any], to: str, report: GateReport, reason: str,
@@ -248,16 +248,16 @@ class PromotionService(Service):
                 problem = policy.transition_problem(rec["kind"], rec.get("stage"), to)
                 if problem:
                     raise ConflictError(f"cannot request promotion of {asset}@{number} to {to}: {problem}")
-            elif (own := self._author_problem(rec, action)) is not None:
+            elif (own := self.author_problem(rec, action)) is not None:
                 return self._denied(verdict, policy, action, to, subject, own)
             return etype, {**subject, "from": rec.get("stage"), "policy_hash": policy.hash,
                            "roles": list(policy.roles_of(self.ctx.user))}
 
-        self._guarded(action, to, subject, inner)
+        self.guarded(action, to, subject, inner)
         req = self.ctx.state["requests"][f"{asset}@{number}>{to}"]
         return PromotionRequest.from_state(req)
 
-    def _author_problem(self, rec: dict[str, Any], action: str) -> str | None:
+    def author_problem(self, rec: dict[str, Any], action: str) -> str | None:
         if action in ("approve", "reject") and rec.get("author") == self.ctx.user:
             return (f"{self.ctx.user} may not {action} {exact_ref(rec)}: "
                     "authors may not approve or reject their own version")

@@ -130,6 +130,14 @@ class Registry:
     def untag(self, ref: str, tag: str) -> Version:
         return self._svc.versions.untag(ref, tag)
 
+    def alias(self, ref: str, alias: str) -> Version:
+        """Point ``alias`` (e.g. ``champion``) of the version's asset at this version (``KIND:NAME@alias``)."""
+        return self._svc.versions.alias(ref, alias)
+
+    def unalias(self, name: str, alias: str) -> None:
+        """Remove ``alias`` from asset ``name`` (``KIND:NAME``)."""
+        self._svc.versions.unalias(name, alias)
+
     def get(self, ref: str | Ref) -> Version:
         """The :class:`Version` ``ref`` names (``KIND:NAME`` alone means the latest)."""
         return self._svc.versions.get(ref)

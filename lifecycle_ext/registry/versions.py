@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import xxhash
 
 from ..core import progress
-from ..core.errors import InvalidRef, UsageInputError
+from ..core.errors import InvalidRef, NotFound, UsageInputError
+from ..core.event_types import AliasSet, TagAdded, TagRemoved
 from ..core.events import canonical
-from ..core.refs import Ref, asset_key, exact_ref, parse_ref, validate_label
+from ..core.records import VersionRecord
+from ..core.refs import Ref, exact_ref, parse_ref, validate_label
 from .context import EventSpec, Service, State
 from .hooks import load_hooks, save_hooks
 from .views.records import Version
@@ -22,6 +25,9 @@ if TYPE_CHECKING:
     import zarr
 
 __all__ = ["VersionsService", "manifest_bytes", "PROGRESS_MIN_BYTES"]
+
+_NUMBERLIKE = re.compile(r"v?[0-9]+")
+_HEXLIKE = re.compile(r"[0-9a-f]+")
 
 PROGRESS_MIN_BYTES = 8 << 20  # saves smaller than this report no progress (they take well under a second)
 
@@ -147,15 +153,40 @@ class VersionsService(Service):
     def tag(self, ref: str, tag: str) -> Version:
         rec = self.ctx.resolve(ref)
         validate_label(tag, "tag")
-        self.ctx.append(lambda st: ("TagAdded", {"asset": asset_key(rec), "number": rec["number"],
-                                              "tag": tag}))
+        self.ctx.append(lambda st: TagAdded(asset=rec.asset, number=rec.number, tag=tag))
         return self.get(exact_ref(rec))
 
     def untag(self, ref: str, tag: str) -> Version:
         rec = self.ctx.resolve(ref)
-        self.ctx.append(lambda st: ("TagRemoved", {"asset": asset_key(rec), "number": rec["number"],
-                                                "tag": tag}))
+        self.ctx.append(lambda st: TagRemoved(asset=rec.asset, number=rec.number, tag=tag))
         return self.get(exact_ref(rec))
+
+    def alias(self, ref: str, alias: str) -> Version:
+        """Point ``alias`` (e.g. ``champion``) of the version's asset at this version; ``KIND:NAME@alias`` then
+        resolves to it. Moving an alias to another version is one event; the old target keeps its record."""
+        rec = self.ctx.resolve(ref)
+        name = self._alias_name(alias, rec)
+        self.ctx.append(lambda st: AliasSet(asset=rec.asset, alias=name, number=rec.number))
+        return self.get(rec.ref)
+
+    def unalias(self, name: str, alias: str) -> None:
+        """Remove ``alias`` from asset ``name`` (``KIND:NAME``)."""
+        r = self.ctx.asset_ref(name)
+        a = self.ctx.asset(r)
+        if alias not in a["aliases"]:
+            raise NotFound(f"{r.asset} has no alias {alias!r} (aliases: {', '.join(a['aliases']) or 'none'})")
+        self.ctx.append(lambda st: AliasSet(asset=r.asset, alias=alias, number=None))
+
+    def _alias_name(self, alias: str, rec: VersionRecord) -> str:
+        name = validate_label(alias, "alias")
+        stages = set(self.ctx.policy_in(self.ctx.state).stages_for(rec.kind))
+        if name == "latest" or name in stages:
+            raise UsageInputError(f"alias {name!r} would hide {'the latest version' if name == 'latest' else 'a stage'}"
+                                  f" of {rec.asset}; choose another name")
+        if _NUMBERLIKE.fullmatch(name) or _HEXLIKE.fullmatch(name):
+            raise UsageInputError(f"alias {name!r} looks like a version number or a content-hash prefix; "
+                                  "choose a name with a non-hex letter (e.g. 'champion')")
+        return name
 
     # -- reading -------------------------------------------------------------------------------------
     def get(self, ref: str | Ref) -> Version:

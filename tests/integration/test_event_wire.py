@@ -8,12 +8,12 @@ from importlib import resources
 
 import jsonschema
 import pytest
-from monitor_data import frame
 
 import lifecycle_ext
 from lifecycle_ext.core.event_types import EVENT_CLASSES, AliasSet, parse_data
 from lifecycle_ext.core.records import VersionRecord
 from lifecycle_ext.core.state import decode_checkpoint_state, fold
+from tests.support.monitor_data import frame
 
 POLICY = """\
 version = 1

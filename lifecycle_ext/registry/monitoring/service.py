@@ -14,10 +14,11 @@ from typing import Any
 
 from ...core.clock import Clock, iso, parse_time
 from ...core.errors import ConflictError, LifecycleError, NotFound, UsageInputError
+from ...core.event_types import RevalidationCleared, ReviewRecorded
 from ...core.events import canonical
 from ...core.monitoring_policy import POLICY_ACTOR, evaluate, parse_monitoring, worst
 from ...core.refs import exact_ref
-from ..context import Service, Services
+from ..context import Service, Services, State
 from ..views.monitoring import DriftHistory, Health, MonitorResult, Review
 from ..views.records import Version
 from .baselines import find_baseline, load_profile
@@ -81,14 +82,14 @@ class MonitoringService(Service):
         return (policy.monitoring or parse_monitoring(None)), (policy.hash if st.get("policy") else None)
 
     # -- seams used by promotion (registry/promotion.py) ----------------------------------------------
-    def _revalidation_problem(self, rec: dict[str, Any]) -> str | None:
+    def revalidation_problem(self, rec: dict[str, Any]) -> str | None:
         rv = rec.get("revalidation") or {}
         if not rv.get("required"):
             return None
         return (f"revalidation required after the monitoring alert at event {rv.get('alert_seq')}; "
                 f"clear it with clear_revalidation({rec['kind']}:{rec['name']}@{rec['number']}, reason=...)")
 
-    def _gate_facts(self, state: dict[str, Any], rec: dict[str, Any], to: str, policy: Any) -> dict[str, Any]:
+    def gate_facts(self, state: dict[str, Any], rec: dict[str, Any], to: str, policy: Any) -> dict[str, Any]:
         """Facts the pure gate checks need from blobs: ``{"drift": {check name: facts}}``."""
         from .drift_facts import drift_facts
 
@@ -259,12 +260,11 @@ class MonitoringService(Service):
         rec = self.ctx.resolve(ref)
         exact = exact_ref(rec)
 
-        def build(state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        def build(state: State) -> RevalidationCleared:
             cur = self.ctx.resolve(exact, state)
             if not (cur.get("revalidation") or {}).get("required"):
                 raise ConflictError(f"{exact} is not marked revalidation required")
-            return "RevalidationCleared", {"asset": f"{rec['kind']}:{rec['name']}", "number": rec["number"],
-                                           "reason": reason.strip()}
+            return RevalidationCleared(asset=rec.asset, number=rec.number, reason=reason.strip())
 
         self.ctx.append(build)
         return self.svc.versions.get(exact)
@@ -277,9 +277,9 @@ class MonitoringService(Service):
         changes = _texts(criteria_changes, "criteria_changes")
         rec = self.ctx.resolve(ref)
         exact = exact_ref(rec)
-        ev = self.ctx.append(lambda st: ("ReviewRecorded", {
-            "asset": f"{rec['kind']}:{rec['name']}", "number": rec["number"], "ref": exact,
-            "summary": summary.strip(), "lessons": lessons_l, "criteria_changes": changes}))
+        ev = self.ctx.append(lambda st: ReviewRecorded(
+            asset=rec.asset, number=rec.number, ref_=exact, summary=summary.strip(), lessons=tuple(lessons_l),
+            criteria_changes=tuple(changes)))
         return Review(ref=exact, seq=ev["seq"], at=ev["at"], by=ev["actor"], summary=summary.strip(),
                       lessons=lessons_l, criteria_changes=changes)
 
