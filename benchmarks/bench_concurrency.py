@@ -33,11 +33,14 @@ def main(procs: int = 4, n: int = 250) -> None:
     notes = set(vs["note"])
     rep = reg.verify()
     expected = {f"{w}-{i}" for w in range(procs) for i in range(n)}
-    report(f"{procs} processes x {n} durable saves", [
-        ("versions present", f"{len(vs)} of {procs * n}; all distinct saves present: {notes == expected}"),
-        ("chain verifies", f"{rep.ok} ({rep.events} events)"),
-        ("wall time", f"{took:.1f} s = {procs * n / took:.0f} saves/s"),
-    ])
+    report(
+        f"{procs} processes x {n} durable saves",
+        [
+            ("versions present", f"{len(vs)} of {procs * n}; all distinct saves present: {notes == expected}"),
+            ("chain verifies", f"{rep.ok} ({rep.events} events)"),
+            ("wall time", f"{took:.1f} s = {procs * n / took:.0f} saves/s"),
+        ],
+    )
     assert len(vs) == procs * n and notes == expected and rep.ok
     drop_tree(base)
 

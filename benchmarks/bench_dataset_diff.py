@@ -91,11 +91,13 @@ def main() -> None:
         naive(reg.load("dataset:bench@1"), reg.load(vb.ref), "customer_id")
         t_naive_loaded = time.perf_counter() - t
         s = d.sections
-        print(f"[{case}] diff {min(t_diff):.3f}s (first {t_diff[0]:.3f}s)  naive merge {min(t_naive):.3f}s  "
-              f"ratio best/best {min(t_diff) / min(t_naive):.1%}, first/best {t_diff[0] / min(t_naive):.1%}; "
-              f"naive from the registry {t_naive_loaded:.2f}s -> ratio {min(t_diff) / t_naive_loaded:.1%}  "
-              f"(save B incl. typing {t_save:.2f}s; types={s['types']} corrective={s['corrective']['count']} "
-              f"added={s['additive']['count']} removed={s['removal']['count']} naive_changes={naive_changes} cost={s['cost']})")
+        print(
+            f"[{case}] diff {min(t_diff):.3f}s (first {t_diff[0]:.3f}s)  naive merge {min(t_naive):.3f}s  "
+            f"ratio best/best {min(t_diff) / min(t_naive):.1%}, first/best {t_diff[0] / min(t_naive):.1%}; "
+            f"naive from the registry {t_naive_loaded:.2f}s -> ratio {min(t_diff) / t_naive_loaded:.1%}  "
+            f"(save B incl. typing {t_save:.2f}s; types={s['types']} corrective={s['corrective']['count']} "
+            f"added={s['additive']['count']} removed={s['removal']['count']} naive_changes={naive_changes} cost={s['cost']})"
+        )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,13 @@ def table(seed: int, shift: float = 0.0) -> pd.DataFrame:
     cols: dict[str, object] = {}
     for i in range(14):  # numeric: normal, lognormal, integer
         kind = i % 3
-        cols[f"n{i}"] = (rng.normal(shift, 1, ROWS) if kind == 0 else rng.lognormal(shift, 1, ROWS) if kind == 1
-                         else rng.integers(0, 100, ROWS))
+        cols[f"n{i}"] = (
+            rng.normal(shift, 1, ROWS)
+            if kind == 0
+            else rng.lognormal(shift, 1, ROWS)
+            if kind == 1
+            else rng.integers(0, 100, ROWS)
+        )
     for i in range(5):  # categorical strings
         cols[f"c{i}"] = rng.choice([f"v{j}" for j in range(20 + 10 * i)], ROWS)
     cols["flag"] = rng.random(ROWS) < 0.3 + shift / 10

@@ -18,15 +18,24 @@ import lifecycle_ext
 def build(loc, n_events: int, n_assets: int = 100) -> None:
     reg = lifecycle_ext.open_registry(loc, user="bench", fsync=False)
     v = reg.save({"w": 0}, "model:a0", params={"lr": 0.1}, metrics={"acc": 0.5})
-    template = {k: v for k, v in reg.state["assets"]["model:a0"]["versions"][0].items()
-                if k not in ("number", "created_at", "author", "seq", "stage")}
+    template = {
+        k: v
+        for k, v in reg.state["assets"]["model:a0"]["versions"][0].items()
+        if k not in ("number", "created_at", "author", "seq", "stage")
+    }
     counts = {f"a{i}": 0 for i in range(n_assets)}
     counts["a0"] = 1
     for i in range(n_events - 1):
         name = f"a{i % n_assets}"
         counts[name] += 1
-        data = dict(template, name=name, number=counts[name], parent=counts[name] - 1 or None,
-                    metrics={"acc": (i % 1000) / 1000}, note=f"event {i}")
+        data = dict(
+            template,
+            name=name,
+            number=counts[name],
+            parent=counts[name] - 1 or None,
+            metrics={"acc": (i % 1000) / 1000},
+            note=f"event {i}",
+        )
         reg.log.append(lambda st, d=data: ("VersionCreated", d), "bench")
     assert reg.state["seq"] == n_events - 1, v
 
@@ -49,11 +58,16 @@ def main(n_events: int = 100_000) -> None:
         df = reg.versions(f"model:a{i}")
         lists.append(time.perf_counter() - t0)
     assert len(df) == n_events // 100
-    report(f"registry with {n_events:,} events (built in {build_s:.0f} s)", [
-        ("open_registry", f"median {statistics.median(opens) * 1000:.0f} ms, best {min(opens) * 1000:.0f} ms"
-                          "   (target < 500 ms)"),
-        ("versions(name)", f"median {statistics.median(lists) * 1000:.1f} ms   (target < 20 ms)"),
-    ])
+    report(
+        f"registry with {n_events:,} events (built in {build_s:.0f} s)",
+        [
+            (
+                "open_registry",
+                f"median {statistics.median(opens) * 1000:.0f} ms, best {min(opens) * 1000:.0f} ms   (target < 500 ms)",
+            ),
+            ("versions(name)", f"median {statistics.median(lists) * 1000:.1f} ms   (target < 20 ms)"),
+        ],
+    )
     drop_tree(base)
 
 

@@ -17,16 +17,18 @@ import lifecycle_ext
 
 def make_frame(n: int) -> pd.DataFrame:
     rng = np.random.default_rng(0)
-    return pd.DataFrame({
-        "id": np.arange(n, dtype=np.int64),
-        "f1": rng.standard_normal(n),
-        "f2": rng.standard_normal(n).astype(np.float32),
-        "i1": rng.integers(0, 1000, n),
-        "i2": rng.integers(0, 10, n).astype(np.int32),
-        "cat": pd.Categorical.from_codes(rng.integers(0, 5, n), ["a", "b", "c", "d", "e"]),
-        "s": pd.Series(rng.integers(0, 1_000_000, n)).map("user-{}".format).astype("str"),
-        "flag": rng.random(n) < 0.5,
-    })
+    return pd.DataFrame(
+        {
+            "id": np.arange(n, dtype=np.int64),
+            "f1": rng.standard_normal(n),
+            "f2": rng.standard_normal(n).astype(np.float32),
+            "i1": rng.integers(0, 1000, n),
+            "i2": rng.integers(0, 10, n).astype(np.int32),
+            "cat": pd.Categorical.from_codes(rng.integers(0, 5, n), ["a", "b", "c", "d", "e"]),
+            "s": pd.Series(rng.integers(0, 1_000_000, n)).map("user-{}".format).astype("str"),
+            "flag": rng.random(n) < 0.5,
+        }
+    )
 
 
 def main(n: int = 10_000_000, repeats: int = 2) -> None:
@@ -57,13 +59,18 @@ def main(n: int = 10_000_000, repeats: int = 2) -> None:
     pd.testing.assert_frame_equal(back, df)
     with timer(t, "read_pq"):
         pd.read_parquet(base / "f0.parquet")
-    report(f"DataFrame {n:,} rows x {df.shape[1]} columns ({df.memory_usage(deep=False).sum() / 1e6:.0f} MB)", [
-        ("to_parquet", f"{best['pq']:.2f} s  (+fsync {best['pq_sync']:.2f} s)"),
-        ("reg.save, no fsync", f"{best['save']:.2f} s   ratio {best['save'] / best['pq']:.2f}x   (target <= 1.0x)"),
-        ("reg.save, durable", f"{best['save_sync']:.2f} s   ratio vs parquet+fsync "
-                              f"{best['save_sync'] / best['pq_sync']:.2f}x"),
-        ("reg.load / read_parquet", f"{t['load']:.2f} s / {t['read_pq']:.2f} s"),
-    ])
+    report(
+        f"DataFrame {n:,} rows x {df.shape[1]} columns ({df.memory_usage(deep=False).sum() / 1e6:.0f} MB)",
+        [
+            ("to_parquet", f"{best['pq']:.2f} s  (+fsync {best['pq_sync']:.2f} s)"),
+            ("reg.save, no fsync", f"{best['save']:.2f} s   ratio {best['save'] / best['pq']:.2f}x   (target <= 1.0x)"),
+            (
+                "reg.save, durable",
+                f"{best['save_sync']:.2f} s   ratio vs parquet+fsync {best['save_sync'] / best['pq_sync']:.2f}x",
+            ),
+            ("reg.load / read_parquet", f"{t['load']:.2f} s / {t['read_pq']:.2f} s"),
+        ],
+    )
     drop_tree(base)
 
 

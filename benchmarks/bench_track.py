@@ -52,9 +52,11 @@ def track_overhead() -> dict[str, float]:
 
 
 def load_ext_ms() -> float:
-    probe = ("import time\nfrom IPython.core.interactiveshell import InteractiveShell\n"
-             "ip = InteractiveShell.instance()\nt = time.perf_counter()\n"
-             "ip.run_line_magic('load_ext', 'lifecycle_ext')\nprint((time.perf_counter() - t) * 1000)")
+    probe = (
+        "import time\nfrom IPython.core.interactiveshell import InteractiveShell\n"
+        "ip = InteractiveShell.instance()\nt = time.perf_counter()\n"
+        "ip.run_line_magic('load_ext', 'lifecycle_ext')\nprint((time.perf_counter() - t) * 1000)"
+    )
     env = {**os.environ, "PYTHONPATH": ROOT}
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
     return float(out.stdout.strip().splitlines()[-1])
@@ -64,7 +66,11 @@ if __name__ == "__main__":
     res = track_overhead()
     res["load_ext_ms"] = load_ext_ms()
     print(json.dumps({k: round(v, 3) for k, v in res.items()}))
-    print(f"%%track added {res['added_ms']:.3f} ms per trivial cell (target <= 2 ms): "
-          f"{'OK' if res['added_ms'] <= 2 else 'OVER'}")
-    print(f"%load_ext lifecycle_ext {res['load_ext_ms']:.1f} ms (target <= 150 ms): "
-          f"{'OK' if res['load_ext_ms'] <= 150 else 'OVER'}")
+    print(
+        f"%%track added {res['added_ms']:.3f} ms per trivial cell (target <= 2 ms): "
+        f"{'OK' if res['added_ms'] <= 2 else 'OVER'}"
+    )
+    print(
+        f"%load_ext lifecycle_ext {res['load_ext_ms']:.1f} ms (target <= 150 ms): "
+        f"{'OK' if res['load_ext_ms'] <= 150 else 'OVER'}"
+    )

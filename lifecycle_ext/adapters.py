@@ -14,8 +14,16 @@ from typing import Any
 
 __all__ = ["sklearn_state"]
 
-_TREE_FIELDS = ("children_left", "children_right", "feature", "threshold", "value", "impurity",
-                "n_node_samples", "weighted_n_node_samples")
+_TREE_FIELDS = (
+    "children_left",
+    "children_right",
+    "feature",
+    "threshold",
+    "value",
+    "impurity",
+    "n_node_samples",
+    "weighted_n_node_samples",
+)
 
 
 def _as_array(np: Any, v: Any) -> Any:

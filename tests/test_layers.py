@@ -14,8 +14,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LINT = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
-                              "sys.exit(lint_imports_command())", "--no-cache", "--no-logo"]
+LINT = [
+    sys.executable,
+    "-c",
+    "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())",
+    "--no-cache",
+    "--no-logo",
+]
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -31,8 +36,9 @@ def test_import_contracts_are_kept():
 
 
 def test_a_backwards_import_breaks_the_contract(tmp_path):
-    shutil.copytree(ROOT / "lifecycle_ext", tmp_path / "lifecycle_ext",
-                    ignore=shutil.ignore_patterns("__pycache__", "labextension"))
+    shutil.copytree(
+        ROOT / "lifecycle_ext", tmp_path / "lifecycle_ext", ignore=shutil.ignore_patterns("__pycache__", "labextension")
+    )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     with open(tmp_path / "lifecycle_ext" / "storage" / "ports.py", "a") as f:
         f.write("\nfrom ..registry import compose as _compose  # noqa: E402\n")

@@ -42,9 +42,11 @@ def test_star_import_gives_exactly_all():
 
 
 def test_importing_the_package_is_cheap():
-    code = ("import sys, lifecycle_ext\n"
-            "heavy = ('zarr', 'pandas', 'ipywidgets', 'pyarrow', 'jupyter_server', 'IPython')\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))")
+    code = (
+        "import sys, lifecycle_ext\n"
+        "heavy = ('zarr', 'pandas', 'ipywidgets', 'pyarrow', 'jupyter_server', 'IPython')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))"
+    )
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]", f"importing lifecycle_ext imported {r.stdout.strip()}"

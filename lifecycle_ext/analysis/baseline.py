@@ -28,14 +28,23 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["profile", "column_profile", "as_frame", "cdf", "cdf_both", "BASELINE_QUANTILES", "SKETCH_QUANTILES", "TOP_K",
-           "PROFILE_FORMAT"]
+__all__ = [
+    "profile",
+    "column_profile",
+    "as_frame",
+    "cdf",
+    "cdf_both",
+    "BASELINE_QUANTILES",
+    "SKETCH_QUANTILES",
+    "TOP_K",
+    "PROFILE_FORMAT",
+]
 
 PROFILE_FORMAT = 1
-BASELINE_QUANTILES = 1001   # KS from 1001 quantiles is within ~1e-3 of the exact statistic (see drift.py)
-SKETCH_QUANTILES = 201      # compact sketches of monitored batches (used by the drift gate and trends)
-TOP_K = 100                 # categories kept by name; the rest are counted as "other"
-SAMPLE_ROWS = 2_000_000     # above this, quantiles come from a fixed-seed sample (adds ~1e-3 to the KS error)
+BASELINE_QUANTILES = 1001  # KS from 1001 quantiles is within ~1e-3 of the exact statistic (see drift.py)
+SKETCH_QUANTILES = 201  # compact sketches of monitored batches (used by the drift gate and trends)
+TOP_K = 100  # categories kept by name; the rest are counted as "other"
+SAMPLE_ROWS = 2_000_000  # above this, quantiles come from a fixed-seed sample (adds ~1e-3 to the KS error)
 CATEGORY_SAMPLE_ROWS = 500_000  # above this, text-column frequencies come from a fixed-seed sample
 _DECILES = np.linspace(0.1, 0.9, 9)
 
@@ -80,8 +89,11 @@ def kind_of(series: Any) -> str:
 
 def numeric_values(series: Any) -> np.ndarray:
     """Finite float64 values of a numeric column (missing and non-finite values dropped)."""
-    arr = series.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(series, "to_numpy") else \
-        np.asarray(series, dtype=np.float64)
+    arr = (
+        series.to_numpy(dtype=np.float64, na_value=np.nan)
+        if hasattr(series, "to_numpy")
+        else np.asarray(series, dtype=np.float64)
+    )
     finite: np.ndarray = arr[np.isfinite(arr)]
     return finite
 
@@ -168,11 +180,18 @@ def _categorical(series: Any, top_k: int) -> dict[str, Any]:
     else:  # strings: the top values straight from the sorted counts, without touching the long tail
         vc = sample.value_counts(sort=True, dropna=True)
         scale = (n - nulls) / max(int(vc.sum()), 1)
-        top = sorted(((str(v), round(int(c) * scale)) for v, c in vc.iloc[:top_k].items()),
-                     key=lambda kv: (-kv[1], kv[0]))
+        top = sorted(
+            ((str(v), round(int(c) * scale)) for v, c in vc.iloc[:top_k].items()), key=lambda kv: (-kv[1], kv[0])
+        )
         kept = sum(c for _, c in top)
-        out = {"count": n - nulls, "nulls": nulls, "values": [v for v, _ in top], "counts": [c for _, c in top],
-               "other": (n - nulls) - kept, "distinct": int(len(vc))}
+        out = {
+            "count": n - nulls,
+            "nulls": nulls,
+            "values": [v for v, _ in top],
+            "counts": [c for _, c in top],
+            "other": (n - nulls) - kept,
+            "distinct": int(len(vc)),
+        }
     out["sampled"] = CATEGORY_SAMPLE_ROWS
     return out
 
@@ -183,9 +202,14 @@ def categorical_from_counts(values: list[str], counts: list[int], nulls: int, to
         merged[v] = merged.get(v, 0) + c
     ordered = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
     keep = ordered[:top_k]
-    return {"count": int(sum(merged.values())), "nulls": nulls, "values": [k for k, _ in keep],
-            "counts": [c for _, c in keep], "other": int(sum(c for _, c in ordered[top_k:])),
-            "distinct": len(ordered)}
+    return {
+        "count": int(sum(merged.values())),
+        "nulls": nulls,
+        "values": [k for k, _ in keep],
+        "counts": [c for _, c in keep],
+        "other": int(sum(c for _, c in ordered[top_k:])),
+        "distinct": len(ordered),
+    }
 
 
 def _datetime(series: Any) -> dict[str, Any]:
@@ -196,8 +220,9 @@ def _datetime(series: Any) -> dict[str, Any]:
     return out
 
 
-def column_profile(series: Any, *, n_quantiles: int = BASELINE_QUANTILES, histogram: bool = True,
-                   top_k: int = TOP_K) -> dict[str, Any]:
+def column_profile(
+    series: Any, *, n_quantiles: int = BASELINE_QUANTILES, histogram: bool = True, top_k: int = TOP_K
+) -> dict[str, Any]:
     kind = kind_of(series)
     head = {"kind": kind, "dtype": str(series.dtype)}
     if kind == "numeric":
@@ -209,8 +234,9 @@ def column_profile(series: Any, *, n_quantiles: int = BASELINE_QUANTILES, histog
     return {**head, "count": int(series.notna().sum()), "nulls": int(series.isna().sum())}
 
 
-def profile(obj: Any, *, n_quantiles: int = BASELINE_QUANTILES, histogram: bool = True,
-            time_column: str | None = None) -> dict[str, Any]:
+def profile(
+    obj: Any, *, n_quantiles: int = BASELINE_QUANTILES, histogram: bool = True, time_column: str | None = None
+) -> dict[str, Any]:
     """The profile of a table (see the module docstring). Raises ``TypeError`` for non-tabular objects."""
     df = as_frame(obj)
     if df is None:
@@ -260,7 +286,7 @@ def cdf_both(quantiles: Any, x: Any) -> tuple[np.ndarray, np.ndarray]:
     pf = np.concatenate(([0.0], p[first], [1.0]))
     pl = np.concatenate(([0.0], p[last], [1.0]))
     x = np.asarray(x, dtype=np.float64)
-    k = np.searchsorted(xs, x, side="right") - 1          # largest padded point <= x (0 = below the minimum)
+    k = np.searchsorted(xs, x, side="right") - 1  # largest padded point <= x (0 = below the minimum)
     k = np.minimum(k, len(xs) - 2)
     lo, hi = xs[k], xs[k + 1]
     exact = lo == x

@@ -36,8 +36,7 @@ from .baseline import (
     numeric_values,
 )
 
-__all__ = ["psi", "ks_sample", "ks_sketches", "compare", "sketch_psi", "PSI_EPSILON", "KS_TOLERANCE",
-           "findings_input"]
+__all__ = ["psi", "ks_sample", "ks_sketches", "compare", "sketch_psi", "PSI_EPSILON", "KS_TOLERANCE", "findings_input"]
 
 PSI_EPSILON = 1e-4
 KS_TOLERANCE = 2e-3
@@ -69,8 +68,10 @@ def ks_sample(quantiles: Any, sorted_values: np.ndarray) -> float:
     # and at each distinct sketch value
     uq = np.unique(np.asarray(quantiles, dtype=np.float64))
     qr, ql = cdf_both(quantiles, uq)
-    d_q = max(np.abs(qr - np.searchsorted(s, uq, side="right") / n).max(),
-              np.abs(ql - np.searchsorted(s, uq, side="left") / n).max())
+    d_q = max(
+        np.abs(qr - np.searchsorted(s, uq, side="right") / n).max(),
+        np.abs(ql - np.searchsorted(s, uq, side="left") / n).max(),
+    )
     return float(max(d, d_q))
 
 
@@ -79,8 +80,9 @@ def ks_sketches(q1: Any, q2: Any) -> float:
     if len(q1) == 0 or len(q2) == 0:
         return float("nan")
     pts = np.unique(np.concatenate((np.asarray(q1, float), np.asarray(q2, float))))
-    return float(max(np.abs(cdf(q1, pts) - cdf(q2, pts)).max(),
-                     np.abs(cdf(q1, pts, left=True) - cdf(q2, pts, left=True)).max()))
+    return float(
+        max(np.abs(cdf(q1, pts) - cdf(q2, pts)).max(), np.abs(cdf(q1, pts, left=True) - cdf(q2, pts, left=True)).max())
+    )
 
 
 def _categorical_bins(ref: dict[str, Any], values: list[str], counts: list[int]) -> tuple[list[int], list[int]]:
@@ -99,8 +101,11 @@ def _numeric_drift(ref: dict[str, Any], series: Any, sketch: dict[str, Any] | No
     values = numeric_values(series)
     s = np.sort(values, kind="quicksort")
     if sketch is not None:  # the batch's own compact profile, from the same sorted values
-        sketch.update(kind="numeric", dtype=str(series.dtype),
-                      **numeric_from_sorted(s, int(len(series) - len(s)), SKETCH_QUANTILES, histogram=False))
+        sketch.update(
+            kind="numeric",
+            dtype=str(series.dtype),
+            **numeric_from_sorted(s, int(len(series) - len(s)), SKETCH_QUANTILES, histogram=False),
+        )
     out: dict[str, Any] = {"count": int(len(s)), "nulls": int(len(series) - len(s))}
     if len(s) and ref.get("counts"):
         out["psi"] = psi(ref["counts"], bin_counts(s, np.asarray(ref["edges"], dtype=np.float64)))
@@ -135,8 +140,9 @@ def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _features(baseline: dict[str, Any], df: Any, time_column: str | None,
-              sketch: dict[str, Any] | None) -> tuple[dict[str, Any], list[Any]]:
+def _features(
+    baseline: dict[str, Any], df: Any, time_column: str | None, sketch: dict[str, Any] | None
+) -> tuple[dict[str, Any], list[Any]]:
     feats: dict[str, Any] = {}
     schema: list[dict[str, Any]] = []
     base_cols = baseline["columns"]
@@ -187,8 +193,9 @@ def _confidence(predictions: Any) -> Any:
     if arr.ndim == 2 and arr.dtype.kind in "iuf":
         return pd.Series(arr.max(axis=1))
     if arr.ndim != 1:
-        raise ValueError(f"predictions must be 1-D (scores or labels) or 2-D (class probabilities); "
-                         f"got shape {arr.shape}")
+        raise ValueError(
+            f"predictions must be 1-D (scores or labels) or 2-D (class probabilities); got shape {arr.shape}"
+        )
     return pd.Series(arr)
 
 
@@ -218,8 +225,9 @@ def _latency(latency_ms: Any) -> dict[str, Any]:
     if not len(lat):
         raise ValueError("latency_ms has no finite values")
     p50, p95, p99 = np.percentile(lat, [50, 95, 99])
-    return _clean({"count": int(len(lat)), "p50": float(p50), "p95": float(p95), "p99": float(p99),
-                   "mean": float(lat.mean())})
+    return _clean(
+        {"count": int(len(lat)), "p50": float(p50), "p95": float(p95), "p99": float(p99), "mean": float(lat.mean())}
+    )
 
 
 def _errors(errors: Any, requests: int) -> dict[str, Any]:
@@ -245,13 +253,23 @@ def _freshness(df: Any, column: str, at: datetime) -> dict[str, Any]:
         return {"column": column, "latest": None, "age_hours": None, "problem": "no timestamps"}
     latest = ts.max().to_pydatetime()
     at_utc = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return _clean({"column": column, "latest": latest.isoformat(),
-                   "age_hours": (at_utc - latest).total_seconds() / 3600.0})
+    return _clean(
+        {"column": column, "latest": latest.isoformat(), "age_hours": (at_utc - latest).total_seconds() / 3600.0}
+    )
 
 
-def compare(baseline: dict[str, Any], df: Any, *, at: datetime, predictions: Any = None,
-            prediction_baseline: dict[str, Any] | None = None, latency_ms: Any = None, errors: Any = None,
-            time_column: str | None = None, sketch: dict[str, Any] | None = None) -> dict[str, Any]:
+def compare(
+    baseline: dict[str, Any],
+    df: Any,
+    *,
+    at: datetime,
+    predictions: Any = None,
+    prediction_baseline: dict[str, Any] | None = None,
+    latency_ms: Any = None,
+    errors: Any = None,
+    time_column: str | None = None,
+    sketch: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The monitoring evidence for one batch (JSON-able; floats rounded to 6 significant digits).
 
     Given a dict as ``sketch``, also fills it with the batch's compact profile (as :func:`batch_sketch`),
@@ -264,8 +282,7 @@ def compare(baseline: dict[str, Any], df: Any, *, at: datetime, predictions: Any
         for c in df.columns:
             if str(c) not in cols:
                 cols[str(c)] = column_profile(df[c], n_quantiles=SKETCH_QUANTILES, histogram=False)
-        sketch.update(format=1, rows=int(len(df)), time_column=tcol,
-                      columns={str(c): cols[str(c)] for c in df.columns})
+        sketch.update(format=1, rows=int(len(df)), time_column=tcol, columns={str(c): cols[str(c)] for c in df.columns})
     report: dict[str, Any] = {"rows": int(len(df)), "features": feats, "schema": schema}
     if predictions is not None:
         report["predictions"] = _predictions(prediction_baseline, predictions)
@@ -331,4 +348,5 @@ def _finite(x: float) -> float | None:
 def batch_sketch(df: Any) -> dict[str, Any]:
     """A compact profile of a monitored batch (201 quantiles, no histogram), kept for gates and trends."""
     from .baseline import profile
+
     return profile(df, n_quantiles=SKETCH_QUANTILES, histogram=False)

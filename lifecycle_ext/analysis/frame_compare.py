@@ -32,7 +32,7 @@ def _words(arr: Any) -> np.ndarray | None:
     if width not in _WORDS:
         return None
     buf = arr.buffers()[1]
-    return np.frombuffer(buf, dtype=_WORDS[width], count=len(arr) + arr.offset)[arr.offset:]
+    return np.frombuffer(buf, dtype=_WORDS[width], count=len(arr) + arr.offset)[arr.offset :]
 
 
 def neq(a: Any, b: Any) -> np.ndarray:

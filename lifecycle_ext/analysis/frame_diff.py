@@ -34,13 +34,13 @@ class FrameDelta:
     key: str
     n_a: int
     n_b: int
-    columns: dict[str, Any]                       # core.diff_types.column_changes
-    columns_b: list[str]                          # B's data columns, in order
-    added: Any                                    # DataFrame: B's rows whose key is not in A
-    removed_keys: Any                             # Series: A's keys not in B
-    changed: dict[str, Any] = field(default_factory=dict)      # column -> DataFrame(key, old, new)
-    full_columns: Any = None                      # DataFrame(key + added/retyped columns) over all B rows
-    order: Any = None                             # B's key order, when it is not A's order + appended rows
+    columns: dict[str, Any]  # core.diff_types.column_changes
+    columns_b: list[str]  # B's data columns, in order
+    added: Any  # DataFrame: B's rows whose key is not in A
+    removed_keys: Any  # Series: A's keys not in B
+    changed: dict[str, Any] = field(default_factory=dict)  # column -> DataFrame(key, old, new)
+    full_columns: Any = None  # DataFrame(key + added/retyped columns) over all B rows
+    order: Any = None  # B's key order, when it is not A's order + appended rows
     categories: dict[str, Any] = field(default_factory=dict)  # column -> {"added", "removed"}
     stats: dict[str, int] = field(default_factory=dict)
 
@@ -50,8 +50,11 @@ def _fields(src: FrameSource) -> dict[str, tuple[Any, dict[str, Any], dict[str, 
     meta = sch.pandas_metadata or {}
     index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
     pmeta = {c.get("field_name"): c for c in meta.get("columns", [])}
-    return {f.name: (f.type, lay, pmeta.get(f.name) or {})
-            for f, lay in zip(sch, src.attrs["columns"]) if f.name not in index_cols}
+    return {
+        f.name: (f.type, lay, pmeta.get(f.name) or {})
+        for f, lay in zip(sch, src.attrs["columns"])
+        if f.name not in index_cols
+    }
 
 
 def _dtype(info: tuple[Any, dict[str, Any], dict[str, Any]]) -> str:
@@ -77,8 +80,9 @@ def _same_type(a: FrameSource, b: FrameSource, fa: Any, fb: Any) -> bool:
         return True
     va, vb = fa[1]["dict_values"], fb[1]["dict_values"]
     ida = chunk_ids(a, fa[0].value_type, va, 0, va["length"])
-    return ida is not None and va["length"] == vb["length"] and ida == chunk_ids(b, fb[0].value_type, vb, 0,
-                                                                                     vb["length"])
+    return (
+        ida is not None and va["length"] == vb["length"] and ida == chunk_ids(b, fb[0].value_type, vb, 0, vb["length"])
+    )
 
 
 def _empty(src: FrameSource, info: Any) -> Any:
@@ -88,9 +92,11 @@ def _empty(src: FrameSource, info: Any) -> Any:
     typ, lay, _ = info
     if pa.types.is_dictionary(typ):
         vals = lay["dict_values"]
-        return pa.DictionaryArray.from_arrays(pa.array([], type=typ.index_type),
-                                              read_rows(src, typ.value_type, vals, 0, vals["length"]),
-                                              ordered=typ.ordered)
+        return pa.DictionaryArray.from_arrays(
+            pa.array([], type=typ.index_type),
+            read_rows(src, typ.value_type, vals, 0, vals["length"]),
+            ordered=typ.ordered,
+        )
     return pa.array([], type=typ)
 
 
@@ -130,16 +136,22 @@ class _Values:
         import pyarrow as pa
 
         t, m = arr.type, self.meta.get(name) or {}
-        if not arr.null_count and (pa.types.is_integer(t) or pa.types.is_floating(t)) and not m.get("metadata") \
-                and m.get("numpy_type") == m.get("pandas_type") == np.dtype(t.to_pandas_dtype()).name:
+        if (
+            not arr.null_count
+            and (pa.types.is_integer(t) or pa.types.is_floating(t))
+            and not m.get("metadata")
+            and m.get("numpy_type") == m.get("pandas_type") == np.dtype(t.to_pandas_dtype()).name
+        ):
             return arr.to_numpy()
         if pa.types.is_dictionary(t) and not arr.null_count and m.get("pandas_type") == "categorical":
             import pandas as pd
+
             cats = self.cats.get(name)
             if cats is None or not cats[0].equals(arr.dictionary):
                 cats = self.cats[name] = (arr.dictionary, pd.Index(arr.dictionary.to_pandas()))
-            return pd.Categorical.from_codes(arr.indices.to_numpy(), categories=cats[1], ordered=t.ordered,
-                                             validate=False)
+            return pd.Categorical.from_codes(
+                arr.indices.to_numpy(), categories=cats[1], ordered=t.ordered, validate=False
+            )
         return to_pandas(self.schema, {name: arr})[name]
 
 
@@ -160,8 +172,16 @@ def _gather(src: FrameSource, info: Any, pos: np.ndarray, unit: int) -> Any:
     return parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
 
 
-def _compare_aligned(a: FrameSource, b: FrameSource, ia: Any, ib: Any, spans: list[tuple[int, int]],
-                     same: bool, unit: int, stats: dict[str, Any]) -> list[tuple[np.ndarray, Any, Any]]:
+def _compare_aligned(
+    a: FrameSource,
+    b: FrameSource,
+    ia: Any,
+    ib: Any,
+    spans: list[tuple[int, int]],
+    same: bool,
+    unit: int,
+    stats: dict[str, Any],
+) -> list[tuple[np.ndarray, Any, Any]]:
     """Changed cells of one column over row spans that hold the same rows in both versions. The column is
     walked at the size of its own chunks: a chunk whose content id is equal in both is skipped unread, one
     that differs is compared in place (a zero-copy view of the stored chunk where the backend maps files)."""
@@ -204,8 +224,16 @@ def _absolute(spans: list[tuple[int, int]], rel: np.ndarray) -> np.ndarray:
     return starts[k] + (rel - offsets[k])
 
 
-def _compare_in_order(a: FrameSource, b: FrameSource, ia: Any, ib: Any, rows_a: np.ndarray,
-                      span_b: list[tuple[int, int]], kb: Any, stats: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
+def _compare_in_order(
+    a: FrameSource,
+    b: FrameSource,
+    ia: Any,
+    ib: Any,
+    rows_a: np.ndarray,
+    span_b: list[tuple[int, int]],
+    kb: Any,
+    stats: dict[str, Any],
+) -> list[tuple[Any, Any, Any]]:
     """Changed cells of one column where B's first loose rows are A's matched rows in A's order (rows removed
     or appended, nothing reordered). Walks B one stored chunk at a time (compared in place) against the A rows
     it matches, so no column is materialised whole."""
@@ -252,8 +280,7 @@ def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
         if key not in f:
             raise UsageInputError(f"key column {key!r} is missing from the {side} version")
     if fa[key][0] != fb[key][0]:
-        raise UsageInputError(f"key column {key!r} changed type ({fa[key][0]} -> {fb[key][0]}); "
-                              "rows cannot be matched")
+        raise UsageInputError(f"key column {key!r} changed type ({fa[key][0]} -> {fb[key][0]}); rows cannot be matched")
     na, nb = a.nrows, b.nrows
     unit = row_unit(a, fa[key][0], fa[key][1])
     common = [c for c in fb if c in fa and c != key]
@@ -280,14 +307,26 @@ def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
     stats["columns_untouched"] = len(untouched)
     # 1. rows at the same positions in both versions: compare changed chunks only, then look up their keys
     aligned_spans = _spans(aligned, unit, na)
-    found = {c: _compare_aligned(a, b, fa[c], fb[c], aligned_spans, same[c], unit, stats)
-             for c in common if c not in untouched} if aligned_spans else {}
+    found = (
+        {
+            c: _compare_aligned(a, b, fa[c], fb[c], aligned_spans, same[c], unit, stats)
+            for c in common
+            if c not in untouched
+        }
+        if aligned_spans
+        else {}
+    )
     parts: dict[str, list[tuple[Any, Any, Any]]] = {}
     for c, hits in found.items():
         if hits:
             pos = np.concatenate([h[0] for h in hits])
-            parts[c] = [(_gather(a, fa[key], pos, unit), pa.concat_arrays([h[1] for h in hits]),
-                         pa.concat_arrays([h[2] for h in hits]))]
+            parts[c] = [
+                (
+                    _gather(a, fa[key], pos, unit),
+                    pa.concat_arrays([h[1] for h in hits]),
+                    pa.concat_arrays([h[2] for h in hits]),
+                )
+            ]
     # 2. the other rows: join on the key (a linear merge when keys are sorted), compare matched rows
     span_a, span_b = _spans(loose, unit, na), _spans(loose, unit, nb)
     ka, kb = _read(a, fa[key], span_a), _read(b, fb[key], span_b)
@@ -322,8 +361,9 @@ def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
                 idx = pa.array(np.flatnonzero(mask))
                 parts.setdefault(c, []).append((mkeys.take(idx), old.take(idx), new.take(idx)))
     added_rows = _absolute(span_b, added_pos)
-    added = to_pandas(b.schema, {c: kb.take(pa.array(added_pos)) if c == key else _gather(b, fb[c], added_rows, unit)
-                                 for c in fb})
+    added = to_pandas(
+        b.schema, {c: kb.take(pa.array(added_pos)) if c == key else _gather(b, fb[c], added_rows, unit) for c in fb}
+    )
     stats["rows_read"] += len(added_pos) * (len(fb) - 1)
     removed = to_pandas(a.schema, {key: ka.take(pa.array(removed_pos))})[key]
     changed = {}
@@ -348,12 +388,30 @@ def frame_delta(a: FrameSource, b: FrameSource, key: str) -> FrameDelta:
     order = None
     if not (in_order and _natural(aligned, unit, removed_pos, added_pos, span_a, span_b)):
         order = key_index(_read(b, fb[key], [(0, nb)]))
-    return FrameDelta(key=key, n_a=na, n_b=nb, columns=cols, columns_b=list(fb), added=added, removed_keys=removed,
-                      changed=changed, full_columns=full, order=order, categories=cats, stats=stats)
+    return FrameDelta(
+        key=key,
+        n_a=na,
+        n_b=nb,
+        columns=cols,
+        columns_b=list(fb),
+        added=added,
+        removed_keys=removed,
+        changed=changed,
+        full_columns=full,
+        order=order,
+        categories=cats,
+        stats=stats,
+    )
 
 
-def _natural(aligned: list[int], unit: int, removed_pos: np.ndarray, added_pos: np.ndarray,
-             span_a: list[tuple[int, int]], span_b: list[tuple[int, int]]) -> bool:
+def _natural(
+    aligned: list[int],
+    unit: int,
+    removed_pos: np.ndarray,
+    added_pos: np.ndarray,
+    span_a: list[tuple[int, int]],
+    span_b: list[tuple[int, int]],
+) -> bool:
     """Given that B's loose rows are A's matched loose rows in A's order followed by the added rows: True when
     B's whole row order is A's order without the removed rows, followed by the added rows (no row removed or
     added before the last aligned block, which would put it out of place)."""
@@ -384,8 +442,10 @@ def apply_delta(df: Any, d: FrameDelta) -> Any:
             continue
         pos = idx.get_indexer(ch["key"])
         if (pos < 0).any():
-            raise UsageInputError(f"cannot apply the diff: {int((pos < 0).sum())} changed rows of {c!r} are not "
-                                  "in this DataFrame (is it version A?)")
+            raise UsageInputError(
+                f"cannot apply the diff: {int((pos < 0).sum())} changed rows of {c!r} are not "
+                "in this DataFrame (is it version A?)"
+            )
         col = out[c].copy()
         col.iloc[pos] = ch["new"].array
         out[c] = col
@@ -396,8 +456,11 @@ def apply_delta(df: Any, d: FrameDelta) -> Any:
                 out[c] = full[c].iloc[fpos].reset_index(drop=True) if len(out) else full[c].iloc[:0]
     out = out[d.columns_b]
     if len(d.added):
-        out = pd.concat([out, d.added[d.columns_b]], ignore_index=True) if len(out) else \
-            d.added[d.columns_b].reset_index(drop=True)
+        out = (
+            pd.concat([out, d.added[d.columns_b]], ignore_index=True)
+            if len(out)
+            else d.added[d.columns_b].reset_index(drop=True)
+        )
     if d.order is not None:
         out = out.iloc[pd.Index(out[key]).get_indexer(d.order)].reset_index(drop=True)
     return out

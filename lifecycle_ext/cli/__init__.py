@@ -35,9 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         reg = None
         if cmd.needs_registry:
             from .. import open_registry
+
             reg = open_registry(args.registry)
         from ..core import progress
         from .progress import enabled, text_factory
+
         if enabled():
             with progress.listening(text_factory):
                 result = cmd.run(reg, args)
@@ -53,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:  # `lifecycle ... | head`: the reader left; not an error of ours
         import os
+
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if cmd.exit_code is not None:
         return cmd.exit_code(result)

@@ -38,10 +38,22 @@ def _monitor(values: dict[str, Any]) -> dict[str, Any]:
 
 def _lineage_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--up", dest="direction", action="store_const", const="up", default=argparse.SUPPRESS,
-                   help="same as --direction up")
-    g.add_argument("--down", dest="direction", action="store_const", const="down", default=argparse.SUPPRESS,
-                   help="same as --direction down")
+    g.add_argument(
+        "--up",
+        dest="direction",
+        action="store_const",
+        const="up",
+        default=argparse.SUPPRESS,
+        help="same as --direction up",
+    )
+    g.add_argument(
+        "--down",
+        dest="direction",
+        action="store_const",
+        const="down",
+        default=argparse.SUPPRESS,
+        help="same as --direction down",
+    )
 
 
 #: action name -> turns parsed CLI values into the service call's values

@@ -158,23 +158,33 @@ def _two_words(argv: list[str], two_words: dict[tuple[str, str], str]) -> list[s
             i += 1
             continue
         if i + 1 < len(argv) and (tok, argv[i + 1]) in two_words:
-            return [*argv[:i], two_words[(tok, argv[i + 1])], *argv[i + 2:]]
+            return [*argv[:i], two_words[(tok, argv[i + 1])], *argv[i + 2 :]]
         return argv
     return argv
 
 
 def _global_options(p: argparse.ArgumentParser, *, default: Any) -> None:
     """The options every command accepts, before the subcommand (``default``) or after it (SUPPRESS)."""
-    p.add_argument("--registry", "-R", default=default, help="registry folder or URL (default: "
-                   "$LIFECYCLE_REGISTRY or ./.lifecycle)")
-    p.add_argument("--json", action="store_true", default=False if default is None else default,
-                   help="print machine-readable JSON")
-    p.add_argument("--traceback", action="store_true", default=False if default is None else default,
-                   help="show the full traceback on errors")
+    p.add_argument(
+        "--registry",
+        "-R",
+        default=default,
+        help="registry folder or URL (default: $LIFECYCLE_REGISTRY or ./.lifecycle)",
+    )
+    p.add_argument(
+        "--json", action="store_true", default=False if default is None else default, help="print machine-readable JSON"
+    )
+    p.add_argument(
+        "--traceback",
+        action="store_true",
+        default=False if default is None else default,
+        help="show the full traceback on errors",
+    )
 
 
-def build_parser(prog: str, extra: dict[str, Command] | None = None, *,
-                 catalogue: Catalogue | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    prog: str, extra: dict[str, Command] | None = None, *, catalogue: Catalogue | None = None
+) -> argparse.ArgumentParser:
     """The parser for every action of ``catalogue`` (default: the real one) plus ``extra`` surface-only
     commands (the magic's). ``parse_args(...).command`` is the action's name whatever spelling was used."""
     parser = _Root(prog=prog, description="Lifecycle of AI assets: versions, gates, promotion, audit.")

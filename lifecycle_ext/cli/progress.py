@@ -24,8 +24,9 @@ def enabled(stream: IO[str] | None = None) -> bool:
 class TextBar:
     """``label [#####.....]  52% 13/25``; redrawn at most every ``interval`` seconds, final line on close."""
 
-    def __init__(self, label: str, total: int, stream: IO[str] | None = None, width: int = 30,
-                 interval: float = 0.1) -> None:
+    def __init__(
+        self, label: str, total: int, stream: IO[str] | None = None, width: int = 30, interval: float = 0.1
+    ) -> None:
         self.label, self.total, self.done = label, total, 0
         self.stream = stream or sys.stderr
         self.width, self.interval, self._last = width, interval, 0.0
@@ -33,8 +34,10 @@ class TextBar:
     def line(self) -> str:
         frac = self.done / self.total if self.total else 1.0
         fill = int(frac * self.width)
-        return (f"{self.label} [{'#' * fill}{'.' * (self.width - fill)}] {frac * 100:3.0f}% "
-                f"{_units(self.done, self.label)}/{_units(self.total, self.label)}")
+        return (
+            f"{self.label} [{'#' * fill}{'.' * (self.width - fill)}] {frac * 100:3.0f}% "
+            f"{_units(self.done, self.label)}/{_units(self.total, self.label)}"
+        )
 
     def update(self, done: int, total: int) -> None:
         self.done, self.total = done, total

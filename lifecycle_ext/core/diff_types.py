@@ -24,9 +24,23 @@ from typing import Any
 
 from .errors import UsageInputError
 
-__all__ = ["ClassChange", "SCHEMA_CHANGE_TYPES", "DATASET_CHANGE_KINDS", "normalize_schema", "classify_schema",
-           "affected_classes", "dict_diff", "metric_deltas", "env_packages", "env_diff", "source_diff",
-           "inputs_diff", "column_changes", "list_changes", "lower_is_better"]
+__all__ = [
+    "ClassChange",
+    "SCHEMA_CHANGE_TYPES",
+    "DATASET_CHANGE_KINDS",
+    "normalize_schema",
+    "classify_schema",
+    "affected_classes",
+    "dict_diff",
+    "metric_deltas",
+    "env_packages",
+    "env_diff",
+    "source_diff",
+    "inputs_diff",
+    "column_changes",
+    "list_changes",
+    "lower_is_better",
+]
 
 SCHEMA_CHANGE_TYPES = ("added", "removed", "renamed", "merged", "split", "definition_changed")
 DATASET_CHANGE_KINDS = ("additive", "removal", "corrective", "feature_edits", "schema")
@@ -90,8 +104,9 @@ def _check_mapping(mapping: Any, old: dict[str, Any], new: dict[str, Any]) -> di
     return out
 
 
-def classify_schema(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]],
-                    mapping: dict[str, Any] | None = None) -> list[ClassChange]:
+def classify_schema(
+    old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]], mapping: dict[str, Any] | None = None
+) -> list[ClassChange]:
     """Type every change from ``old`` to ``new`` (both from :func:`normalize_schema`)."""
     m = _check_mapping(mapping, old, new)
     changes: list[ClassChange] = []
@@ -146,8 +161,11 @@ def affected_classes(changes: list[ClassChange] | list[dict[str, Any]]) -> list[
 
 def dict_diff(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """Keys added, removed and changed (``[old, new]``) between two flat dicts."""
-    return {"added": {k: b[k] for k in b if k not in a}, "removed": {k: a[k] for k in a if k not in b},
-            "changed": {k: [a[k], b[k]] for k in a if k in b and a[k] != b[k]}}
+    return {
+        "added": {k: b[k] for k in b if k not in a},
+        "removed": {k: a[k] for k in a if k not in b},
+        "changed": {k: [a[k], b[k]] for k in a if k in b and a[k] != b[k]},
+    }
 
 
 _LOWER = ("loss", "error", "mae", "mse", "rmse", "mape", "latency", "perplexity", "brier", "logloss", "fpr", "fnr")
@@ -229,14 +247,19 @@ def inputs_diff(a: list[str], b: list[str]) -> list[dict[str, Any]]:
         old, new = va.get(asset), vb.get(asset)
         if old != new:
             kind = "added" if old is None else "removed" if new is None else "changed"
-            out.append({"asset": asset, "change": kind, "old": old and f"{asset}@{old}", "new": new and f"{asset}@{new}"})
+            out.append(
+                {"asset": asset, "change": kind, "old": old and f"{asset}@{old}", "new": new and f"{asset}@{new}"}
+            )
     return out
 
 
 def column_changes(old: dict[str, str], new: dict[str, str]) -> dict[str, Any]:
     """Columns added, removed and retyped between two ``{column: dtype}`` maps."""
-    return {"added": [c for c in new if c not in old], "removed": [c for c in old if c not in new],
-            "dtype_changed": {c: [old[c], new[c]] for c in old if c in new and old[c] != new[c]}}
+    return {
+        "added": [c for c in new if c not in old],
+        "removed": [c for c in old if c not in new],
+        "dtype_changed": {c: [old[c], new[c]] for c in old if c in new and old[c] != new[c]},
+    }
 
 
 def list_changes(old: list[Any], new: list[Any]) -> dict[str, list[Any]]:

@@ -47,19 +47,34 @@ def eval_drift(check: Check, ctx: GateContext) -> CheckResult:
         return CheckResult(check.name, "drift", FAIL, "drift facts were not gathered for this check")
     ev = {**facts, "max_psi": o["max_psi"], "window": o["window"]}
     if facts["baseline"] is None:
-        return CheckResult(check.name, "drift", o["missing"],
-                           "no baseline for this version's training data (save it as a DataFrame dataset input)", ev)
+        return CheckResult(
+            check.name,
+            "drift",
+            o["missing"],
+            "no baseline for this version's training data (save it as a DataFrame dataset input)",
+            ev,
+        )
     if not facts["batches"]:
         where = facts["production"] or f"nothing at {facts['stage']}"
-        return CheckResult(check.name, "drift", o["missing"],
-                           f"no monitored production traffic to compare with ({where})", ev)
+        return CheckResult(
+            check.name, "drift", o["missing"], f"no monitored production traffic to compare with ({where})", ev
+        )
     over = {c: v for c, v in facts["psi"].items() if v > o["max_psi"]}
     if over:
         worst = ", ".join(f"{c} PSI {v:.3g}" for c, v in sorted(over.items(), key=lambda kv: -kv[1])[:5])
-        return CheckResult(check.name, "drift", FAIL,
-                           f"training data {facts['baseline']} has drifted from {facts['production']} traffic: "
-                           f"{worst} > {o['max_psi']}", ev)
+        return CheckResult(
+            check.name,
+            "drift",
+            FAIL,
+            f"training data {facts['baseline']} has drifted from {facts['production']} traffic: "
+            f"{worst} > {o['max_psi']}",
+            ev,
+        )
     top = max(facts["psi"].values(), default=0.0)
-    return CheckResult(check.name, "drift", PASS,
-                       f"max PSI {top:.3g} <= {o['max_psi']} against {facts['production']} "
-                       f"({len(facts['batches'])} batches)", ev)
+    return CheckResult(
+        check.name,
+        "drift",
+        PASS,
+        f"max PSI {top:.3g} <= {o['max_psi']} against {facts['production']} ({len(facts['batches'])} batches)",
+        ev,
+    )

@@ -21,11 +21,28 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
 
-__all__ = ["EventData", "EVENT_CLASSES", "parse_data",
-           "VersionCreated", "TagAdded", "TagRemoved", "AliasSet",
-           "PolicySet", "PromotionRequested", "PromotionApproved", "PromotionRejected", "VersionPromoted",
-           "PromotionRefused", "ActionDenied", "RolledBack", "VersionRetired",
-           "BatchMonitored", "AlertRaised", "RevalidationCleared", "ReviewRecorded"]
+__all__ = [
+    "EventData",
+    "EVENT_CLASSES",
+    "parse_data",
+    "VersionCreated",
+    "TagAdded",
+    "TagRemoved",
+    "AliasSet",
+    "PolicySet",
+    "PromotionRequested",
+    "PromotionApproved",
+    "PromotionRejected",
+    "VersionPromoted",
+    "PromotionRefused",
+    "ActionDenied",
+    "RolledBack",
+    "VersionRetired",
+    "BatchMonitored",
+    "AlertRaised",
+    "RevalidationCleared",
+    "ReviewRecorded",
+]
 
 Json = Mapping[str, Any]
 E = TypeVar("E", bound="EventData")
@@ -324,12 +341,28 @@ class ReviewRecorded(_OfVersion):
 
 
 #: wire type -> class: every event type there is, in one table (``events.EVENT_TYPES`` is its keys).
-EVENT_CLASSES: Mapping[str, type[EventData]] = {c.TYPE: c for c in (
-    VersionCreated, TagAdded, TagRemoved, AliasSet,
-    PolicySet, PromotionRequested, PromotionApproved, PromotionRejected, VersionPromoted, PromotionRefused,
-    ActionDenied, RolledBack, VersionRetired,
-    BatchMonitored, AlertRaised, RevalidationCleared, ReviewRecorded,
-)}
+EVENT_CLASSES: Mapping[str, type[EventData]] = {
+    c.TYPE: c
+    for c in (
+        VersionCreated,
+        TagAdded,
+        TagRemoved,
+        AliasSet,
+        PolicySet,
+        PromotionRequested,
+        PromotionApproved,
+        PromotionRejected,
+        VersionPromoted,
+        PromotionRefused,
+        ActionDenied,
+        RolledBack,
+        VersionRetired,
+        BatchMonitored,
+        AlertRaised,
+        RevalidationCleared,
+        ReviewRecorded,
+    )
+}
 
 
 def parse_data(event_type: str, data: Json) -> EventData:

@@ -16,8 +16,17 @@ from typing import Any
 from .errors import IntegrityError
 from .event_types import EVENT_CLASSES, EventData
 
-__all__ = ["GENESIS", "canonical", "event_hash", "make_event", "check_event", "EVENT_TYPES", "EventData", "Spec",
-           "spec_of"]
+__all__ = [
+    "GENESIS",
+    "canonical",
+    "event_hash",
+    "make_event",
+    "check_event",
+    "EVENT_TYPES",
+    "EventData",
+    "Spec",
+    "spec_of",
+]
 
 GENESIS = "0" * 64
 

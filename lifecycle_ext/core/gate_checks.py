@@ -19,8 +19,19 @@ from .gate_context import (
 )
 from .policy import RETIRED, Check
 
-__all__ = ["soak_duration", "validate_lineage", "eval_lineage", "validate_approvals", "eval_approvals",
-           "validate_soak", "eval_soak", "validate_none", "eval_integrity", "validate_schema", "eval_schema"]
+__all__ = [
+    "soak_duration",
+    "validate_lineage",
+    "eval_lineage",
+    "validate_approvals",
+    "eval_approvals",
+    "validate_soak",
+    "eval_soak",
+    "validate_none",
+    "eval_integrity",
+    "validate_schema",
+    "eval_schema",
+]
 
 
 # -- lineage ----------------------------------------------------------------------------------------------
@@ -59,8 +70,12 @@ def eval_lineage(check: Check, ctx: GateContext) -> CheckResult:
         md = up.get("metadata") or {}
         stage = up.get("stage")
         lic = md.get("licence", md.get("license"))
-        ev[ref] = {"stage": RETIRED if up.get("retired") else stage, "licence": lic,
-                   "pii": bool(md.get("pii")), "pseudonymized": bool(md.get("pseudonymized"))}
+        ev[ref] = {
+            "stage": RETIRED if up.get("retired") else stage,
+            "licence": lic,
+            "pii": bool(md.get("pii")),
+            "pseudonymized": bool(md.get("pseudonymized")),
+        }
         if "stage" in o and up["kind"] in stage_kinds:
             order = ctx.policy.stages_for(up["kind"])
             need = o["stage"]
@@ -99,15 +114,20 @@ def eval_lineage(check: Check, ctx: GateContext) -> CheckResult:
         problems.append("no upstream lineage recorded")
     if problems:
         return CheckResult(check.name, check.type, FAIL, "; ".join(problems), ev)
-    return CheckResult(check.name, check.type, PASS, f"{len(ups)} upstream version(s) acceptable" if ups
-                       else "no upstream versions recorded", ev)
+    return CheckResult(
+        check.name,
+        check.type,
+        PASS,
+        f"{len(ups)} upstream version(s) acceptable" if ups else "no upstream versions recorded",
+        ev,
+    )
 
 
 # -- approvals --------------------------------------------------------------------------------------------
 def validate_approvals(opts: dict[str, Any], stages: set[str]) -> None:
     only_keys(opts, {"role", "count"})
     if not isinstance(opts.get("role"), str) or not opts["role"]:
-        raise OptionError("role must name the role whose approvals count (e.g. role = \"reviewer\")", "role")
+        raise OptionError('role must name the role whose approvals count (e.g. role = "reviewer")', "role")
     n = opts.get("count", 1)
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise OptionError(f"count must be a positive integer, got {n!r}", "count")
@@ -127,12 +147,18 @@ def eval_approvals(check: Check, ctx: GateContext) -> CheckResult:
             ignored[u] = f"does not hold role {role}"
         elif u not in approvers:
             approvers.append(u)
-    ev = {"role": role, "required": need, "approved_by": approvers, "ignored": ignored,
-          "rejected_by": [r["user"] for r in req.get("rejected_by", [])]}
+    ev = {
+        "role": role,
+        "required": need,
+        "approved_by": approvers,
+        "ignored": ignored,
+        "rejected_by": [r["user"] for r in req.get("rejected_by", [])],
+    }
     if req.get("rejected_by"):
         who = ", ".join(ev["rejected_by"])
-        return CheckResult(check.name, check.type, FAIL,
-                           f"rejected by {who}; blocked until a new promotion request supersedes it", ev)
+        return CheckResult(
+            check.name, check.type, FAIL, f"rejected by {who}; blocked until a new promotion request supersedes it", ev
+        )
     if len(approvers) >= need:
         return CheckResult(check.name, check.type, PASS, f"{len(approvers)}/{need} {role} approval(s)", ev)
     return CheckResult(check.name, check.type, PENDING, f"{len(approvers)}/{need} {role} approval(s) so far", ev)
@@ -158,16 +184,27 @@ def soak_duration(opts: dict[str, Any]) -> timedelta:
 def eval_soak(check: Check, ctx: GateContext) -> CheckResult:
     need = soak_duration(check.options)
     stage = check.options.get("stage") or ctx.record.get("stage")
-    entry = next((h for h in reversed(ctx.record.get("history", [])) if h["stage"] == stage and h["left"] is None),
-                 None)
+    entry = next(
+        (h for h in reversed(ctx.record.get("history", [])) if h["stage"] == stage and h["left"] is None), None
+    )
     if stage is None or entry is None:
-        return CheckResult(check.name, check.type, FAIL, f"the version is not at {stage or 'any stage'}; "
-                           f"it must soak there for {need}", {"required_seconds": need.total_seconds()})
+        return CheckResult(
+            check.name,
+            check.type,
+            FAIL,
+            f"the version is not at {stage or 'any stage'}; it must soak there for {need}",
+            {"required_seconds": need.total_seconds()},
+        )
     entered = parse_time(entry["entered"])
     elapsed = ctx.now - entered
     ready = entered + need
-    ev = {"stage": stage, "entered": entry["entered"], "elapsed_seconds": elapsed.total_seconds(),
-          "required_seconds": need.total_seconds(), "ready_at": iso(ready)}
+    ev = {
+        "stage": stage,
+        "entered": entry["entered"],
+        "elapsed_seconds": elapsed.total_seconds(),
+        "required_seconds": need.total_seconds(),
+        "ready_at": iso(ready),
+    }
     if elapsed >= need:
         return CheckResult(check.name, check.type, PASS, f"{elapsed} in {stage} (needs {need})", ev)
     return CheckResult(check.name, check.type, PENDING, f"{elapsed} in {stage}; ready at {iso(ready)}", ev)
@@ -183,8 +220,13 @@ def eval_integrity(check: Check, ctx: GateContext) -> CheckResult:
         return CheckResult(check.name, check.type, PENDING, "content not verified yet", {})
     if ctx.integrity:
         return CheckResult(check.name, check.type, FAIL, "; ".join(ctx.integrity), {"problems": ctx.integrity})
-    return CheckResult(check.name, check.type, PASS, "content verifies against its hashes",
-                       {"content_hash": ctx.record.get("content_hash")})
+    return CheckResult(
+        check.name,
+        check.type,
+        PASS,
+        "content verifies against its hashes",
+        {"content_hash": ctx.record.get("content_hash")},
+    )
 
 
 # -- schema -----------------------------------------------------------------------------------------------
@@ -206,9 +248,11 @@ def eval_schema(check: Check, ctx: GateContext) -> CheckResult:
         current = a["stages"].get(stage) if stage else len(a["versions"])
         ev[ref_of(s)] = {"current": current}
         if current != s["number"]:
-            bad.append(f"{ref_of(s)} is not the current label schema "
-                       f"({'none' if current is None else a['kind'] + ':' + a['name'] + '@' + str(current)}"
-                       f"{' at ' + stage if stage else ''})")
+            bad.append(
+                f"{ref_of(s)} is not the current label schema "
+                f"({'none' if current is None else a['kind'] + ':' + a['name'] + '@' + str(current)}"
+                f"{' at ' + stage if stage else ''})"
+            )
     if not schemas and check.options.get("required", True):
         return CheckResult(check.name, check.type, FAIL, "no label schema in the training data's lineage", ev)
     if bad:

@@ -13,9 +13,19 @@ from typing import Any
 from .policy import Check, Policy
 from .refs import exact_ref
 
-__all__ = ["CheckResult", "GateContext", "CheckType", "OptionError", "upstream_records", "request_key", "only_keys",
-           "ref_of",
-           "PASS", "FAIL", "PENDING"]
+__all__ = [
+    "CheckResult",
+    "GateContext",
+    "CheckType",
+    "OptionError",
+    "upstream_records",
+    "request_key",
+    "only_keys",
+    "ref_of",
+    "PASS",
+    "FAIL",
+    "PENDING",
+]
 
 PASS, FAIL, PENDING = "pass", "fail", "pending"
 
@@ -37,8 +47,13 @@ class CheckResult:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "status": self.status, "message": self.message,
-                "evidence": self.evidence}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "status": self.status,
+            "message": self.message,
+            "evidence": self.evidence,
+        }
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,29 @@ from .gate_context import (
 from .metric_checks import Threshold, parse_threshold
 from .policy import Check, Policy
 
-__all__ = ["CheckResult", "GateContext", "CheckType", "CHECK_TYPES", "register_check", "evaluate_gates",
-           "OptionError", "Threshold", "parse_threshold", "upstream_records", "request_key", "PASS", "FAIL",
-           "PENDING"]
+__all__ = [
+    "CheckResult",
+    "GateContext",
+    "CheckType",
+    "CHECK_TYPES",
+    "register_check",
+    "evaluate_gates",
+    "OptionError",
+    "Threshold",
+    "parse_threshold",
+    "upstream_records",
+    "request_key",
+    "PASS",
+    "FAIL",
+    "PENDING",
+]
 
-def register_check(name: str, validate: Callable[[dict[str, Any], set[str]], None],
-                   evaluate: Callable[[Check, GateContext], CheckResult]) -> None:
+
+def register_check(
+    name: str,
+    validate: Callable[[dict[str, Any], set[str]], None],
+    evaluate: Callable[[Check, GateContext], CheckResult],
+) -> None:
     """Add (or replace) a check type usable as ``type = NAME`` in ``[[gates.STAGE]]``."""
     CHECK_TYPES[name] = CheckType(name, validate, evaluate)
 
@@ -49,9 +66,14 @@ def evaluate_gates(policy: Policy, ctx: GateContext) -> list[CheckResult]:
         except Exception as exc:  # noqa: BLE001 - a broken check must fail closed, with the reason
             results.append(CheckResult(check.name, check.type, FAIL, f"check could not run: {exc}"))
     req = ctx.request
-    if req and req.get("rejected_by") and not any(c.type == "approvals" for c in policy.gates_for(
-            ctx.to, ctx.record["kind"])):
-        results.append(CheckResult("rejection", "approvals", FAIL, _rejected_msg(req), {"rejected_by": req["rejected_by"]}))
+    if (
+        req
+        and req.get("rejected_by")
+        and not any(c.type == "approvals" for c in policy.gates_for(ctx.to, ctx.record["kind"]))
+    ):
+        results.append(
+            CheckResult("rejection", "approvals", FAIL, _rejected_msg(req), {"rejected_by": req["rejected_by"]})
+        )
     return results
 
 
@@ -61,14 +83,17 @@ def _rejected_msg(req: dict[str, Any]) -> str:
 
 
 #: check type name -> :class:`CheckType`: every built-in type, in one table.
-CHECK_TYPES: dict[str, CheckType] = {ct.name: ct for ct in (
-    CheckType("metric", metric_checks.validate_metric, metric_checks.eval_metric),
-    CheckType("compare", metric_checks.validate_compare, metric_checks.eval_compare),
-    CheckType("provenance", metric_checks.validate_provenance, metric_checks.eval_provenance),
-    CheckType("lineage", gate_checks.validate_lineage, gate_checks.eval_lineage),
-    CheckType("approvals", gate_checks.validate_approvals, gate_checks.eval_approvals),
-    CheckType("soak", gate_checks.validate_soak, gate_checks.eval_soak),
-    CheckType("integrity", gate_checks.validate_none, gate_checks.eval_integrity),
-    CheckType("schema", gate_checks.validate_schema, gate_checks.eval_schema),
-    CheckType("drift", drift_check.validate_drift, drift_check.eval_drift),
-)}
+CHECK_TYPES: dict[str, CheckType] = {
+    ct.name: ct
+    for ct in (
+        CheckType("metric", metric_checks.validate_metric, metric_checks.eval_metric),
+        CheckType("compare", metric_checks.validate_compare, metric_checks.eval_compare),
+        CheckType("provenance", metric_checks.validate_provenance, metric_checks.eval_provenance),
+        CheckType("lineage", gate_checks.validate_lineage, gate_checks.eval_lineage),
+        CheckType("approvals", gate_checks.validate_approvals, gate_checks.eval_approvals),
+        CheckType("soak", gate_checks.validate_soak, gate_checks.eval_soak),
+        CheckType("integrity", gate_checks.validate_none, gate_checks.eval_integrity),
+        CheckType("schema", gate_checks.validate_schema, gate_checks.eval_schema),
+        CheckType("drift", drift_check.validate_drift, drift_check.eval_drift),
+    )
+}

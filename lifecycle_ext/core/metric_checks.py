@@ -12,13 +12,26 @@ from typing import Any
 from .gate_context import FAIL, PASS, CheckResult, GateContext, OptionError, only_keys, ref_of
 from .policy import Check
 
-__all__ = ["Threshold", "parse_threshold", "validate_metric", "eval_metric", "validate_compare", "eval_compare",
-           "validate_provenance", "eval_provenance"]
+__all__ = [
+    "Threshold",
+    "parse_threshold",
+    "validate_metric",
+    "eval_metric",
+    "validate_compare",
+    "eval_compare",
+    "validate_provenance",
+    "eval_provenance",
+]
 
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, "<": lambda a, b: a < b,
-    "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
 _EXPR_RE = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*")
 _NUM = r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?"
 _CMP_RHS = re.compile(rf"([A-Za-z][\w\-]*)\.([A-Za-z_][\w\-]*(?:\.[\w\-]+)*?)\s*(?:([+-])\s*({_NUM}))?")
@@ -41,19 +54,19 @@ def parse_threshold(text: Any, *, compare: bool) -> Threshold:
         raise OptionError(f"threshold must be a string like 'accuracy >= 0.9', got {text!r}", "threshold")
     m = _EXPR_RE.fullmatch(text)
     if not m:
-        raise OptionError(f"bad threshold {text!r}; write METRIC OP VALUE with OP one of {' '.join(_OPS)}",
-                          "threshold")
+        raise OptionError(f"bad threshold {text!r}; write METRIC OP VALUE with OP one of {' '.join(_OPS)}", "threshold")
     metric, op, rhs = m.groups()
     if not compare:
         try:
             return Threshold(metric, op, value=float(rhs), text=text)
         except ValueError:
-            raise OptionError(f"bad threshold {text!r}: {rhs!r} is not a number (use type = \"compare\" "
-                              "to compare with another stage)", "threshold") from None
+            raise OptionError(
+                f'bad threshold {text!r}: {rhs!r} is not a number (use type = "compare" to compare with another stage)',
+                "threshold",
+            ) from None
     c = _CMP_RHS.fullmatch(rhs)
     if not c:
-        raise OptionError(f"bad comparison {text!r}; write e.g. 'accuracy >= production.accuracy - 0.005'",
-                          "threshold")
+        raise OptionError(f"bad comparison {text!r}; write e.g. 'accuracy >= production.accuracy - 0.005'", "threshold")
     stage, base, sign, num = c.groups()
     offset = float(num) * (-1 if sign == "-" else 1) if num else 0.0
     return Threshold(metric, op, stage=stage, base_metric=base, offset=offset, text=text)
@@ -78,8 +91,10 @@ def validate_compare(opts: dict[str, Any], stages: set[str]) -> None:
     for t in _thresholds(opts):
         th = parse_threshold(t, compare=True)
         if th.stage not in stages:
-            raise OptionError(f"comparison {t!r} names unknown stage {th.stage!r}; stages are {sorted(stages)}",
-                              "threshold" if "threshold" in opts else "thresholds")
+            raise OptionError(
+                f"comparison {t!r} names unknown stage {th.stage!r}; stages are {sorted(stages)}",
+                "threshold" if "threshold" in opts else "thresholds",
+            )
     if opts.get("missing", "pass") not in ("pass", "fail"):
         raise OptionError("missing must be 'pass' or 'fail' (what to do when no version is at the stage)", "missing")
 
@@ -120,8 +135,10 @@ def eval_compare(check: Check, ctx: GateContext) -> CheckResult:
         v = metrics.get(th.metric)
         ev[th.text] = {"against": ref_of(base_rec), "value": v, "baseline": base}
         if v is None or base is None:
-            bad.append(f"{th.metric if v is None else th.base_metric} not recorded"
-                       f"{'' if v is None else ' on ' + ref_of(base_rec)}")
+            bad.append(
+                f"{th.metric if v is None else th.base_metric} not recorded"
+                f"{'' if v is None else ' on ' + ref_of(base_rec)}"
+            )
             continue
         target = float(base) + th.offset
         ev[th.text]["target"] = target
@@ -129,8 +146,13 @@ def eval_compare(check: Check, ctx: GateContext) -> CheckResult:
             bad.append(f"{th.metric} = {v} (needs {th.op} {target:g}, from {ref_of(base_rec)})")
     if bad:
         return CheckResult(check.name, check.type, FAIL, "; ".join(bad), ev)
-    return CheckResult(check.name, check.type, PASS, "comparison holds"
-                       if any(e.get("against") for e in ev.values()) else "nothing to compare with yet", ev)
+    return CheckResult(
+        check.name,
+        check.type,
+        PASS,
+        "comparison holds" if any(e.get("against") for e in ev.values()) else "nothing to compare with yet",
+        ev,
+    )
 
 
 # -- provenance -------------------------------------------------------------------------------------------
@@ -165,8 +187,9 @@ def validate_provenance(opts: dict[str, Any], stages: set[str]) -> None:
     only_keys(opts, {"require"})
     req = opts.get("require")
     if not isinstance(req, list) or not req or not all(isinstance(x, str) and x for x in req):
-        raise OptionError("require must be a non-empty list of field names (e.g. [\"seed\", \"inputs.dataset\"])",
-                          "require")
+        raise OptionError(
+            'require must be a non-empty list of field names (e.g. ["seed", "inputs.dataset"])', "require"
+        )
 
 
 def eval_provenance(check: Check, ctx: GateContext) -> CheckResult:

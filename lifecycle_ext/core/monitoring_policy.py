@@ -33,17 +33,37 @@ from typing import Any
 from .errors import PolicyError
 from .records import Event, State, version_record
 
-__all__ = ["POLICY_ACTOR", "METRICS", "RESPONSES", "DEFAULT_THRESHOLDS", "parse_monitoring", "evaluate", "worst",
-           "monitoring_state", "LEVELS", "MONITORING_HANDLERS"]
+__all__ = [
+    "POLICY_ACTOR",
+    "METRICS",
+    "RESPONSES",
+    "DEFAULT_THRESHOLDS",
+    "parse_monitoring",
+    "evaluate",
+    "worst",
+    "monitoring_state",
+    "LEVELS",
+    "MONITORING_HANDLERS",
+]
 
 POLICY_ACTOR = "policy"  # the acting user of automatic responses (a rollback on alert)
-METRICS = ("psi", "ks", "null_rate_change", "confidence_psi", "confidence_shift", "latency_p50_ms",
-           "latency_p95_ms", "latency_p99_ms", "error_rate", "freshness_hours")
+METRICS = (
+    "psi",
+    "ks",
+    "null_rate_change",
+    "confidence_psi",
+    "confidence_shift",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "error_rate",
+    "freshness_hours",
+)
 RESPONSES = ("record", "revalidate", "rollback")
 LEVELS = ("ok", "warn", "alert")
 SCHEMA_PROBLEMS = ("missing", "extra", "dtype")
 DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
-    "psi": {"warn": 0.1, "alert": 0.25},            # the customary PSI rule of thumb
+    "psi": {"warn": 0.1, "alert": 0.25},  # the customary PSI rule of thumb
     "ks": {"warn": 0.1, "alert": 0.2},
     "null_rate_change": {"warn": 0.05, "alert": 0.2},
     "confidence_psi": {"warn": 0.1, "alert": 0.25},
@@ -76,9 +96,13 @@ def parse_monitoring(section: Any, text: str | None = None) -> dict[str, Any]:
     def fail(key: str, why: str) -> PolicyError:
         return PolicyError(f"[monitoring] {key}: {why}", _line_of(text, key))
 
-    out: dict[str, Any] = {"stage": "production", "on_alert": "record", "time_column": None,
-                           "thresholds": {k: dict(v) for k, v in DEFAULT_THRESHOLDS.items()},
-                           "schema": dict(DEFAULT_SCHEMA)}
+    out: dict[str, Any] = {
+        "stage": "production",
+        "on_alert": "record",
+        "time_column": None,
+        "thresholds": {k: dict(v) for k, v in DEFAULT_THRESHOLDS.items()},
+        "schema": dict(DEFAULT_SCHEMA),
+    }
     for key, value in sec.items():
         if key in ("stage", "time_column"):
             if not isinstance(value, str) or not value:
@@ -119,8 +143,9 @@ def level_of(value: float, limits: dict[str, float]) -> str:
     return "ok"
 
 
-def evaluate(values: list[tuple[str, str | None, float]], schema: list[dict[str, Any]],
-             policy: dict[str, Any]) -> list[dict[str, Any]]:
+def evaluate(
+    values: list[tuple[str, str | None, float]], schema: list[dict[str, Any]], policy: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Findings at warn or alert level: ``{"metric", "feature", "value", "level", "warn", "alert"}``."""
     out: list[dict[str, Any]] = []
     for metric, feature, value in values:
@@ -133,11 +158,12 @@ def evaluate(values: list[tuple[str, str | None, float]], schema: list[dict[str,
     for prob in schema:
         lvl = policy["schema"].get(prob["problem"], "warn")
         if lvl != "ignore":
-            what = {"missing": f"missing (expected {prob.get('expected')})",
-                    "extra": f"unexpected column ({prob.get('found')})",
-                    "dtype": f"{prob.get('expected')} -> {prob.get('found')}"}.get(prob["problem"], prob["problem"])
-            out.append({"metric": f"schema.{prob['problem']}", "feature": prob["column"], "value": what,
-                        "level": lvl})
+            what = {
+                "missing": f"missing (expected {prob.get('expected')})",
+                "extra": f"unexpected column ({prob.get('found')})",
+                "dtype": f"{prob.get('expected')} -> {prob.get('found')}",
+            }.get(prob["problem"], prob["problem"])
+            out.append({"metric": f"schema.{prob['problem']}", "feature": prob["column"], "value": what, "level": lvl})
     return out
 
 
@@ -163,14 +189,23 @@ def _batch_monitored(state: State, e: Event) -> None:
     if rec is not None and d.get("prediction_baseline") and not rec.get("prediction_baseline"):
         rec["prediction_baseline"] = {"blob": d["prediction_baseline"], "source": f"batch at event {e['seq']}"}
     monitoring_state(state, d["asset"])["batches"].append(
-        {"seq": e["seq"], "number": d["number"], "at": d.get("observed_at", e["at"]), "level": d.get("level", "ok")})
+        {"seq": e["seq"], "number": d["number"], "at": d.get("observed_at", e["at"]), "level": d.get("level", "ok")}
+    )
 
 
 def _alert_raised(state: State, e: Event) -> None:
     d = e["data"]
     monitoring_state(state, d["asset"])["alerts"].append(
-        {"seq": e["seq"], "number": d["number"], "at": e["at"], "batch_seq": d.get("batch_seq"),
-         "findings": d.get("findings", []), "response": d.get("response", "record"), "open": True})
+        {
+            "seq": e["seq"],
+            "number": d["number"],
+            "at": e["at"],
+            "batch_seq": d.get("batch_seq"),
+            "findings": d.get("findings", []),
+            "response": d.get("response", "record"),
+            "open": True,
+        }
+    )
     rec = version_record(state, d["asset"], d["number"])
     if rec is not None and d.get("response") == "revalidate":
         rec["revalidation"] = {"required": True, "alert_seq": e["seq"], "since": e["at"]}
@@ -180,8 +215,12 @@ def _revalidation_cleared(state: State, e: Event) -> None:
     d = e["data"]
     rec = version_record(state, d["asset"], d["number"])
     if rec is not None:
-        rec["revalidation"] = {"required": False, "cleared_seq": e["seq"], "cleared_by": e["actor"],
-                               "reason": d.get("reason", "")}
+        rec["revalidation"] = {
+            "required": False,
+            "cleared_seq": e["seq"],
+            "cleared_by": e["actor"],
+            "reason": d.get("reason", ""),
+        }
     for alert in monitoring_state(state, d["asset"])["alerts"]:
         if alert["number"] == d["number"] and alert["open"]:
             alert["open"] = False
@@ -193,8 +232,15 @@ def _review_recorded(state: State, e: Event) -> None:
     rec = version_record(state, d["asset"], d["number"])
     if rec is not None:
         rec.setdefault("reviews", []).append(
-            {"seq": e["seq"], "at": e["at"], "by": e["actor"], "summary": d.get("summary", ""),
-             "lessons": d.get("lessons", []), "criteria_changes": d.get("criteria_changes", [])})
+            {
+                "seq": e["seq"],
+                "at": e["at"],
+                "by": e["actor"],
+                "summary": d.get("summary", ""),
+                "lessons": d.get("lessons", []),
+                "criteria_changes": d.get("criteria_changes", []),
+            }
+        )
 
 
 MONITORING_HANDLERS: Mapping[str, Callable[[State, Event], None]] = {

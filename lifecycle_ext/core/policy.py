@@ -18,8 +18,17 @@ from typing import Any
 
 from .errors import PolicyError
 
-__all__ = ["Policy", "Check", "parse_policy", "default_policy", "DEFAULT_POLICY_TEXT", "ACTIONS",
-           "RETIRED", "policy_hash", "ANYONE"]
+__all__ = [
+    "Policy",
+    "Check",
+    "parse_policy",
+    "default_policy",
+    "DEFAULT_POLICY_TEXT",
+    "ACTIONS",
+    "RETIRED",
+    "policy_hash",
+    "ANYONE",
+]
 
 RETIRED = "retired"
 ANYONE = "*"
@@ -107,8 +116,10 @@ class Policy:
         if j < i:
             return f"moving back from {current} to {to} is not allowed by the policy (add it to transitions.allow)"
         if j > i + 1 and not self.allow_skip:
-            return (f"{to} skips {', '.join(order[i + 1:j])}; promote through each stage in order "
-                    f"({' -> '.join(order)}) or allow it in [transitions]")
+            return (
+                f"{to} skips {', '.join(order[i + 1 : j])}; promote through each stage in order "
+                f"({' -> '.join(order)}) or allow it in [transitions]"
+            )
         return None
 
     # -- identity and roles ----------------------------------------------------------------------------
@@ -131,11 +142,15 @@ class Policy:
         return tuple(c for c in self.gates.get(stage, ()) if c.applies_to(kind))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"hash": self.hash, "stages": {k: list(v) for k, v in self.stages.items()},
-                "allow_skip": self.allow_skip, "allow": sorted(f"{a} -> {b}" for a, b in self.allow),
-                "users": {k: list(v) for k, v in self.users.items()},
-                "permissions": None if self.permissions is None else {k: list(v) for k, v in self.permissions.items()},
-                "gates": {s: [{"type": c.type, "name": c.name, **c.options} for c in cs] for s, cs in self.gates.items()}}
+        return {
+            "hash": self.hash,
+            "stages": {k: list(v) for k, v in self.stages.items()},
+            "allow_skip": self.allow_skip,
+            "allow": sorted(f"{a} -> {b}" for a, b in self.allow),
+            "users": {k: list(v) for k, v in self.users.items()},
+            "permissions": None if self.permissions is None else {k: list(v) for k, v in self.permissions.items()},
+            "gates": {s: [{"type": c.type, "name": c.name, **c.options} for c in cs] for s, cs in self.gates.items()},
+        }
 
 
 # -- parsing -------------------------------------------------------------------------------------------
@@ -189,16 +204,20 @@ def parse_policy(text: str) -> Policy:
         raise PolicyError(f"not valid TOML: {msg}", line) from None
     for key in doc:
         if key not in _TOP_KEYS:
-            raise PolicyError(f"unknown top-level key {key!r}; expected one of {', '.join(sorted(_TOP_KEYS))}",
-                              _line_of(text, key) or _line_of(text, "", table=key))
+            raise PolicyError(
+                f"unknown top-level key {key!r}; expected one of {', '.join(sorted(_TOP_KEYS))}",
+                _line_of(text, key) or _line_of(text, "", table=key),
+            )
     version = doc.get("version", 1)
     if version != 1:
-        raise PolicyError(f"policy version {version!r} is not supported (this program reads version 1)",
-                          _line_of(text, "version"))
+        raise PolicyError(
+            f"policy version {version!r} is not supported (this program reads version 1)", _line_of(text, "version")
+        )
 
     # stages
-    raw_stages = doc.get("stages", {"default": ["development", "staging", "production"],
-                                    "dataset": ["draft", "validated", "production"]})
+    raw_stages = doc.get(
+        "stages", {"default": ["development", "staging", "production"], "dataset": ["draft", "validated", "production"]}
+    )
     if not isinstance(raw_stages, dict):
         raise PolicyError("[stages] must be a table of KIND = [stage, ...]", _line_of(text, "stages"))
     stages: dict[str, tuple[str, ...]] = {}
@@ -224,11 +243,14 @@ def parse_policy(text: str) -> Policy:
         raise PolicyError("[transitions] must be a table", _line_of(text, "transitions"))
     for key in tr:
         if key not in ("allow_skip", "allow"):
-            raise PolicyError(f"unknown key transitions.{key}; expected allow_skip or allow",
-                              _line_of(text, key, table="transitions"))
+            raise PolicyError(
+                f"unknown key transitions.{key}; expected allow_skip or allow", _line_of(text, key, table="transitions")
+            )
     allow_skip = tr.get("allow_skip", False)
     if not isinstance(allow_skip, bool):
-        raise PolicyError("transitions.allow_skip must be true or false", _line_of(text, "allow_skip", table="transitions"))
+        raise PolicyError(
+            "transitions.allow_skip must be true or false", _line_of(text, "allow_skip", table="transitions")
+        )
     allow: set[tuple[str, str]] = set()
     line = _line_of(text, "allow", table="transitions")
     for item in _str_list(tr.get("allow", []), "transitions.allow", line):
@@ -257,12 +279,15 @@ def parse_policy(text: str) -> Policy:
             if base not in ACTIONS:
                 raise PolicyError(f"unknown action {base!r} in [permissions]; actions are {', '.join(ACTIONS)}", line)
             if stage and stage not in known:
-                raise PolicyError(f"permission {action!r} names unknown stage {stage!r}; stages are {sorted(known)}",
-                                  line)
+                raise PolicyError(
+                    f"permission {action!r} names unknown stage {stage!r}; stages are {sorted(known)}", line
+                )
             permissions[action] = _str_list(roles, f"permissions.{action}", line) if roles != [] else ()
         if permissions.get("set_policy", (ANYONE,)) == ():
-            raise PolicyError("permissions.set_policy is empty: nobody could ever change this policy again",
-                              _line_of(text, "set_policy", table="permissions"))
+            raise PolicyError(
+                "permissions.set_policy is empty: nobody could ever change this policy again",
+                _line_of(text, "set_policy", table="permissions"),
+            )
 
     # gates
     gates_raw = doc.get("gates", {})
@@ -272,12 +297,16 @@ def parse_policy(text: str) -> Policy:
     for stage, checks in gates_raw.items():
         table = f"gates.{stage}"
         if stage not in known:
-            raise PolicyError(f"gates for unknown stage {stage!r}; stages are {sorted(known)}",
-                              _line_of(text, "", table=table) or _line_of(text, stage, table="gates"))
+            raise PolicyError(
+                f"gates for unknown stage {stage!r}; stages are {sorted(known)}",
+                _line_of(text, "", table=table) or _line_of(text, stage, table="gates"),
+            )
         if isinstance(checks, dict):
             checks = [checks]
         if not isinstance(checks, list):
-            raise PolicyError(f"{table} must be a list of checks ([[{table}]] tables)", _line_of(text, stage, table="gates"))
+            raise PolicyError(
+                f"{table} must be a list of checks ([[{table}]] tables)", _line_of(text, stage, table="gates")
+            )
         out = []
         check_names: set[str] = set()
         for i, chk in enumerate(checks):
@@ -288,8 +317,9 @@ def parse_policy(text: str) -> Policy:
             ctype = opts.pop("type", None)
             tline = _line_of(text, "type", table=table, occurrence=i) or hdr
             if ctype not in CHECK_TYPES:
-                raise PolicyError(f"unknown check type {ctype!r} in {table}; known types: "
-                                  f"{', '.join(sorted(CHECK_TYPES))}", tline)
+                raise PolicyError(
+                    f"unknown check type {ctype!r} in {table}; known types: {', '.join(sorted(CHECK_TYPES))}", tline
+                )
             name = opts.pop("name", None) or ctype
             if not isinstance(name, str):
                 raise PolicyError(f"check name must be a string, got {name!r}", tline)
@@ -315,11 +345,22 @@ def parse_policy(text: str) -> Policy:
     if monitoring["on_alert"] == "rollback" and permissions is not None:
         allowed = permissions.get(f"rollback.{monitoring['stage']}", permissions.get("rollback", (ANYONE,)))
         if ANYONE not in allowed and not set(allowed) & set(users.get(POLICY_ACTOR, ()) + users.get(ANYONE, ())):
-            raise PolicyError(f"monitoring.on_alert = \"rollback\" acts as user {POLICY_ACTOR!r}, which has no role "
-                              f"allowed to roll back ({' or '.join(allowed) or 'nobody'}); add it to [users]",
-                              _line_of(text, "on_alert", table="monitoring"))
-    return Policy(text=text, hash=policy_hash(text), stages=stages, allow_skip=allow_skip, allow=frozenset(allow),
-                  users=users, permissions=permissions, gates=gates, monitoring=monitoring)
+            raise PolicyError(
+                f'monitoring.on_alert = "rollback" acts as user {POLICY_ACTOR!r}, which has no role '
+                f"allowed to roll back ({' or '.join(allowed) or 'nobody'}); add it to [users]",
+                _line_of(text, "on_alert", table="monitoring"),
+            )
+    return Policy(
+        text=text,
+        hash=policy_hash(text),
+        stages=stages,
+        allow_skip=allow_skip,
+        allow=frozenset(allow),
+        users=users,
+        permissions=permissions,
+        gates=gates,
+        monitoring=monitoring,
+    )
 
 
 _DEFAULT: Policy | None = None

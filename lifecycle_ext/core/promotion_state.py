@@ -52,29 +52,45 @@ def _request(state: State, d: dict[str, Any]) -> dict[str, Any]:
     key = f"{d['asset']}@{d['number']}>{d['to']}"
     reqs = state.setdefault("requests", {})
     if key not in reqs:
-        reqs[key] = {"asset": d["asset"], "number": d["number"], "to": d["to"], "status": "open",
-                     "requested_by": None, "requested_at": None, "reason": "", "approvals": [], "rejected_by": []}
+        reqs[key] = {
+            "asset": d["asset"],
+            "number": d["number"],
+            "to": d["to"],
+            "status": "open",
+            "requested_by": None,
+            "requested_at": None,
+            "reason": "",
+            "approvals": [],
+            "rejected_by": [],
+        }
     req: dict[str, Any] = reqs[key]
     return req
 
 
 def _policy_set(state: State, e: Event) -> None:
     d = e["data"]
-    state["policy"] = {"hash": d["hash"], "blob": d["blob"], "set_at": e["at"], "set_by": e["actor"],
-                       "reason": d.get("reason", "")}
+    state["policy"] = {
+        "hash": d["hash"],
+        "blob": d["blob"],
+        "set_at": e["at"],
+        "set_by": e["actor"],
+        "reason": d.get("reason", ""),
+    }
 
 
 def _requested(state: State, e: Event) -> None:
     req = _request(state, e["data"])
-    req.update(status="open", requested_by=e["actor"], requested_at=e["at"], reason=e["data"].get("reason", ""),
-               rejected_by=[])  # a new request supersedes earlier rejections
+    req.update(
+        status="open", requested_by=e["actor"], requested_at=e["at"], reason=e["data"].get("reason", ""), rejected_by=[]
+    )  # a new request supersedes earlier rejections
 
 
 def _approved(state: State, e: Event) -> None:
     req = _request(state, e["data"])
     req["rejected_by"] = [r for r in req["rejected_by"] if r["user"] != e["actor"]]  # own rejection withdrawn
-    req["approvals"].append({"user": e["actor"], "at": e["at"], "reason": e["data"].get("reason", ""),
-                             "roles": e["data"].get("roles", [])})
+    req["approvals"].append(
+        {"user": e["actor"], "at": e["at"], "reason": e["data"].get("reason", ""), "roles": e["data"].get("roles", [])}
+    )
     if req["status"] == "rejected" and not req["rejected_by"]:
         req["status"] = "open"
 
@@ -105,8 +121,7 @@ def _rolled_back(state: State, e: Event) -> None:
     if target is None or old is None:
         return
     move_to_stage(state, d["asset"], target, d["stage"], e["at"])
-    old["rolled_back"] = {"at": e["at"], "by": e["actor"], "reason": d.get("reason", ""),
-                          "restored": d["to_number"]}
+    old["rolled_back"] = {"at": e["at"], "by": e["actor"], "reason": d.get("reason", ""), "restored": d["to_number"]}
 
 
 def _retired(state: State, e: Event) -> None:
@@ -116,8 +131,13 @@ def _retired(state: State, e: Event) -> None:
         return
     leave_stage(state, d["asset"], rec, e["at"])
     rec["retired"] = True
-    rec["retirement"] = {"at": e["at"], "by": e["actor"], "reason": d.get("reason", ""),
-                         "replaced_by": d.get("replaced_by"), "served": rec.get("history", [])}
+    rec["retirement"] = {
+        "at": e["at"],
+        "by": e["actor"],
+        "reason": d.get("reason", ""),
+        "replaced_by": d.get("replaced_by"),
+        "served": rec.get("history", []),
+    }
     for key, req in state.get("requests", {}).items():
         if key.startswith(f"{d['asset']}@{d['number']}>") and req["status"] != "promoted":
             req["status"] = "retired"

@@ -13,7 +13,17 @@ from typing import Any
 
 from .errors import InvalidRef
 
-__all__ = ["Ref", "parse_ref", "exact_ref", "asset_key", "version_ref", "validate_name", "register_kind", "KINDS", "MAX_NAME_LENGTH"]
+__all__ = [
+    "Ref",
+    "parse_ref",
+    "exact_ref",
+    "asset_key",
+    "version_ref",
+    "validate_name",
+    "register_kind",
+    "KINDS",
+    "MAX_NAME_LENGTH",
+]
 
 KINDS: set[str] = {"model", "dataset", "label_schema", "pipeline"}
 MAX_NAME_LENGTH = 200
@@ -112,10 +122,15 @@ def parse_ref(text: str | Ref, *, default_kind: str | None = None, require_versi
         raise InvalidRef(f"unknown kind {kind!r} in {raw!r}; known kinds: {', '.join(sorted(KINDS))}")
     validate_name(name)
     if sep:
-        if not (_NUM_RE.fullmatch(version) or version == "latest" or _LABEL_RE.fullmatch(version)
-                or _HEX_RE.fullmatch(version.removeprefix("xxh3-128:"))):
+        if not (
+            _NUM_RE.fullmatch(version)
+            or version == "latest"
+            or _LABEL_RE.fullmatch(version)
+            or _HEX_RE.fullmatch(version.removeprefix("xxh3-128:"))
+        ):
             raise InvalidRef(
-                f"version {version!r} in {raw!r} is not a number, 'latest', a stage/alias or a hash prefix")
+                f"version {version!r} in {raw!r} is not a number, 'latest', a stage/alias or a hash prefix"
+            )
     elif require_version:
         raise InvalidRef(f"reference {raw!r} needs a version, e.g. {raw}@latest")
     return Ref(kind, name, version if sep else None)

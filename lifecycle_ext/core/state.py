@@ -26,8 +26,20 @@ from .monitoring_policy import MONITORING_HANDLERS
 from .promotion_state import PROMOTION_HANDLERS
 from .records import Event, State, VersionRecord, asset_state, version_record
 
-__all__ = ["empty_state", "apply", "fold", "HANDLERS", "Handler", "asset_state", "version_record", "VersionRecord",
-           "STATE_FORMAT", "LazyAssets", "encode_checkpoint_state", "decode_checkpoint_state"]
+__all__ = [
+    "empty_state",
+    "apply",
+    "fold",
+    "HANDLERS",
+    "Handler",
+    "asset_state",
+    "version_record",
+    "VersionRecord",
+    "STATE_FORMAT",
+    "LazyAssets",
+    "encode_checkpoint_state",
+    "decode_checkpoint_state",
+]
 
 STATE_FORMAT = 1
 Handler = Callable[[State, Event], None]
@@ -110,8 +122,15 @@ def decode_checkpoint_state(stored: State, *, lazy: bool = True) -> State:
 
 
 def empty_state() -> State:
-    return {"format": STATE_FORMAT, "seq": -1, "head": None, "assets": LazyAssets(), "policy": None,
-            "requests": {}, "unknown_events": 0}
+    return {
+        "format": STATE_FORMAT,
+        "seq": -1,
+        "head": None,
+        "assets": LazyAssets(),
+        "policy": None,
+        "requests": {},
+        "unknown_events": 0,
+    }
 
 
 def apply(state: State, event: Event) -> State:
@@ -137,7 +156,8 @@ def _version_created(state: State, e: Event) -> None:
     d = e["data"]
     asset = f"{d['kind']}:{d['name']}"
     a = state["assets"].setdefault(
-        asset, {"kind": d["kind"], "name": d["name"], "versions": [], "stages": {}, "aliases": {}})
+        asset, {"kind": d["kind"], "name": d["name"], "versions": [], "stages": {}, "aliases": {}}
+    )
     record = VersionRecord(d)
     expected = len(a["versions"]) + 1
     if record.setdefault("number", expected) != expected:

@@ -27,6 +27,7 @@ __all__ = ["LifecycleMagics"]
 def _translated() -> Iterator[None]:
     """The one place lifecycle errors become UsageError (a clear line, no traceback)."""
     from ..core.errors import LifecycleError
+
     try:
         yield
     except LifecycleError as exc:
@@ -37,6 +38,7 @@ def _translated() -> Iterator[None]:
 
 def _display(obj: Any) -> None:
     from IPython.display import display
+
     display(obj)
 
 
@@ -51,8 +53,7 @@ def _notebook_path(ip: Any) -> str | None:
 def _plain_python(cell: str) -> bool:
     """True when IPython's input transformations cannot change the cell (no magics, shell escapes, help
     syntax, pasted prompts or leading indentation), so the costly ``transform_cell`` can be skipped."""
-    return (not any(ch in cell for ch in "%!?") and ">>>" not in cell and "In [" not in cell
-            and not cell[:1].isspace())
+    return not any(ch in cell for ch in "%!?") and ">>>" not in cell and "In [" not in cell and not cell[:1].isspace()
 
 
 @magics_class
@@ -111,15 +112,26 @@ class LifecycleMagics(Magics):
 
     # -- %%track -------------------------------------------------------------------------------------
     @magic_arguments()
-    @argument("-o", "--output", action="append", default=[], metavar="VAR=KIND:NAME",
-              help="save VAR as a new version of KIND:NAME after the cell succeeds (repeatable)")
+    @argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        metavar="VAR=KIND:NAME",
+        help="save VAR as a new version of KIND:NAME after the cell succeeds (repeatable)",
+    )
     @argument("--params", metavar="VAR", default=None, help="dict of parameters attached to the outputs")
     @argument("--metrics", metavar="VAR", default=None, help="dict of metrics attached to the outputs")
     @argument("--seed", type=int, default=None, help="seed random, numpy and torch (if imported) first")
     @argument("--tag", action="append", default=[], help="tag for the new versions (repeatable)")
     @argument("-m", "--note", default="", help="a note recorded with the new versions")
-    @argument("--kind-meta", action="append", default=[], metavar="KEY=VALUE",
-              help="creation-record field, e.g. label=churn, source=crm, annotators=3 (repeatable)")
+    @argument(
+        "--kind-meta",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="creation-record field, e.g. label=churn, source=crm, annotators=3 (repeatable)",
+    )
     @argument("--dry-run", action="store_true", help="capture and show, save nothing")
     @cell_magic
     def track(self, line: str, cell: str) -> Any:
@@ -131,14 +143,12 @@ class LifecycleMagics(Magics):
         except ValueError as exc:
             raise UsageError(f"%%track: {exc}") from None
         with _translated():
-            spec = TrackSpec.from_args(a.output, a.params, a.metrics, a.seed, a.tag, a.note, a.kind_meta,
-                                       a.dry_run)
+            spec = TrackSpec.from_args(a.output, a.params, a.metrics, a.seed, a.tag, a.note, a.kind_meta, a.dry_run)
         ip = self.shell
         python_source = cell if _plain_python(cell) else ip.transform_cell(cell)
         # the In[n] of this cell (IPython 9 has already advanced execution_count; prompt_count is n)
         count = getattr(ip.displayhook, "prompt_count", ip.execution_count)
-        run = TrackedRun(cell, spec, execution_count=count, notebook=_notebook_path(ip),
-                         python_source=python_source)
+        run = TrackedRun(cell, spec, execution_count=count, notebook=_notebook_path(ip), python_source=python_source)
         reg = None
         if spec.outputs and not spec.dry_run:
             with _translated():
@@ -167,8 +177,13 @@ class LifecycleMagics(Magics):
             try:
                 with _translated():
                     env_blob, env_summary = self.session.env_blob(reg)
-                    created = run.save(reg, ip.user_ns, env_blob=env_blob, env_summary=env_summary,
-                                       remember=self.session.remember(location or ""))
+                    created = run.save(
+                        reg,
+                        ip.user_ns,
+                        env_blob=env_blob,
+                        env_summary=env_summary,
+                        remember=self.session.remember(location or ""),
+                    )
             except UsageError as exc:
                 self._summary(run, "not saved", error=str(exc))
                 raise UsageError(f"%%track: the cell ran, but {exc}") from None
@@ -191,13 +206,29 @@ class LifecycleMagics(Magics):
             return eval(ip.compile(last, filename, "eval"), glob, loc)  # noqa: S307
         return None
 
-    def _summary(self, run: Any, status: str, *, created: list[dict[str, str]] | None = None,
-                 error: str | None = None, record: dict[str, Any] | None = None) -> None:
+    def _summary(
+        self,
+        run: Any,
+        status: str,
+        *,
+        created: list[dict[str, str]] | None = None,
+        error: str | None = None,
+        record: dict[str, Any] | None = None,
+    ) -> None:
         from IPython.display import display
 
         from ..registry.views.provenance import TrackSummary
-        s = TrackSummary(status=status, duration_s=run.duration, created=created or [], inputs=run.reads.inputs,
-                         seeds=run.seeds, configs=list(run.reads.configs), uncaptured=run.reads.uncaptured,
-                         error=error, record=record)
+
+        s = TrackSummary(
+            status=status,
+            duration_s=run.duration,
+            created=created or [],
+            inputs=run.reads.inputs,
+            seeds=run.seeds,
+            configs=list(run.reads.configs),
+            uncaptured=run.reads.uncaptured,
+            error=error,
+            record=record,
+        )
         # a raw bundle skips the formatter machinery: this runs after every tracked cell
         display({"text/plain": repr(s), "text/html": s._repr_html_()}, raw=True)

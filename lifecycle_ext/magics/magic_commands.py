@@ -24,6 +24,7 @@ class LoadResult:
 
     def _repr_html_(self) -> str:
         from ..registry.views.html import esc
+
         return f"loaded <b>{esc(self.ref)}</b> into <code>{esc(self.var)}</code> ({esc(self.type)})"
 
 

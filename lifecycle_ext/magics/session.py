@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..registry.identity_map import IdentityMap, default_map
+from ..registry.object_refs import IdentityMap, default_map
 
 __all__ = ["MagicSession"]
 
@@ -25,6 +25,7 @@ class MagicSession:
 
     def registry(self, override: str | None = None) -> Any:
         from .. import open_registry
+
         if override is not None:
             return open_registry(override)
         if self._reg is None:
@@ -33,6 +34,7 @@ class MagicSession:
 
     def switch(self, location: str) -> Any:
         from .. import open_registry
+
         reg = open_registry(location)
         self._reg, self.location = reg, location
         return reg
@@ -48,6 +50,7 @@ class MagicSession:
     def environment(self) -> dict[str, Any]:
         if self._env is None:
             from ..provenance.environment import EnvironmentCache
+
             self._env = EnvironmentCache()
         env: dict[str, Any] = self._env.get()
         return env
@@ -61,8 +64,14 @@ class MagicSession:
         if hit is None:
             cid, _ = reg.blobs.put(data)
             git = env.get("git") or {}
-            summary = {"python": env["python"], "hostname": env["hostname"], "user": env["user"],
-                       "git_commit": git.get("commit"), "git_dirty": git.get("dirty"),
-                       "accelerator": env.get("accelerator"), "packages": len(env.get("packages", {}))}
+            summary = {
+                "python": env["python"],
+                "hostname": env["hostname"],
+                "user": env["user"],
+                "git_commit": git.get("commit"),
+                "git_dirty": git.get("dirty"),
+                "accelerator": env.get("accelerator"),
+                "packages": len(env.get("packages", {})),
+            }
             hit = self._env_blobs[key] = (cid, summary)
         return hit

@@ -11,17 +11,17 @@ from typing import Any
 
 __all__ = ["Reads", "classify_reads", "config_value", "MAX_CONFIG_BYTES", "MAX_CONFIGS_BYTES"]
 
-MAX_CONFIG_BYTES = 8_192      # one config value, as JSON
-MAX_CONFIGS_BYTES = 65_536    # all configs of one cell
+MAX_CONFIG_BYTES = 8_192  # one config value, as JSON
+MAX_CONFIGS_BYTES = 65_536  # all configs of one cell
 _SCALARS = (bool, int, float, str, type(None))
 _SHELL_NAMES = frozenset({"get_ipython", "In", "Out", "exit", "quit", "display"})
 
 
 @dataclass
 class Reads:
-    inputs: dict[str, str] = field(default_factory=dict)      # variable -> exact ref
-    configs: dict[str, Any] = field(default_factory=dict)     # variable -> JSON value
-    modules: dict[str, str] = field(default_factory=dict)     # variable -> module name
+    inputs: dict[str, str] = field(default_factory=dict)  # variable -> exact ref
+    configs: dict[str, Any] = field(default_factory=dict)  # variable -> JSON value
+    modules: dict[str, str] = field(default_factory=dict)  # variable -> module name
     uncaptured: dict[str, str] = field(default_factory=dict)  # variable -> type name or reason
 
 

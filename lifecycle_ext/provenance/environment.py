@@ -24,6 +24,7 @@ def _packages_distributions() -> dict[str, list[str]]:
     global _dist_map
     if _dist_map is None:
         from importlib.metadata import packages_distributions
+
         _dist_map = packages_distributions()
     return _dist_map
 
@@ -54,6 +55,7 @@ def package_versions(modules: frozenset[str] | None = None) -> dict[str, str]:
 
 def git_info(cwd: str | None = None) -> dict[str, Any] | None:
     """Commit and dirty flag of the git repository containing ``cwd`` (None outside a repository)."""
+
     def git(*args: str) -> str | None:
         try:
             res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5)
@@ -84,7 +86,7 @@ def _accelerator() -> str | None:
 
 
 def capture_environment(cwd: str | None = None, modules: frozenset[str] | None = None) -> dict[str, Any]:
-    from ..registry.identity import current_user
+    from ..registry.principal import current_user
 
     return {
         "python": sys.version.split()[0],

@@ -11,10 +11,25 @@ __all__ = ["kind_record", "framework_of", "estimators_in", "parse_kind_meta", "M
 
 MAX_CLASSES = 200
 SERIALIZATION = "lifecycle_ext zarr v3 manifest (content-addressed, no pickle)"
-DATASET_FIELDS = ("source", "labeling_tool", "annotators", "guideline_version", "auto_label_thresholds",
-                  "quality_baseline", "label")
-_DIST_NAMES = {"sklearn": "scikit-learn", "torch": "torch", "tensorflow": "tensorflow", "xgboost": "xgboost",
-               "lightgbm": "lightgbm", "keras": "keras", "jax": "jax", "statsmodels": "statsmodels"}
+DATASET_FIELDS = (
+    "source",
+    "labeling_tool",
+    "annotators",
+    "guideline_version",
+    "auto_label_thresholds",
+    "quality_baseline",
+    "label",
+)
+_DIST_NAMES = {
+    "sklearn": "scikit-learn",
+    "torch": "torch",
+    "tensorflow": "tensorflow",
+    "xgboost": "xgboost",
+    "lightgbm": "lightgbm",
+    "keras": "keras",
+    "jax": "jax",
+    "statsmodels": "statsmodels",
+}
 
 
 def parse_kind_meta(items: list[str]) -> dict[str, Any]:
@@ -95,9 +110,17 @@ def _class_distribution(obj: Any, label: str) -> tuple[dict[str, int] | None, st
     return dist, None if len(counts) <= MAX_CLASSES else f"{len(counts)} classes; first {MAX_CLASSES} kept"
 
 
-def kind_record(kind: str, obj: Any, meta: dict[str, Any], *, seed: Any, params: dict[str, Any] | None,
-                metrics: dict[str, Any] | None, estimators: list[dict[str, Any]], object_type: str | None = None
-                ) -> dict[str, Any]:
+def kind_record(
+    kind: str,
+    obj: Any,
+    meta: dict[str, Any],
+    *,
+    seed: Any,
+    params: dict[str, Any] | None,
+    metrics: dict[str, Any] | None,
+    estimators: list[dict[str, Any]],
+    object_type: str | None = None,
+) -> dict[str, Any]:
     """The kind-specific part of a creation record."""
     rec: dict[str, Any] = {}
     if kind == "model":

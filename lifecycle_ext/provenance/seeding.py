@@ -20,6 +20,7 @@ def seed_all(seed: int, only: list[str] | None = None) -> list[str]:
     ``only`` restricts seeding to the listed generators (reproduce passes what the original run seeded)."""
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
         from ..core.errors import UsageInputError
+
         raise UsageInputError(f"seed must be an integer in [0, 2**32), not {seed!r}")
     want = set(only) if only is not None else {"random", "numpy", "torch"}
     done = []

@@ -12,15 +12,16 @@ __all__ = ["SourceInfo", "analyse", "source_hash"]
 
 _BUILTINS = frozenset(dir(builtins))
 _SEED_KEYWORDS = frozenset({"random_state", "seed", "random_seed", "rng_seed"})
-_SEED_CALLS = frozenset({"manual_seed", "seed", "default_rng", "RandomState", "set_seed", "manual_seed_all",
-                         "PRNGKey", "Generator"})
+_SEED_CALLS = frozenset(
+    {"manual_seed", "seed", "default_rng", "RandomState", "set_seed", "manual_seed_all", "PRNGKey", "Generator"}
+)
 MAX_SEEDS = 50
 
 
 @dataclass
 class SourceInfo:
-    reads: list[str] = field(default_factory=list)          # free names, in first-read order
-    binds: list[str] = field(default_factory=list)          # names the cell assigns at top level
+    reads: list[str] = field(default_factory=list)  # free names, in first-read order
+    binds: list[str] = field(default_factory=list)  # names the cell assigns at top level
     seed_literals: list[dict[str, Any]] = field(default_factory=list)
     syntax_error: str | None = None
 
@@ -49,8 +50,16 @@ def _stored(node: ast.AST) -> set[str]:
 def _loads(node: ast.AST) -> list[str]:
     """Names read inside ``node``, in source order; nested scopes drop the names they bind themselves."""
     out: list[str] = []
-    scoped = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp,
-              ast.DictComp, ast.GeneratorExp)
+    scoped = (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.Lambda,
+        ast.ClassDef,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+    )
 
     def visit(n: ast.AST, local: frozenset[str]) -> None:
         if isinstance(n, scoped):
@@ -67,8 +76,16 @@ def _loads(node: ast.AST) -> list[str]:
 def _top_binds(stmt: ast.stmt) -> set[str]:
     """Names a top-level statement binds in the cell's namespace (not inside nested scopes)."""
     out: set[str] = set()
-    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
-              ast.DictComp, ast.GeneratorExp)
+    nested = (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.Lambda,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+    )
 
     def visit(n: ast.AST) -> None:
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -105,8 +122,9 @@ def _seed_literals(tree: ast.AST) -> list[dict[str, Any]]:
         for kw in n.keywords:
             if kw.arg in _SEED_KEYWORDS:
                 found.append({"name": kw.arg, "value": value_of(kw.value), "line": kw.value.lineno})
-        fname = n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id if isinstance(n.func, ast.Name) \
-            else None
+        fname = (
+            n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id if isinstance(n.func, ast.Name) else None
+        )
         if fname in _SEED_CALLS and n.args:
             found.append({"name": f"{fname}()", "value": value_of(n.args[0]), "line": n.lineno})
     found.sort(key=lambda d: d["line"])
@@ -130,8 +148,9 @@ def analyse(source: str, tree: ast.Module | None = None) -> SourceInfo:
             # the value is evaluated before the targets are bound; x += 1 reads x
             parts: list[ast.AST] = [stmt.value] if stmt.value is not None else []
             if isinstance(stmt, ast.AugAssign):
-                parts.append(ast.Name(id=stmt.target.id, ctx=ast.Load()) if isinstance(stmt.target, ast.Name)
-                             else stmt.target)
+                parts.append(
+                    ast.Name(id=stmt.target.id, ctx=ast.Load()) if isinstance(stmt.target, ast.Name) else stmt.target
+                )
             else:
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 parts += [t for t in targets if not isinstance(t, ast.Name)]  # obj.attr = / x[i] = read obj, x

@@ -38,8 +38,9 @@ def parse_outputs(items: list[str]) -> dict[str, str]:
         except InvalidRef as exc:
             raise UsageInputError(f"--output {item!r}: {exc}") from None
         if r.version is not None:
-            raise UsageInputError(f"--output {item!r}: name an asset (KIND:NAME), not a version; "
-                                  "tracking always creates a new version")
+            raise UsageInputError(
+                f"--output {item!r}: name an asset (KIND:NAME), not a version; tracking always creates a new version"
+            )
         if var in out:
             raise UsageInputError(f"--output names variable {var!r} twice")
         out[var] = r.asset
@@ -58,20 +59,44 @@ class TrackSpec:
     dry_run: bool = False
 
     @classmethod
-    def from_args(cls, output: list[str], params: str | None, metrics: str | None, seed: int | None,
-                  tag: list[str], note: str, kind_meta: list[str], dry_run: bool) -> TrackSpec:
+    def from_args(
+        cls,
+        output: list[str],
+        params: str | None,
+        metrics: str | None,
+        seed: int | None,
+        tag: list[str],
+        note: str,
+        kind_meta: list[str],
+        dry_run: bool,
+    ) -> TrackSpec:
         for what, var in (("--params", params), ("--metrics", metrics)):
             if var is not None and not var.isidentifier():
                 raise UsageInputError(f"{what} expects a variable name, got {var!r}")
         if seed is not None and not 0 <= seed < 2**32:
             raise UsageInputError(f"--seed must be in [0, 2**32), got {seed}")
-        return cls(parse_outputs(output or []), params, metrics, seed, list(tag or []), note or "",
-                   parse_kind_meta(kind_meta or []), dry_run)
+        return cls(
+            parse_outputs(output or []),
+            params,
+            metrics,
+            seed,
+            list(tag or []),
+            note or "",
+            parse_kind_meta(kind_meta or []),
+            dry_run,
+        )
 
 
 class TrackedRun:
-    def __init__(self, source: str, spec: TrackSpec, *, execution_count: int | None = None,
-                 notebook: str | None = None, python_source: str | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        spec: TrackSpec,
+        *,
+        execution_count: int | None = None,
+        notebook: str | None = None,
+        python_source: str | None = None,
+    ) -> None:
         self.source, self.spec = source, spec
         self.python_source = python_source if python_source is not None else source
         self.execution_count, self.notebook = execution_count, notebook
@@ -116,20 +141,34 @@ class TrackedRun:
 
     @property
     def seeds(self) -> dict[str, Any]:
-        return {"given": self.spec.seed, "seeded": self.seeded, "literals": self.info.seed_literals,
-                "rng_fingerprints": self.rng}
+        return {
+            "given": self.spec.seed,
+            "seeded": self.seeded,
+            "literals": self.info.seed_literals,
+            "rng_fingerprints": self.rng,
+        }
 
     def base_record(self) -> dict[str, Any]:
         return {
-            "format": RECORD_FORMAT, "tracked": True, "run_id": self.run_id,
-            "source": self.source, "source_hash": source_hash(self.source),
+            "format": RECORD_FORMAT,
+            "tracked": True,
+            "run_id": self.run_id,
+            "source": self.source,
+            "source_hash": source_hash(self.source),
             "python_source": self.python_source if self.python_source != self.source else None,
-            "execution_count": self.execution_count, "notebook": self.notebook,
-            "started_at": self.started_at, "duration_s": round(self.duration, 6),
-            "status": "ok" if self.ok else "failed", "error": self.error,
-            "seed": self.seeds, "configs": self.reads.configs, "modules": self.reads.modules,
-            "inputs_by_var": self.reads.inputs, "uncaptured": self.reads.uncaptured,
-            "outputs": dict(self.spec.outputs), "syntax_note": self.info.syntax_error,
+            "execution_count": self.execution_count,
+            "notebook": self.notebook,
+            "started_at": self.started_at,
+            "duration_s": round(self.duration, 6),
+            "status": "ok" if self.ok else "failed",
+            "error": self.error,
+            "seed": self.seeds,
+            "configs": self.reads.configs,
+            "modules": self.reads.modules,
+            "inputs_by_var": self.reads.inputs,
+            "uncaptured": self.reads.uncaptured,
+            "outputs": dict(self.spec.outputs),
+            "syntax_note": self.info.syntax_error,
         }
 
     # -- saving --------------------------------------------------------------------------------------
@@ -162,8 +201,9 @@ class TrackedRun:
                     raise type(exc)(f"output {var!r}: {exc}") from None
         return todo, params, metrics
 
-    def save(self, reg: Any, ns: dict[str, Any], *, env_blob: str | None, env_summary: dict[str, Any],
-             remember: Any) -> list[dict[str, Any]]:
+    def save(
+        self, reg: Any, ns: dict[str, Any], *, env_blob: str | None, env_summary: dict[str, Any], remember: Any
+    ) -> list[dict[str, Any]]:
         """Save every output as a new version; return [{var, ref, content_hash}]."""
         todo, params, metrics = self.plan(ns)
         base = self.base_record()
@@ -174,28 +214,60 @@ class TrackedRun:
         created: list[dict[str, Any]] = []
         for var, asset, obj in todo:
             try:
-                created.append(self._save_one(reg, var, asset, obj, base, params, metrics, inputs, estimators,
-                                              env_blob, remember))
+                created.append(
+                    self._save_one(reg, var, asset, obj, base, params, metrics, inputs, estimators, env_blob, remember)
+                )
             except LifecycleError as exc:
                 done = ", ".join(c["ref"] for c in created)
-                raise type(exc)(f"output {var!r} ({asset}) was not saved: {exc}"
-                                + (f" (already saved: {done})" if done else "")) from None
+                raise type(exc)(
+                    f"output {var!r} ({asset}) was not saved: {exc}" + (f" (already saved: {done})" if done else "")
+                ) from None
         return created
 
-    def _save_one(self, reg: Any, var: str, asset: str, obj: Any, base: dict[str, Any], params: dict[str, Any],
-                  metrics: dict[str, Any], inputs: list[str], estimators: list[dict[str, Any]],
-                  env_blob: str | None, remember: Any) -> dict[str, Any]:
+    def _save_one(
+        self,
+        reg: Any,
+        var: str,
+        asset: str,
+        obj: Any,
+        base: dict[str, Any],
+        params: dict[str, Any],
+        metrics: dict[str, Any],
+        inputs: list[str],
+        estimators: list[dict[str, Any]],
+        env_blob: str | None,
+        remember: Any,
+    ) -> dict[str, Any]:
         from ..storage.codecs import encode
 
         kind = parse_ref(asset).kind
         otype = encode(obj).object_type if kind == "model" else None
-        seed = self.spec.seed if self.spec.seed is not None else (
-            [s["value"] for s in self.info.seed_literals] or None)
-        rec = {**base, "output_var": var, "kind_record": kind_record(
-            kind, obj, self.spec.kind_meta, seed=seed, params=params, metrics=metrics,
-            estimators=estimators, object_type=otype)}
+        seed = self.spec.seed if self.spec.seed is not None else ([s["value"] for s in self.info.seed_literals] or None)
+        rec = {
+            **base,
+            "output_var": var,
+            "kind_record": kind_record(
+                kind,
+                obj,
+                self.spec.kind_meta,
+                seed=seed,
+                params=params,
+                metrics=metrics,
+                estimators=estimators,
+                object_type=otype,
+            ),
+        }
         rec = json.loads(json.dumps(rec, default=str))
-        v = reg.save(obj, asset, params=params, metrics=metrics, inputs=inputs, tags=self.spec.tags,
-                     note=self.spec.note, record=rec, blobs=[env_blob] if env_blob else [])
+        v = reg.save(
+            obj,
+            asset,
+            params=params,
+            metrics=metrics,
+            inputs=inputs,
+            tags=self.spec.tags,
+            note=self.spec.note,
+            record=rec,
+            blobs=[env_blob] if env_blob else [],
+        )
         remember(obj, v.ref)
         return {"var": var, "ref": v.ref, "content_hash": v.content_hash}

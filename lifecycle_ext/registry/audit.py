@@ -12,8 +12,7 @@ from .views.gates import Explanation
 
 __all__ = ["AuditService", "AUDIT_COLUMNS"]
 
-AUDIT_COLUMNS = ["seq", "time", "actor", "action", "ref", "from_stage", "to_stage", "reason", "policy_hash",
-                 "evidence"]
+AUDIT_COLUMNS = ["seq", "time", "actor", "action", "ref", "from_stage", "to_stage", "reason", "policy_hash", "evidence"]
 
 
 def _refs_of(e: dict[str, Any]) -> list[str]:
@@ -33,16 +32,22 @@ def _refs_of(e: dict[str, Any]) -> list[str]:
 def _evidence(e: dict[str, Any]) -> Any:
     d, t = e["data"], e["type"]
     if t in ("VersionPromoted", "PromotionRefused"):
-        ev: dict[str, Any] = {c["name"]: {"status": c["status"], "message": c["message"], "evidence": c["evidence"]}
-                              for c in d.get("checks", [])}
+        ev: dict[str, Any] = {
+            c["name"]: {"status": c["status"], "message": c["message"], "evidence": c["evidence"]}
+            for c in d.get("checks", [])
+        }
         if d.get("problem"):
             ev["transition"] = {"status": "fail", "message": d["problem"]}
         if d.get("override"):
             ev["override"] = d["override"]
         return ev
     if t == "ActionDenied":
-        return {"action": d["action"], "message": d["message"], "user_roles": d.get("user_roles"),
-                "required_roles": d.get("required_roles")}
+        return {
+            "action": d["action"],
+            "message": d["message"],
+            "user_roles": d.get("user_roles"),
+            "required_roles": d.get("required_roles"),
+        }
     if t in ("PromotionApproved", "PromotionRejected", "PromotionRequested"):
         return {"roles": d.get("roles", [])}
     if t == "RolledBack":
@@ -71,7 +76,8 @@ def _summary(e: dict[str, Any]) -> str:
         return f"rejected promotion to {d['to']}{why}"
     if t == "PromotionRefused":
         bad = [c["name"] for c in d.get("checks", []) if c["status"] != "pass"] + (
-            ["transition"] if d.get("problem") else [])
+            ["transition"] if d.get("problem") else []
+        )
         return f"promotion to {d['to']} refused ({', '.join(bad)})"
     if t == "VersionPromoted":
         checks = ", ".join(f"{c['name']} {c['status']}" for c in d.get("checks", [])) or "no gates"
@@ -90,9 +96,14 @@ def _summary(e: dict[str, Any]) -> str:
 
 _MONITORING_SUMMARIES: dict[str, Any] = {
     "BatchMonitored": lambda d, why: f"monitored a batch of {d.get('rows')} rows: {d.get('level')}",
-    "AlertRaised": lambda d, why: ("monitoring alert (" + ", ".join(
-        f"{f['metric']}{'[' + str(f['feature']) + ']' if f.get('feature') else ''}" for f in d.get("findings", [])[:4])
-        + f"); response {d.get('response')}"),
+    "AlertRaised": lambda d, why: (
+        "monitoring alert ("
+        + ", ".join(
+            f"{f['metric']}{'[' + str(f['feature']) + ']' if f.get('feature') else ''}"
+            for f in d.get("findings", [])[:4]
+        )
+        + f"); response {d.get('response')}"
+    ),
     "RevalidationCleared": lambda d, why: f"revalidation cleared{why}",
     "ReviewRecorded": lambda d, why: f"post-release review: {d.get('summary')}",
 }
@@ -126,10 +137,20 @@ class AuditService(Service):
             d = e["data"]
             to = d.get("to", d.get("stage") if e["type"] in ("RolledBack", "ActionDenied") else None)
             frm = d.get("from", d.get("from_stage"))
-            rows.append({"seq": e["seq"], "time": e["at"], "actor": e["actor"], "action": e["type"], "ref": about,
-                         "from_stage": frm, "to_stage": to, "reason": d.get("reason", "") or "",
-                         "policy_hash": d.get("policy_hash", d.get("hash") if e["type"] == "PolicySet" else None),
-                         "evidence": _evidence(e)})
+            rows.append(
+                {
+                    "seq": e["seq"],
+                    "time": e["at"],
+                    "actor": e["actor"],
+                    "action": e["type"],
+                    "ref": about,
+                    "from_stage": frm,
+                    "to_stage": to,
+                    "reason": d.get("reason", "") or "",
+                    "policy_hash": d.get("policy_hash", d.get("hash") if e["type"] == "PolicySet" else None),
+                    "evidence": _evidence(e),
+                }
+            )
         return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
     def explain(self, ref: str) -> Explanation:
@@ -140,8 +161,9 @@ class AuditService(Service):
         me = exact_ref(rec)
         story, replaced = [], None
         for e, _ in self._events_about(me):
-            story.append({"seq": e["seq"], "at": e["at"], "actor": e["actor"], "action": e["type"],
-                          "summary": _summary(e)})
+            story.append(
+                {"seq": e["seq"], "at": e["at"], "actor": e["actor"], "action": e["type"], "summary": _summary(e)}
+            )
             if e["type"] == "VersionPromoted" and e["data"].get("replaced"):
                 replaced = (e["data"]["replaced"], f"the version it replaced at {e['data']['to']}")
         a = st["assets"][f"{rec['kind']}:{rec['name']}"]

@@ -23,17 +23,25 @@ def _fsync_default() -> bool:
 def storage_for(location: str | os.PathLike[str], *, fsync: bool | None = None, **storage_options: Any) -> Any:
     loc = os.fspath(location)
     if loc.startswith("file://"):
-        loc = loc[len("file://"):]
+        loc = loc[len("file://") :]
     if _URL_RE.match(loc):
         from ..storage.remote import FsspecStorage
+
         return FsspecStorage(loc, **storage_options)
     from ..storage.local import LocalStorage
+
     return LocalStorage(Path(loc), fsync=_fsync_default() if fsync is None else fsync)
 
 
-def open_registry(location: str | os.PathLike[str] | None = None, *, user: str | None = None,
-                  clock: Any = None, checkpoint_every: int = 1000, fsync: bool | None = None,
-                  **storage_options: Any) -> Any:
+def open_registry(
+    location: str | os.PathLike[str] | None = None,
+    *,
+    user: str | None = None,
+    clock: Any = None,
+    checkpoint_every: int = 1000,
+    fsync: bool | None = None,
+    **storage_options: Any,
+) -> Any:
     """Open (creating on first use) the registry at ``location``.
 
     ``location`` is a folder path or an fsspec URL (``s3://bucket/prefix``); the default is
@@ -42,6 +50,5 @@ def open_registry(location: str | os.PathLike[str] | None = None, *, user: str |
     """
     from .service import Registry
 
-    storage = storage_for(location if location is not None else default_location(), fsync=fsync,
-                          **storage_options)
+    storage = storage_for(location if location is not None else default_location(), fsync=fsync, **storage_options)
     return Registry(storage, user=user, clock=clock, checkpoint_every=checkpoint_every)

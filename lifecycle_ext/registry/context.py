@@ -26,7 +26,7 @@ from ..core.refs import Ref, asset_key, exact_ref, parse_ref
 from ..storage.blobs import BlobStore
 from ..storage.eventlog import EventLog
 from ..storage.ports import Storage
-from .identity import clean_user, current_user
+from .principal import clean_user, current_user
 
 if TYPE_CHECKING:
     from .audit import AuditService
@@ -75,11 +75,16 @@ class RegistryContext:
     caches: _Caches = field(default_factory=_Caches, compare=False)
 
     @classmethod
-    def open(cls, storage: Storage, *, clock: Clock, user: str | None = None,
-             checkpoint_every: int = 1000) -> RegistryContext:
-        return cls(storage=storage, blobs=BlobStore(storage), clock=clock,
-                   log=EventLog(storage, checkpoint_every=checkpoint_every, clock=clock),
-                   principal=clean_user(user) if user else None)
+    def open(
+        cls, storage: Storage, *, clock: Clock, user: str | None = None, checkpoint_every: int = 1000
+    ) -> RegistryContext:
+        return cls(
+            storage=storage,
+            blobs=BlobStore(storage),
+            clock=clock,
+            log=EventLog(storage, checkpoint_every=checkpoint_every, clock=clock),
+            principal=clean_user(user) if user else None,
+        )
 
     def acting_as(self, name: str) -> RegistryContext:
         """The same registry acting as ``name`` (shares storage, log, clock and caches)."""
@@ -117,8 +122,7 @@ class RegistryContext:
         st = state if state is not None else self.state
         a: dict[str, Any] | None = st["assets"].get(ref.asset)
         if a is None:
-            raise NotFound(f"no asset {ref.asset} in the registry at {self.location}; "
-                           f"see reg.assets() for what exists")
+            raise NotFound(f"no asset {ref.asset} in the registry at {self.location}; see reg.assets() for what exists")
         return a
 
     def resolve(self, ref: str | Ref, state: State | None = None) -> Record:
@@ -144,8 +148,7 @@ class RegistryContext:
                 raise InvalidRef(f"hash prefix {prefix!r} is ambiguous in {r.asset}; give more digits")
             if hits:
                 return hits[-1]
-        raise NotFound(f"{r.asset} has no version, stage or alias {sel!r}"
-                       f" (stages: {', '.join(a['stages']) or 'none'})")
+        raise NotFound(f"{r.asset} has no version, stage or alias {sel!r} (stages: {', '.join(a['stages']) or 'none'})")
 
     def exact(self, ref: str | Ref) -> str:
         """``KIND:NAME@N`` of the version ``ref`` names."""

@@ -27,8 +27,8 @@ from .views.diffs import SchemaImpact
 
 __all__ = ["dataset_save_hook", "label_schema_save_hook", "DatasetsService", "schema_is_current", "summarize_delta"]
 
-SAMPLE = 50          # keys / transitions kept in the event
-MAX_CLASSES = 1000   # label values counted per column
+SAMPLE = 50  # keys / transitions kept in the event
+MAX_CLASSES = 1000  # label values counted per column
 
 
 def _plain(values: Any) -> list[Any]:
@@ -63,6 +63,7 @@ def _unique(col: Any) -> bool:
     vectorised pass instead of hashing every value."""
     if col.is_monotonic_increasing:
         import numpy as np
+
         values = col.to_numpy()
         return len(values) < 2 or bool(np.all(values[1:] != values[:-1]))
     return bool(col.is_unique)
@@ -75,8 +76,10 @@ def _declarations(svc: Services, df: Any, parent: dict[str, Any] | None, options
     schema = options.get("schema", prev.get("schema"))
     for col in ([key] if key else []) + labels:
         if col not in df.columns:
-            raise UsageInputError(f"column {col!r} (given as key/label) is not in the DataFrame; "
-                                  f"columns: {', '.join(map(str, df.columns[:20]))}")
+            raise UsageInputError(
+                f"column {col!r} (given as key/label) is not in the DataFrame; "
+                f"columns: {', '.join(map(str, df.columns[:20]))}"
+            )
     if key is not None:
         if not isinstance(key, str):
             raise UsageInputError("key= must be one column name")
@@ -95,13 +98,15 @@ def _declarations(svc: Services, df: Any, parent: dict[str, Any] | None, options
     return {"key": key, "labels": labels, "schema": schema}
 
 
-def dataset_save_hook(svc: Services, kind: str, obj: Any, parent: dict[str, Any] | None,
-                      options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
+def dataset_save_hook(
+    svc: Services, kind: str, obj: Any, parent: dict[str, Any] | None, options: dict[str, Any], payload: Any = None
+) -> dict[str, Any]:
     mine = {k: options[k] for k in ("key", "label", "schema", "source") if k in options}
     if kind != "dataset":
         if mine or ("reason" in options and kind != "label_schema"):
-            raise UsageInputError(f"{', '.join(sorted(mine) or ['reason'])} apply to dataset versions only, "
-                                  f"not to a {kind}")
+            raise UsageInputError(
+                f"{', '.join(sorted(mine) or ['reason'])} apply to dataset versions only, not to a {kind}"
+            )
         return {}
     import pandas as pd
 
@@ -110,8 +115,12 @@ def dataset_save_hook(svc: Services, kind: str, obj: Any, parent: dict[str, Any]
             raise UsageInputError("key/label/schema/source need a pandas DataFrame")
         return {}
     decl = _declarations(svc, obj, parent, options)
-    info: dict[str, Any] = {**decl, "source": options.get("source"), "reason": options.get("reason", ""),
-                            "label_counts": {c: _counts(obj[c]) for c in decl["labels"]}}
+    info: dict[str, Any] = {
+        **decl,
+        "source": options.get("source"),
+        "reason": options.get("reason", ""),
+        "label_counts": {c: _counts(obj[c]) for c in decl["labels"]},
+    }
     out: dict[str, Any] = {"dataset": info}
     if parent is None or parent.get("object_type") != "dataframe":
         return out
@@ -124,17 +133,25 @@ def dataset_save_hook(svc: Services, kind: str, obj: Any, parent: dict[str, Any]
     prev_schema = (parent.get("dataset") or {}).get("schema")
     if decl["key"] is None:
         from ..core.diff_types import column_changes
-        out["changes"] = {"rows": {"before": a.nrows, "after": b.nrows}, "types": ["schema"],
-                          "schema": column_changes(column_dtypes(a), column_dtypes(b)),
-                          "note": "no key column declared, so rows cannot be matched"}
+
+        out["changes"] = {
+            "rows": {"before": a.nrows, "after": b.nrows},
+            "types": ["schema"],
+            "schema": column_changes(column_dtypes(a), column_dtypes(b)),
+            "note": "no key column declared, so rows cannot be matched",
+        }
         return out
     delta = frame_delta(a, b, decl["key"])
-    changes, corrections = summarize_delta(delta, decl["labels"], info["source"], prev_schema, decl["schema"],
-                                           corrections=True)
+    changes, corrections = summarize_delta(
+        delta, decl["labels"], info["source"], prev_schema, decl["schema"], corrections=True
+    )
     out["changes"] = changes
     if corrections:
-        cid, _ = svc.ctx.blobs.put(json.dumps({"format": 1, "key": decl["key"], "rows": corrections},
-                                          separators=(",", ":"), allow_nan=False).encode())
+        cid, _ = svc.ctx.blobs.put(
+            json.dumps(
+                {"format": 1, "key": decl["key"], "rows": corrections}, separators=(",", ":"), allow_nan=False
+            ).encode()
+        )
         info["corrections"] = cid
         out["blobs"] = [cid]
     return out
@@ -164,9 +181,15 @@ def _transitions(old: Any, new: Any) -> dict[str, int]:
     return {f"{uo[ids[i] // max(len(un), 1)]} -> {un[ids[i] % max(len(un), 1)]}": int(counts[i]) for i in top}
 
 
-def summarize_delta(delta: Any, labels: list[str], source: Any = None, old_schema: str | None = None,
-                    new_schema: str | None = None, *, corrections: bool = False
-                    ) -> tuple[dict[str, Any], list[list[Any]]]:
+def summarize_delta(
+    delta: Any,
+    labels: list[str],
+    source: Any = None,
+    old_schema: str | None = None,
+    new_schema: str | None = None,
+    *,
+    corrections: bool = False,
+) -> tuple[dict[str, Any], list[list[Any]]]:
     """Typed change record (JSON-able, bounded) and, if asked, the correction rows ``[key, column, old, new]``."""
     import pandas as pd
 
@@ -194,45 +217,65 @@ def summarize_delta(delta: Any, labels: list[str], source: Any = None, old_schem
     added = delta.added
     changes: dict[str, Any] = {
         "rows": {"before": delta.n_a, "after": delta.n_b},
-        "additive": {"count": len(added), "source": source,
-                     "label_distribution": {c: _counts(added[c]) for c in labels if c in added.columns}},
+        "additive": {
+            "count": len(added),
+            "source": source,
+            "label_distribution": {c: _counts(added[c]) for c in labels if c in added.columns},
+        },
         "removal": {"count": len(removed), "keys": _plain(removed.iloc[:SAMPLE]), "truncated": len(removed) > SAMPLE},
-        "corrective": {"count": len(label_rows), "by_column": {c: len(ch[c]) for c in labels if c in ch},
-                       "transitions": transitions},
+        "corrective": {
+            "count": len(label_rows),
+            "by_column": {c: len(ch[c]) for c in labels if c in ch},
+            "transitions": transitions,
+        },
         "feature_edits": {c: len(t) for c, t in ch.items() if c not in labels},
         "schema": schema,
         "reordered": delta.order is not None,
         "cost": dict(delta.stats),
     }
-    schema_changed = any(schema.get(k) for k in ("added", "removed", "dtype_changed", "label_categories",
-                                                 "categories", "label_schema"))
-    flags = {"additive": len(added) > 0, "removal": len(removed) > 0, "corrective": len(label_rows) > 0,
-             "feature_edits": bool(changes["feature_edits"]), "schema": schema_changed}
+    schema_changed = any(
+        schema.get(k) for k in ("added", "removed", "dtype_changed", "label_categories", "categories", "label_schema")
+    )
+    flags = {
+        "additive": len(added) > 0,
+        "removal": len(removed) > 0,
+        "corrective": len(label_rows) > 0,
+        "feature_edits": bool(changes["feature_edits"]),
+        "schema": schema_changed,
+    }
     changes["types"] = [k for k, v in flags.items() if v]
     return changes, rows
 
 
-def label_schema_save_hook(svc: Services, kind: str, obj: Any, parent: dict[str, Any] | None,
-                           options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
+def label_schema_save_hook(
+    svc: Services, kind: str, obj: Any, parent: dict[str, Any] | None, options: dict[str, Any], payload: Any = None
+) -> dict[str, Any]:
     mapping = options.get("mapping")
     if kind != "label_schema":
         if mapping is not None:
             raise UsageInputError("mapping= applies to label_schema versions only")
         return {}
     classes = normalize_schema(obj)
-    info: dict[str, Any] = {"classes": sorted(classes), "reason": options.get("reason", ""), "changes": [],
-                            "retroactive": False, "affected": []}
+    info: dict[str, Any] = {
+        "classes": sorted(classes),
+        "reason": options.get("reason", ""),
+        "changes": [],
+        "retroactive": False,
+        "affected": [],
+    }
     if parent is None:
         if mapping:
             raise UsageInputError("mapping= relates classes to the previous schema version; this is the first")
         return {"label_schema": info}
     old = normalize_schema(svc.versions.load(exact_ref(parent)))
     changes = classify_schema(old, classes, mapping)
-    info.update(changes=[c.to_dict() for c in changes], retroactive=any(c.retroactive for c in changes),
-                affected=affected_classes(changes), previous=exact_ref(parent))
+    info.update(
+        changes=[c.to_dict() for c in changes],
+        retroactive=any(c.retroactive for c in changes),
+        affected=affected_classes(changes),
+        previous=exact_ref(parent),
+    )
     return {"label_schema": info}
-
-
 
 
 def _model_ref(svc: Services, model: Any) -> str:
@@ -252,9 +295,16 @@ def schema_is_current(svc: Services, model: Any) -> tuple[bool, list[dict[str, A
             continue
         r = parse_ref(schema)
         versions = svc.ctx.asset(r)["versions"]
-        later = [v for v in versions[r.number or 0:] if (v.get("label_schema") or {}).get("retroactive")]
-        evidence.append({"dataset": up, "schema": schema, "current": f"{r.asset}@{len(versions)}",
-                         "ok": not later, "retroactive_since": [exact_ref(v) for v in later]})
+        later = [v for v in versions[r.number or 0 :] if (v.get("label_schema") or {}).get("retroactive")]
+        evidence.append(
+            {
+                "dataset": up,
+                "schema": schema,
+                "current": f"{r.asset}@{len(versions)}",
+                "ok": not later,
+                "retroactive_since": [exact_ref(v) for v in later],
+            }
+        )
     return all(e["ok"] for e in evidence), evidence
 
 
@@ -269,17 +319,27 @@ class DatasetsService(Service):
             raise UsageInputError(f"corrections() takes a dataset, not {ref!r}")
         a = self.ctx.asset(parse_ref(ref))
         rows = []
-        for v in a["versions"][:rec["number"]]:
+        for v in a["versions"][: rec["number"]]:
             d = v.get("dataset") or {}
             if not d.get("corrections"):
                 continue
             doc = json.loads(self.ctx.blobs.get(d["corrections"]))
             for k, col, old, new in doc["rows"]:
-                rows.append({"key": k, "column": col, "old_label": old, "new_label": new,
-                             "version": exact_ref(v), "author": v["author"], "created_at": v["created_at"],
-                             "reason": d.get("reason", "")})
-        return pd.DataFrame(rows, columns=["key", "column", "old_label", "new_label", "version", "author",
-                                           "created_at", "reason"])
+                rows.append(
+                    {
+                        "key": k,
+                        "column": col,
+                        "old_label": old,
+                        "new_label": new,
+                        "version": exact_ref(v),
+                        "author": v["author"],
+                        "created_at": v["created_at"],
+                        "reason": d.get("reason", ""),
+                    }
+                )
+        return pd.DataFrame(
+            rows, columns=["key", "column", "old_label", "new_label", "version", "author", "created_at", "reason"]
+        )
 
     def schema_impact(self, ref: str) -> SchemaImpact:
         """Impact of a label-schema version's retroactive changes: dataset versions labeled under earlier
@@ -305,8 +365,9 @@ class DatasetsService(Service):
                 r = parse_ref(d["schema"])
                 if r.asset != asset or (r.number or 0) >= rec["number"]:
                     continue
-                samples = {cls: sum(int(cnt.get(cls, 0)) for cnt in d.get("label_counts", {}).values())
-                           for cls in affected}
+                samples = {
+                    cls: sum(int(cnt.get(cls, 0)) for cnt in d.get("label_counts", {}).values()) for cls in affected
+                }
                 me = exact_ref(v)
                 try:
                     down = self.svc.lineage.lineage(me, "down").downstream
@@ -315,6 +376,13 @@ class DatasetsService(Service):
                 trained = [m for m in down if m.startswith("model:")]
                 for m in trained:
                     models.setdefault(m, []).append(me)
-                datasets.append({"dataset": me, "schema": d["schema"], "samples": samples,
-                                 "affected_samples": sum(samples.values()), "models": trained})
+                datasets.append(
+                    {
+                        "dataset": me,
+                        "schema": d["schema"],
+                        "samples": samples,
+                        "affected_samples": sum(samples.values()),
+                        "models": trained,
+                    }
+                )
         return datasets, [{"model": m, "trained_on": ds} for m, ds in sorted(models.items())]

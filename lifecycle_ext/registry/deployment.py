@@ -17,7 +17,6 @@ from .views.records import Version
 __all__ = ["DeploymentService"]
 
 
-
 class DeploymentService(Service):
     def deployment(self, ref_or_name: str) -> DeploymentRecord:
         """The deployment record of a version (``KIND:NAME@N``), or of what is deployed now (``KIND:NAME``)."""
@@ -54,14 +53,22 @@ class DeploymentService(Service):
             dep = a["versions"][current - 1].get("deployment") or {}
             back = dep.get("rollback_to")
             if not back:
-                raise ConflictError(f"{r.asset}@{current} was the first version deployed to {stage}; "
-                                    "there is no previous version to roll back to")
+                raise ConflictError(
+                    f"{r.asset}@{current} was the first version deployed to {stage}; "
+                    "there is no previous version to roll back to"
+                )
             target = int(back.rpartition("@")[2])
             if a["versions"][target - 1].get("retired"):
                 raise ConflictError(f"the previous {stage} version {back} is retired and cannot be restored")
             restored["n"] = target
-            return RolledBack(asset=r.asset, reason=reason, stage=stage, from_number=current, to_number=target,
-                              policy_hash=policy.hash)
+            return RolledBack(
+                asset=r.asset,
+                reason=reason,
+                stage=stage,
+                from_number=current,
+                to_number=target,
+                policy_hash=policy.hash,
+            )
 
         self.svc.promotion.guarded("rollback", stage, subject, inner)
         return self.svc.versions.get(f"{r.asset}@{restored['n']}")
@@ -86,8 +93,15 @@ class DeploymentService(Service):
                 raise ConflictError(f"{asset}@{number} is already retired")
             now = iso(self.ctx.clock.now())
             served = [{**h, "left": h["left"] or now} for h in rec.get("history", [])]
-            return VersionRetired(asset=asset, number=number, reason=reason, replaced_by=repl,
-                                  from_stage=rec.get("stage"), served=tuple(served), policy_hash=policy.hash)
+            return VersionRetired(
+                asset=asset,
+                number=number,
+                reason=reason,
+                replaced_by=repl,
+                from_stage=rec.get("stage"),
+                served=tuple(served),
+                policy_hash=policy.hash,
+            )
 
         self.svc.promotion.guarded("retire", None, subject, inner)
         return self.svc.versions.get(f"{asset}@{number}")

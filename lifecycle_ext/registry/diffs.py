@@ -60,15 +60,21 @@ class DiffService(Service):
 
     def _content_sections(self, ra: dict[str, Any], rb: dict[str, Any]) -> dict[str, Any]:
         sa, sb = ra.get("summary") or {}, rb.get("summary") or {}
-        s: dict[str, Any] = {"object_type": [ra["object_type"], rb["object_type"]], "summary": dict_diff(sa, sb),
-                             "same_content": ra["content_hash"] == rb["content_hash"],
-                             "chunks": self._chunk_fraction(ra, rb)}
+        s: dict[str, Any] = {
+            "object_type": [ra["object_type"], rb["object_type"]],
+            "summary": dict_diff(sa, sb),
+            "same_content": ra["content_hash"] == rb["content_hash"],
+            "chunks": self._chunk_fraction(ra, rb),
+        }
         for k in ("shape", "dtype"):
             if k in sa or k in sb:
                 s[k] = [sa.get(k), sb.get(k)]
         types = []
-        if s["object_type"][0] != s["object_type"][1] or s.get("shape", [0, 0])[0] != s.get("shape", [0, 0])[1] \
-                or s.get("dtype", [0, 0])[0] != s.get("dtype", [0, 0])[1]:
+        if (
+            s["object_type"][0] != s["object_type"][1]
+            or s.get("shape", [0, 0])[0] != s.get("shape", [0, 0])[1]
+            or s.get("dtype", [0, 0])[0] != s.get("dtype", [0, 0])[1]
+        ):
             types.append("schema")
         if not s["same_content"]:
             types.append("content")
@@ -109,8 +115,9 @@ class DiffService(Service):
         for k in ("params", "env", "metadata"):
             if any(s[k].get(x) for x in ("added", "removed", "changed")):
                 types.append(k)
-        if any(m["delta"] for m in s["metrics"]) or any(m["delta"] is None and m["old"] != m["new"]
-                                                        for m in s["metrics"]):
+        if any(m["delta"] for m in s["metrics"]) or any(
+            m["delta"] is None and m["old"] != m["new"] for m in s["metrics"]
+        ):
             types.append("metrics")
         types += [k for k in ("source", "inputs") if s[k]]
         s["types"] = types
@@ -126,9 +133,13 @@ class DiffService(Service):
             changes = [c.to_dict() for c in classify_schema(old, new)]
         affected = affected_classes(changes)
         impact = SchemaImpact.build(rb, changes, affected, self.svc.datasets.impact_rows(rb, affected)).to_dict()
-        s = {"class_changes": changes, "retroactive": any(c["retroactive"] for c in changes),
-             "affected_classes": affected, "impact": impact,
-             "types": sorted({"retroactive" if c["retroactive"] else "additive" for c in changes})}
+        s = {
+            "class_changes": changes,
+            "retroactive": any(c["retroactive"] for c in changes),
+            "affected_classes": affected,
+            "impact": impact,
+            "types": sorted({"retroactive" if c["retroactive"] else "additive" for c in changes}),
+        }
         return Diff(_ref(ra), _ref(rb), "label_schema", s)
 
     def _diff_frame(self, ra: dict[str, Any], rb: dict[str, Any]) -> Diff:
@@ -143,6 +154,7 @@ class DiffService(Service):
         if not key:
             s = self._content_sections(ra, rb)
             from ..core.diff_types import column_changes
+
             s["schema"] = column_changes(column_dtypes(fa), column_dtypes(fb))
             s["rows"] = {"before": fa.nrows, "after": fb.nrows}
             s["note"] = "no key column declared, so rows cannot be matched"
@@ -151,11 +163,21 @@ class DiffService(Service):
         delta = frame_delta(fa, fb, key)
         s, _ = summarize_delta(delta, labels, db.get("source"), da.get("schema"), db.get("schema"))
         from .datasets import _plain
+
         s["key"], s["labels"] = key, labels
         s["chunks"] = self._chunk_fraction(ra, rb)
         s["samples"] = {
             "added": json.loads(delta.added.head(SAMPLE_ROWS).to_json(orient="records", date_format="iso")),
-            "changed": {c: [list(r) for r in zip(_plain(t["key"].iloc[:SAMPLE_ROWS]), _plain(t["old"].iloc[:SAMPLE_ROWS]),
-                                                 _plain(t["new"].iloc[:SAMPLE_ROWS]))]
-                        for c, t in delta.changed.items()}}
+            "changed": {
+                c: [
+                    list(r)
+                    for r in zip(
+                        _plain(t["key"].iloc[:SAMPLE_ROWS]),
+                        _plain(t["old"].iloc[:SAMPLE_ROWS]),
+                        _plain(t["new"].iloc[:SAMPLE_ROWS]),
+                    )
+                ]
+                for c, t in delta.changed.items()
+            },
+        }
         return Diff(_ref(ra), _ref(rb), "dataset", s, delta)

@@ -28,14 +28,16 @@ def save_hooks() -> list[SaveHook]:
     from .monitoring.baselines import baseline_hook
     from .reproduce import record_blobs_hook
 
-    return [SaveHook(record_blobs_hook, ("blobs",)),
-            SaveHook(dataset_save_hook, ("key", "label", "schema", "source", "reason")),
-            SaveHook(label_schema_save_hook, ("mapping", "reason")),
-            SaveHook(baseline_hook, ("baseline", "time_column", "prediction_baseline"))]
+    return [
+        SaveHook(record_blobs_hook, ("blobs",)),
+        SaveHook(dataset_save_hook, ("key", "label", "schema", "source", "reason")),
+        SaveHook(label_schema_save_hook, ("mapping", "reason")),
+        SaveHook(baseline_hook, ("baseline", "time_column", "prediction_baseline")),
+    ]
 
 
 def load_hooks() -> list[Callable[..., None]]:
-    from .identity_map import record_load
+    from .object_refs import record_load
 
     hooks: list[Callable[..., None]] = [record_load]
     return hooks

@@ -16,8 +16,9 @@ __all__ = ["IntegrityService"]
 
 
 class IntegrityService(Service):
-    def _referenced(self, state: dict[str, Any], only: set[str] | None = None
-                    ) -> tuple[dict[str, list[tuple[str, str]]], list[dict[str, str]]]:
+    def _referenced(
+        self, state: dict[str, Any], only: set[str] | None = None
+    ) -> tuple[dict[str, list[tuple[str, str]]], list[dict[str, str]]]:
         """Map every referenced blob id to the (ref, object) pairs that use it; plus manifest problems."""
         uses: dict[str, list[tuple[str, str]]] = {}
         problems: list[dict[str, str]] = []
@@ -60,10 +61,12 @@ class IntegrityService(Service):
         problems += mproblems
         ids = list(uses)
         with progress.task(f"verify {ref or 'registry'}", len(ids)) as bar:
+
             def check(cid: str) -> tuple[str | None, int]:
                 out = self._check_blob(cid)
                 bar.advance()
                 return out
+
             results = list(self.ctx.blobs.pool.map(check, ids))
         total = 0
         for cid, (problem, size) in zip(ids, results):
@@ -71,8 +74,14 @@ class IntegrityService(Service):
             if problem:
                 for r, obj in uses[cid]:
                     problems.append({"ref": r, "object": obj, "problem": problem})
-        return VerifyReport(ok=not problems, problems=problems, events=state["seq"] + 1, blobs=len(ids),
-                            bytes=total, seconds=time.perf_counter() - t0)
+        return VerifyReport(
+            ok=not problems,
+            problems=problems,
+            events=state["seq"] + 1,
+            blobs=len(ids),
+            bytes=total,
+            seconds=time.perf_counter() - t0,
+        )
 
     def _check_blob(self, cid: str) -> tuple[str | None, int]:
         try:
@@ -86,8 +95,10 @@ class IntegrityService(Service):
         """Remove blobs no version references, if older than ``grace_seconds`` (protects saves in flight)."""
         uses, problems = self._referenced(self.ctx.state)
         if problems:
-            raise IntegrityError("gc refused: some manifests are missing or corrupt, so references are unknown: "
-                                 + "; ".join(f"{p['ref']} {p['problem']}" for p in problems))
+            raise IntegrityError(
+                "gc refused: some manifests are missing or corrupt, so references are unknown: "
+                + "; ".join(f"{p['ref']} {p['problem']}" for p in problems)
+            )
         removed = kept = freed = 0
         storage = self.ctx.storage
         for cid in list(self.ctx.blobs.ids()):

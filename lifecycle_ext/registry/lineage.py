@@ -59,6 +59,11 @@ class LineageService(Service):
             visit(root, False)
         for n in {root, *(x for e in edges for x in e)}:
             rec = self.ctx.resolve(n)
-            nodes[n] = {"kind": rec["kind"], "name": rec["name"], "number": rec["number"],
-                        "stage": self.ctx.stage_of(rec), "retired": bool(rec.get("retired"))}
+            nodes[n] = {
+                "kind": rec["kind"],
+                "name": rec["name"],
+                "number": rec["number"],
+                "stage": self.ctx.stage_of(rec),
+                "retired": bool(rec.get("retired")),
+            }
         return Lineage(root=root, direction=direction, nodes=nodes, edges=edges)

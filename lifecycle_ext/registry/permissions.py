@@ -17,8 +17,15 @@ from .context import Service
 __all__ = ["PermissionsService", "ACTION_NAMES"]
 
 #: service method -> the policy's action name
-ACTION_NAMES = {"promote": "promote", "request_promotion": "request", "approve": "approve", "reject": "reject",
-                "force": "force", "rollback": "rollback", "retire": "retire"}
+ACTION_NAMES = {
+    "promote": "promote",
+    "request_promotion": "request",
+    "approve": "approve",
+    "reject": "reject",
+    "force": "force",
+    "rollback": "rollback",
+    "retire": "retire",
+}
 
 
 class PermissionsService(Service):
@@ -37,7 +44,7 @@ class PermissionsService(Service):
         if rec is not None:
             order = list(policy.stages_for(rec["kind"]))
             cur = rec.get("stage")
-            stages = [] if rec.get("retired") else order[order.index(cur) + 1 if cur in order else 0:]
+            stages = [] if rec.get("retired") else order[order.index(cur) + 1 if cur in order else 0 :]
             deploy = policy.deploy_stage(rec["kind"])
             if to is None and stages:
                 to = stages[0]
@@ -46,11 +53,16 @@ class PermissionsService(Service):
             stage = deploy if method == "rollback" else None if method == "retire" else to
             why = self.svc.promotion.role_problem(policy, action, stage)
             if why is None and rec is not None:
-                why = self.svc.promotion.author_problem(rec, action) or _state_problem(
-                    policy, method, rec, stages, to)
+                why = self.svc.promotion.author_problem(rec, action) or _state_problem(policy, method, rec, stages, to)
             actions[method] = {"allowed": why is None, "reason": why or ""}
-        return {"user": user, "roles": list(policy.roles_of(user)), "stages": stages, "to": to,
-                "deploy_stage": deploy, "actions": actions}
+        return {
+            "user": user,
+            "roles": list(policy.roles_of(user)),
+            "stages": stages,
+            "to": to,
+            "deploy_stage": deploy,
+            "actions": actions,
+        }
 
 
 def _state_problem(policy: Any, method: str, rec: dict[str, Any], stages: list[str], to: str | None) -> str | None:

@@ -26,8 +26,6 @@ from .views.gates import GateReport, PolicyView, PromotionRequest
 __all__ = ["PromotionService"]
 
 
-
-
 def need_reason(reason: str | None, what: str) -> str:
     if not isinstance(reason, str) or not reason.strip():
         raise UsageInputError(f"{what} needs a reason (reason=...): it is recorded in the audit trail")
@@ -40,8 +38,14 @@ class PromotionService(Service):
         st = self.ctx.state
         p = self.ctx.policy_in(st)
         meta = st.get("policy") or {}
-        return PolicyView(text=p.text, hash=p.hash, is_default=not meta, set_at=meta.get("set_at"),
-                          set_by=meta.get("set_by"), summary=p.to_dict())
+        return PolicyView(
+            text=p.text,
+            hash=p.hash,
+            is_default=not meta,
+            set_at=meta.get("set_at"),
+            set_by=meta.get("set_by"),
+            summary=p.to_dict(),
+        )
 
     def set_policy(self, text_or_path: str | os.PathLike[str], *, reason: str = "") -> PolicyView:
         """Validate and record a new policy (TOML text or a file path). A malformed policy changes nothing."""
@@ -59,12 +63,25 @@ class PromotionService(Service):
         return self.policy()
 
     # -- guarded appends -------------------------------------------------------------------------------
-    def _denied(self, verdict: dict[str, Any], policy: Policy, action: str, stage: str | None,
-                subject: dict[str, Any], message: str) -> EventSpec:
+    def _denied(
+        self,
+        verdict: dict[str, Any],
+        policy: Policy,
+        action: str,
+        stage: str | None,
+        subject: dict[str, Any],
+        message: str,
+    ) -> EventSpec:
         verdict["denied"] = message
-        return "ActionDenied", {"action": action, **subject, "stage": stage, "message": message,
-                                "user_roles": list(policy.roles_of(self.ctx.user)),
-                                "required_roles": list(policy.roles_for(action, stage)), "policy_hash": policy.hash}
+        return "ActionDenied", {
+            "action": action,
+            **subject,
+            "stage": stage,
+            "message": message,
+            "user_roles": list(policy.roles_of(self.ctx.user)),
+            "required_roles": list(policy.roles_for(action, stage)),
+            "policy_hash": policy.hash,
+        }
 
     def role_problem(self, policy: Policy, action: str, stage: str | None) -> str | None:
         """None if the acting user's roles allow ``action`` (to/for ``stage``); else why not."""
@@ -73,13 +90,20 @@ class PromotionService(Service):
             return None
         roles = policy.roles_of(user)
         need = " or ".join(policy.roles_for(action, stage)) or "(nobody)"
-        return (f"{user} may not {action.replace('_', ' ')}"
-                f"{' to ' + stage if stage and action in ('promote', 'request', 'force') else ''}"
-                f"{' for ' + stage if stage and action in ('approve', 'reject', 'rollback') else ''}"
-                f": the policy requires role {need}; {user} has {', '.join(roles) or 'no roles'}")
+        return (
+            f"{user} may not {action.replace('_', ' ')}"
+            f"{' to ' + stage if stage and action in ('promote', 'request', 'force') else ''}"
+            f"{' for ' + stage if stage and action in ('approve', 'reject', 'rollback') else ''}"
+            f": the policy requires role {need}; {user} has {', '.join(roles) or 'no roles'}"
+        )
 
-    def guarded(self, action: str, stage: str | None, subject: dict[str, Any],
-                 inner: Callable[[State, Policy, dict[str, Any]], EventSpec | None]) -> tuple[Any, dict[str, Any]]:
+    def guarded(
+        self,
+        action: str,
+        stage: str | None,
+        subject: dict[str, Any],
+        inner: Callable[[State, Policy, dict[str, Any]], EventSpec | None],
+    ) -> tuple[Any, dict[str, Any]]:
         """Append ``inner``'s event if the acting user may do ``action``; else record the denied attempt."""
         verdict: dict[str, Any] = {}
 
@@ -97,8 +121,11 @@ class PromotionService(Service):
             raise PermissionDenied(verdict["denied"])
         if "refused" in verdict:
             report = verdict["refused"]
-            raise GateFailed(f"promotion of {report.ref} to {report.to} refused: "
-                             f"{', '.join(report.failing())} did not pass (recorded)\n{report!r}", report=report)
+            raise GateFailed(
+                f"promotion of {report.ref} to {report.to} refused: "
+                f"{', '.join(report.failing())} did not pass (recorded)\n{report!r}",
+                report=report,
+            )
         return event, verdict
 
     # -- gates -------------------------------------------------------------------------------------------
@@ -119,8 +146,9 @@ class PromotionService(Service):
         rep = self.svc.integrity.verify(exact_ref(rec))
         return [f"{p['object']}: {p['problem']}" for p in rep.problems]
 
-    def _report(self, state: State, rec: dict[str, Any], to: str, policy: Policy,
-                integrity: list[str] | None) -> GateReport:
+    def _report(
+        self, state: State, rec: dict[str, Any], to: str, policy: Policy, integrity: list[str] | None
+    ) -> GateReport:
         problem = None
         if rec.get("retired"):
             problem = "the version is retired; retired versions can never be promoted again"
@@ -131,8 +159,15 @@ class PromotionService(Service):
         now = self.ctx.clock.now()
         facts = self.svc.monitoring.gate_facts(state, rec, to, policy)
         checks = evaluate_gates(policy, GateContext(state, rec, to, now, policy, integrity, facts))
-        return GateReport(ref=exact_ref(rec), to=to, from_stage=rec.get("stage"), policy_hash=policy.hash,
-                          checks=checks, evaluated_at=iso(now), problem=problem)
+        return GateReport(
+            ref=exact_ref(rec),
+            to=to,
+            from_stage=rec.get("stage"),
+            policy_hash=policy.hash,
+            checks=checks,
+            evaluated_at=iso(now),
+            problem=problem,
+        )
 
     def gates(self, ref: str, to: str | None = None) -> GateReport:
         """Evaluate the gates for moving ``ref`` to stage ``to`` (default: its next stage). Records nothing."""
@@ -143,8 +178,15 @@ class PromotionService(Service):
         return self._report(st, rec, target, policy, self._integrity(rec, target, policy))
 
     # -- promote -----------------------------------------------------------------------------------------
-    def promote(self, ref: str, to: str | None = None, *, reason: str = "", force: bool = False,
-                known_limitations: str | None = None) -> Any:
+    def promote(
+        self,
+        ref: str,
+        to: str | None = None,
+        *,
+        reason: str = "",
+        force: bool = False,
+        known_limitations: str | None = None,
+    ) -> Any:
         """Move ``ref`` to stage ``to`` if its gates pass; else record the refusal and raise GateFailed.
 
         ``force=True`` (only for a role the policy allows, with a reason) promotes despite failing checks and
@@ -160,8 +202,10 @@ class PromotionService(Service):
             need_reason(reason, "force=True")
         deploying = to == policy0.deploy_stage(rec0["kind"])
         if deploying and not (isinstance(known_limitations, str) and known_limitations.strip()):
-            raise UsageInputError(f"promoting to {to} writes a deployment record: known_limitations=... is "
-                                  "required text (write 'none known' if there are none)")
+            raise UsageInputError(
+                f"promoting to {to} writes a deployment record: known_limitations=... is "
+                "required text (write 'none known' if there are none)"
+            )
         integrity = self._integrity(rec0, to, policy0)
         subject = {"asset": asset, "number": number, "to": to, "from": rec0.get("stage"), "reason": reason}
 
@@ -173,31 +217,49 @@ class PromotionService(Service):
                 raise ConflictError(f"{asset}@{number} is already at {to}")
             if force and not policy.allows(self.ctx.user, "force", to):
                 need = " or ".join(policy.roles_for("force", to)) or "(nobody)"
-                return self._denied(verdict, policy, "force", to, subject,
-                                    f"{self.ctx.user} may not force a promotion to {to}: "
-                                    f"the policy requires role {need}")
+                return self._denied(
+                    verdict,
+                    policy,
+                    "force",
+                    to,
+                    subject,
+                    f"{self.ctx.user} may not force a promotion to {to}: the policy requires role {need}",
+                )
             integ = integrity if integrity is not None or policy is policy0 else self._integrity(rec, to, policy)
             report = self._report(state, rec, to, policy, integ)
-            data = {**subject, "from": rec.get("stage"), "policy_hash": policy.hash,
-                    "checks": [c.to_dict() for c in report.checks], "problem": report.problem}
+            data = {
+                **subject,
+                "from": rec.get("stage"),
+                "policy_hash": policy.hash,
+                "checks": [c.to_dict() for c in report.checks],
+                "problem": report.problem,
+            }
             if report.problem or (not report.passed and not force):
                 verdict["refused"] = report
                 return "PromotionRefused", data
             data["forced"] = not report.passed
             if data["forced"]:
-                data["override"] = {"by": self.ctx.user, "reason": reason,
-                                    "failed": report.failing()}
+                data["override"] = {"by": self.ctx.user, "reason": reason, "failed": report.failing()}
             data["replaced"] = state["assets"][asset]["stages"].get(to)
             if to == policy.deploy_stage(rec["kind"]):
-                data["deployment"] = self._deployment_data(state, rec, to, report, reason, known_limitations or "",
-                                                           data["forced"])
+                data["deployment"] = self._deployment_data(
+                    state, rec, to, report, reason, known_limitations or "", data["forced"]
+                )
             return "VersionPromoted", data
 
         self.guarded("promote", to, subject, inner)
         return self.svc.versions.get(f"{asset}@{number}")
 
-    def _deployment_data(self, state: State, rec: dict[str, Any], to: str, report: GateReport, reason: str,
-                         known_limitations: str, forced: bool) -> dict[str, Any]:
+    def _deployment_data(
+        self,
+        state: State,
+        rec: dict[str, Any],
+        to: str,
+        report: GateReport,
+        reason: str,
+        known_limitations: str,
+        forced: bool,
+    ) -> dict[str, Any]:
         r, md = rec.get("record") or {}, rec.get("metadata") or {}
         framework = r.get("framework") or md.get("framework")
         fw_version = r.get("framework_version") or md.get("framework_version")
@@ -211,19 +273,28 @@ class PromotionService(Service):
 
         current = state["assets"][f"{rec['kind']}:{rec['name']}"]["stages"].get(to)
         return {
-            "ref": exact_ref(rec), "stage": to, "deployed_at": report.evaluated_at,
+            "ref": exact_ref(rec),
+            "stage": to,
+            "deployed_at": report.evaluated_at,
             "deployed_by": self.ctx.user,
-            "content_hash": rec["content_hash"], "framework": framework,
+            "content_hash": rec["content_hash"],
+            "framework": framework,
             "framework_version": None if fw_version is None else str(fw_version),
-            "serialization_format": str(r.get("serialization_format") or md.get("serialization_format")
-                                        or rec.get("object_type")),
-            "training_data": {"datasets": of("dataset"), "label_schemas": of("label_schema"),
-                              "pipelines": of("pipeline"),
-                              "other": [exact_ref(u) for u in ups if u["kind"] not in ("dataset", "label_schema",
-                                                                                    "pipeline")]},
-            "gate_results": [c.to_dict() for c in report.checks], "known_limitations": known_limitations.strip(),
+            "serialization_format": str(
+                r.get("serialization_format") or md.get("serialization_format") or rec.get("object_type")
+            ),
+            "training_data": {
+                "datasets": of("dataset"),
+                "label_schemas": of("label_schema"),
+                "pipelines": of("pipeline"),
+                "other": [exact_ref(u) for u in ups if u["kind"] not in ("dataset", "label_schema", "pipeline")],
+            },
+            "gate_results": [c.to_dict() for c in report.checks],
+            "known_limitations": known_limitations.strip(),
             "rollback_to": None if current is None else f"{rec['kind']}:{rec['name']}@{current}",
-            "policy_hash": report.policy_hash, "reason": reason, "forced": forced,
+            "policy_hash": report.policy_hash,
+            "reason": reason,
+            "forced": forced,
         }
 
     # -- requests and approvals ----------------------------------------------------------------------------
@@ -233,8 +304,11 @@ class PromotionService(Service):
         asset, number = f"{rec0['kind']}:{rec0['name']}", rec0["number"]
         policy0 = self.ctx.policy_in(st)
         if to is None and action in ("approve", "reject"):
-            open_to = [r["to"] for r in st.get("requests", {}).values()
-                       if r["asset"] == asset and r["number"] == number and r["status"] in ("open", "rejected")]
+            open_to = [
+                r["to"]
+                for r in st.get("requests", {}).values()
+                if r["asset"] == asset and r["number"] == number and r["status"] in ("open", "rejected")
+            ]
             to = open_to[-1] if len(open_to) == 1 else None
         to = self._target(rec0, to, policy0)
         subject = {"asset": asset, "number": number, "to": to, "reason": reason}
@@ -250,8 +324,12 @@ class PromotionService(Service):
                     raise ConflictError(f"cannot request promotion of {asset}@{number} to {to}: {problem}")
             elif (own := self.author_problem(rec, action)) is not None:
                 return self._denied(verdict, policy, action, to, subject, own)
-            return etype, {**subject, "from": rec.get("stage"), "policy_hash": policy.hash,
-                           "roles": list(policy.roles_of(self.ctx.user))}
+            return etype, {
+                **subject,
+                "from": rec.get("stage"),
+                "policy_hash": policy.hash,
+                "roles": list(policy.roles_of(self.ctx.user)),
+            }
 
         self.guarded(action, to, subject, inner)
         req = self.ctx.state["requests"][f"{asset}@{number}>{to}"]
@@ -259,8 +337,10 @@ class PromotionService(Service):
 
     def author_problem(self, rec: dict[str, Any], action: str) -> str | None:
         if action in ("approve", "reject") and rec.get("author") == self.ctx.user:
-            return (f"{self.ctx.user} may not {action} {exact_ref(rec)}: "
-                    "authors may not approve or reject their own version")
+            return (
+                f"{self.ctx.user} may not {action} {exact_ref(rec)}: "
+                "authors may not approve or reject their own version"
+            )
         return None
 
     def request_promotion(self, ref: str, to: str | None = None, *, reason: str = "") -> PromotionRequest:
@@ -298,32 +378,52 @@ class PromotionService(Service):
                 if any(c.type == "soak" for c in policy.gates_for(nxt, rec["kind"])):
                     rep = self._report(st, rec, nxt, policy, None)
                     rows.append(self._pending_row(rec, None, rep, "soak"))
-        cols = ["ref", "to", "kind", "status", "requested_by", "requested_at", "approved_by", "rejected_by",
-                "ready_at", "waiting_on"]
+        cols = [
+            "ref",
+            "to",
+            "kind",
+            "status",
+            "requested_by",
+            "requested_at",
+            "approved_by",
+            "rejected_by",
+            "ready_at",
+            "waiting_on",
+        ]
         return pd.DataFrame(rows, columns=cols)
 
-    def _pending_row(self, rec: dict[str, Any], req: dict[str, Any] | None, rep: GateReport, kind: str
-                     ) -> dict[str, Any]:
+    def _pending_row(
+        self, rec: dict[str, Any], req: dict[str, Any] | None, rep: GateReport, kind: str
+    ) -> dict[str, Any]:
         soak = next((c for c in rep.checks if c.type == "soak"), None)
         waiting = [f"{c.name}: {c.message}" for c in rep.checks if c.status != "pass" and c.type != "integrity"]
         if rep.problem:
             waiting.insert(0, rep.problem)
-        status = ("rejected" if req and req["status"] == "rejected" else
-                  "ready" if not waiting else "waiting")
+        status = "rejected" if req and req["status"] == "rejected" else "ready" if not waiting else "waiting"
         if kind == "soak" and soak is not None:
             status = "soak complete" if soak.status == "pass" else "soaking"
-        return {"ref": exact_ref(rec), "to": rep.to, "kind": kind, "status": status,
-                "requested_by": req and req.get("requested_by"), "requested_at": req and req.get("requested_at"),
-                "approved_by": [a["user"] for a in (req or {}).get("approvals", [])],
-                "rejected_by": [r["user"] for r in (req or {}).get("rejected_by", [])],
-                "ready_at": soak.evidence.get("ready_at") if soak else None, "waiting_on": waiting}
+        return {
+            "ref": exact_ref(rec),
+            "to": rep.to,
+            "kind": kind,
+            "status": status,
+            "requested_by": req and req.get("requested_by"),
+            "requested_at": req and req.get("requested_at"),
+            "approved_by": [a["user"] for a in (req or {}).get("approvals", [])],
+            "rejected_by": [r["user"] for r in (req or {}).get("rejected_by", [])],
+            "ready_at": soak.evidence.get("ready_at") if soak else None,
+            "waiting_on": waiting,
+        }
 
 
 def _read_policy_arg(text_or_path: str | os.PathLike[str]) -> str:
     if isinstance(text_or_path, os.PathLike):
         path = Path(text_or_path)
-    elif isinstance(text_or_path, str) and "\n" not in text_or_path and (
-            text_or_path.endswith(".toml") or os.path.isfile(text_or_path)):
+    elif (
+        isinstance(text_or_path, str)
+        and "\n" not in text_or_path
+        and (text_or_path.endswith(".toml") or os.path.isfile(text_or_path))
+    ):
         path = Path(text_or_path)
     elif isinstance(text_or_path, str):
         return text_or_path

@@ -24,14 +24,15 @@ from .views.provenance import OutputCheck, ReproduceReport
 __all__ = ["ProvenanceService", "record_blobs_hook", "diff_summary"]
 
 
-def record_blobs_hook(svc: Services, kind: str, obj: Any, parent: Any, options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
+def record_blobs_hook(
+    svc: Services, kind: str, obj: Any, parent: Any, options: dict[str, Any], payload: Any = None
+) -> dict[str, Any]:
     """Save option ``blobs=[cid, ...]``: blobs a version's record refers to (must already be stored)."""
     blobs = list(options.get("blobs") or [])
     for cid in blobs:
         if not isinstance(cid, str) or not svc.ctx.storage.exists(svc.ctx.blobs.key(cid)):
             raise UsageInputError(f"blobs: {cid!r} is not a stored blob of the registry at {svc.ctx.location}")
     return {"blobs": blobs} if blobs else {}
-
 
 
 def _resolve_module(spec: str) -> Any:
@@ -66,6 +67,7 @@ class ProvenanceService(Service):
     def _load_quiet(self, exact: str) -> Any:
         """Load without load hooks (the comparison copy must not enter the identity map)."""
         from ..storage.codecs import decode
+
         group = self.svc.versions.open_zarr(exact)
         attrs: dict[str, Any] = dict(group.attrs)
         return decode(group, attrs["lifecycle"])
@@ -90,8 +92,13 @@ class ProvenanceService(Service):
                 ns = self._fresh_namespace(record)
                 bar.advance()
             except (LifecycleError, ImportError, AttributeError) as exc:
-                return ReproduceReport(**report, status="error", outputs=[], seconds=time.perf_counter() - t0,
-                                       error=f"could not rebuild the inputs: {type(exc).__name__}: {exc}")
+                return ReproduceReport(
+                    **report,
+                    status="error",
+                    outputs=[],
+                    seconds=time.perf_counter() - t0,
+                    error=f"could not rebuild the inputs: {type(exc).__name__}: {exc}",
+                )
             source = record.get("python_source") or record["source"]
             states = save_rng_states()
             try:
@@ -99,8 +106,13 @@ class ProvenanceService(Service):
                     seed_all(seed, only=seeded)
                 exec(compile(source, f"<reproduce {exact}>", "exec"), ns)  # noqa: S102 - the user's own captured cell
             except Exception as exc:  # noqa: BLE001 - the re-run's failure is the result being reported
-                return ReproduceReport(**report, status="error", outputs=[], seconds=time.perf_counter() - t0,
-                                       error=f"{type(exc).__name__}: {exc}")
+                return ReproduceReport(
+                    **report,
+                    status="error",
+                    outputs=[],
+                    seconds=time.perf_counter() - t0,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
             finally:
                 restore_rng_states(states)
             bar.advance()
@@ -150,6 +162,7 @@ class ProvenanceService(Service):
 
 def _array_diff(a: Any, b: Any) -> str:
     import numpy as np
+
     if a.shape != b.shape or a.dtype != b.dtype:
         return f"shape/dtype {a.shape} {a.dtype} -> {b.shape} {b.dtype}"
     if a.dtype.kind in "biufc":
@@ -162,6 +175,7 @@ def _array_diff(a: Any, b: Any) -> str:
 def diff_summary(old: Any, new: Any) -> str:
     """A one-line description of how ``new`` differs from the recorded ``old``."""
     import numpy as np
+
     pd = sys.modules.get("pandas")
     try:
         if isinstance(old, np.ndarray) and isinstance(new, np.ndarray):
@@ -172,14 +186,17 @@ def diff_summary(old: Any, new: Any) -> str:
                 parts.append(f"shape {old.shape} -> {new.shape}")
             cols_o, cols_n = list(map(str, old.columns)), list(map(str, new.columns))
             if cols_o != cols_n:
-                parts.append(f"columns removed {sorted(set(cols_o) - set(cols_n))} added "
-                             f"{sorted(set(cols_n) - set(cols_o))}")
+                parts.append(
+                    f"columns removed {sorted(set(cols_o) - set(cols_n))} added {sorted(set(cols_n) - set(cols_o))}"
+                )
             common = [c for c in old.columns if c in new.columns]
             if old.shape[0] == new.shape[0] and common:
                 o, n = old[common].reset_index(drop=True), new[common].reset_index(drop=True)
                 neq = ~((o == n) | (o.isna() & n.isna()))
-                parts.append(f"{int(neq.any(axis=1).sum())} rows differ in columns "
-                             f"{[str(c) for c in common if neq[c].any()][:10]}")
+                parts.append(
+                    f"{int(neq.any(axis=1).sum())} rows differ in columns "
+                    f"{[str(c) for c in common if neq[c].any()][:10]}"
+                )
             return "; ".join(parts) or "index or dtypes differ"
         if isinstance(old, dict) and isinstance(new, dict):
             if set(old) != set(new):
@@ -191,8 +208,10 @@ def diff_summary(old: Any, new: Any) -> str:
                         diffs.append(f"{k}: {_array_diff(old[k], new[k])}")
                 elif old[k] != new[k]:
                     diffs.append(f"{k}: value differs")
-            return "; ".join(diffs[:5]) + (f"; ... {len(diffs) - 5} more" if len(diffs) > 5 else "") \
+            return (
+                "; ".join(diffs[:5]) + (f"; ... {len(diffs) - 5} more" if len(diffs) > 5 else "")
                 or "same values, different layout or dtypes"
+            )
         if type(old) is not type(new):
             return f"type {type(old).__name__} -> {type(new).__name__}"
         return "values differ"

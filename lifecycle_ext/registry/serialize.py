@@ -63,6 +63,7 @@ def version_dict(v: Any) -> dict[str, Any]:
 
 # -- named result shapes (``Result.shape`` in the catalogue) ---------------------------------------------
 
+
 def _version_record(result: Any, reg: Any, args: dict[str, Any]) -> dict[str, Any]:
     """A version's record, its asset and its deployment record (null when never deployed)."""
     from ..core.errors import NotFound
@@ -81,7 +82,7 @@ def _version_list(result: Any, reg: Any, args: dict[str, Any]) -> dict[str, Any]
     """``{"asset", "versions"}``; each row's ``metric.X`` columns nested as ``metrics`` (absent ones left out)."""
     rows = []
     for r in frame_records(result):
-        metrics = {k[len("metric."):]: r.pop(k) for k in list(r) if k.startswith("metric.")}
+        metrics = {k[len("metric.") :]: r.pop(k) for k in list(r) if k.startswith("metric.")}
         r["metrics"] = {k: v for k, v in metrics.items() if v is not None}
         rows.append(r)
     asset = rows[0]["ref"].split("@", 1)[0] if rows else args.get("name")
@@ -89,9 +90,14 @@ def _version_list(result: Any, reg: Any, args: dict[str, Any]) -> dict[str, Any]
 
 
 def _lineage(result: Any, reg: Any, args: dict[str, Any]) -> dict[str, Any]:
-    return {"root": result.root, "direction": result.direction, "nodes": jsonable(result.nodes),
-            "edges": [list(e) for e in result.edges], "upstream": result.upstream,
-            "downstream": result.downstream}
+    return {
+        "root": result.root,
+        "direction": result.direction,
+        "nodes": jsonable(result.nodes),
+        "edges": [list(e) for e in result.edges],
+        "upstream": result.upstream,
+        "downstream": result.downstream,
+    }
 
 
 SHAPES: dict[str, Callable[[Any, Any, dict[str, Any]], Any]] = {

@@ -39,10 +39,12 @@ __all__ = ["Registry", "manifest_bytes", "PROGRESS_MIN_BYTES"]
 class Registry:
     """A registry of versioned assets over one storage backend."""
 
-    def __init__(self, storage: Storage, *, user: str | None = None, clock: Clock | None = None,
-                 checkpoint_every: int = 1000) -> None:
-        self._bind(RegistryContext.open(storage, clock=clock or SystemClock(), user=user,
-                                        checkpoint_every=checkpoint_every))
+    def __init__(
+        self, storage: Storage, *, user: str | None = None, clock: Clock | None = None, checkpoint_every: int = 1000
+    ) -> None:
+        self._bind(
+            RegistryContext.open(storage, clock=clock or SystemClock(), user=user, checkpoint_every=checkpoint_every)
+        )
 
     def _bind(self, ctx: RegistryContext) -> None:
         self._ctx = ctx
@@ -114,15 +116,36 @@ class Registry:
         return f"<b>Registry</b> <code>{esc(self.location)}</code>" + str(self.assets()._repr_html_())
 
     # -- versions --------------------------------------------------------------------------------------------
-    def save(self, obj: Any, ref: str, *, params: dict[str, Any] | None = None,
-             metrics: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None,
-             inputs: Iterable[str] | None = None, tags: Iterable[str] | None = None, note: str = "",
-             record: dict[str, Any] | None = None, **options: Any) -> Version:
+    def save(
+        self,
+        obj: Any,
+        ref: str,
+        *,
+        params: dict[str, Any] | None = None,
+        metrics: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        inputs: Iterable[str] | None = None,
+        tags: Iterable[str] | None = None,
+        note: str = "",
+        record: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> Version:
         """Save ``obj`` as a new version of ``ref`` (``KIND:NAME``); return the :class:`Version`.
 
         Identical content with identical metadata returns the existing version instead of a copy.
         """
-        return self._svc.versions.save(obj, ref, params=params, metrics=metrics, metadata=metadata, inputs=inputs, tags=tags, note=note, record=record, **options)
+        return self._svc.versions.save(
+            obj,
+            ref,
+            params=params,
+            metrics=metrics,
+            metadata=metadata,
+            inputs=inputs,
+            tags=tags,
+            note=note,
+            record=record,
+            **options,
+        )
 
     def tag(self, ref: str, tag: str) -> Version:
         return self._svc.versions.tag(ref, tag)
@@ -166,8 +189,9 @@ class Registry:
         """Assets (optionally of one kind) as a DataFrame: latest version, stages, counts."""
         return self._svc.listing.assets(kind)
 
-    def browse(self, kind: str | None = None, *, name: str | None = None, tag: str | None = None,
-               metadata: str | None = None) -> AssetListing:
+    def browse(
+        self, kind: str | None = None, *, name: str | None = None, tag: str | None = None, metadata: str | None = None
+    ) -> AssetListing:
         """Assets by kind with their versions and stages, filtered: ``name`` (substring of KIND:NAME),
         ``tag`` (exact) and ``metadata`` (``key`` or ``key=value``). An asset is listed with the versions that
         match; assets with none are left out.
@@ -205,8 +229,15 @@ class Registry:
         """Evaluate the gates for moving ``ref`` to stage ``to`` (default: its next stage). Records nothing."""
         return self._svc.promotion.gates(ref, to)
 
-    def promote(self, ref: str, to: str | None = None, *, reason: str = "", force: bool = False,
-                known_limitations: str | None = None) -> Any:
+    def promote(
+        self,
+        ref: str,
+        to: str | None = None,
+        *,
+        reason: str = "",
+        force: bool = False,
+        known_limitations: str | None = None,
+    ) -> Any:
         """Move ``ref`` to stage ``to`` if its gates pass; else record the refusal and raise GateFailed.
 
         ``force=True`` (only for a role the policy allows, with a reason) promotes despite failing checks and
@@ -297,8 +328,15 @@ class Registry:
         """The stored baseline profile ``ref`` is monitored against (its own, or its training data's)."""
         return self._svc.monitoring.baseline(ref)
 
-    def monitor(self, ref_or_stage: str, batch: Any, predictions: Any = None, latency_ms: Any = None,
-                errors: Any = None, at: Any = None) -> MonitorResult:
+    def monitor(
+        self,
+        ref_or_stage: str,
+        batch: Any,
+        predictions: Any = None,
+        latency_ms: Any = None,
+        errors: Any = None,
+        at: Any = None,
+    ) -> MonitorResult:
         """Record a production batch's drift and health against the version's baseline; apply the policy."""
         return self._svc.monitoring.monitor(ref_or_stage, batch, predictions, latency_ms, errors, at)
 
@@ -332,4 +370,3 @@ class Registry:
         says why an action is not allowed (empty when it is). Nothing is recorded.
         """
         return self._svc.permissions.permissions(ref, to)
-

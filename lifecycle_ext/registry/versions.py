@@ -60,10 +60,20 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
 
 class VersionsService(Service):
     # -- writing -------------------------------------------------------------------------------------
-    def save(self, obj: Any, ref: str, *, params: dict[str, Any] | None = None,
-             metrics: dict[str, Any] | None = None, metadata: dict[str, Any] | None = None,
-             inputs: Iterable[str] | None = None, tags: Iterable[str] | None = None, note: str = "",
-             record: dict[str, Any] | None = None, **options: Any) -> Version:
+    def save(
+        self,
+        obj: Any,
+        ref: str,
+        *,
+        params: dict[str, Any] | None = None,
+        metrics: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        inputs: Iterable[str] | None = None,
+        tags: Iterable[str] | None = None,
+        note: str = "",
+        record: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> Version:
         """Save ``obj`` as a new version of ``ref`` (``KIND:NAME``); return the :class:`Version`.
 
         Identical content with identical metadata returns the existing version instead of a copy.
@@ -107,10 +117,20 @@ class VersionsService(Service):
                     if v["content_hash"] == content_hash and v["meta_hash"] == meta_hash:
                         return None
             number = 1 if a is None else len(a["versions"]) + 1
-            data = {"kind": r.kind, "name": r.name, "number": number,
-                    "parent": None if a is None else a["versions"][-1]["number"],
-                    "content_hash": content_hash, "meta_hash": meta_hash, "object_type": payload.object_type,
-                    "summary": payload.summary, "size": payload.nbytes, "new_bytes": new_bytes, **meta, **extra}
+            data = {
+                "kind": r.kind,
+                "name": r.name,
+                "number": number,
+                "parent": None if a is None else a["versions"][-1]["number"],
+                "content_hash": content_hash,
+                "meta_hash": meta_hash,
+                "object_type": payload.object_type,
+                "summary": payload.summary,
+                "size": payload.nbytes,
+                "new_bytes": new_bytes,
+                **meta,
+                **extra,
+            }
             return "VersionCreated", data
 
         event = self.ctx.append(build)
@@ -138,10 +158,12 @@ class VersionsService(Service):
         if bar is None:
             results = self.ctx.blobs.put_many(datas) if len(datas) > 4 else [self.ctx.blobs.put(d) for d in datas]
         else:
+
             def put(d: Any) -> tuple[str, int]:
                 out = self.ctx.blobs.put(d)
                 bar.advance(memoryview(d).nbytes)
                 return out
+
             with bar:
                 results = list(self.ctx.blobs.pool.map(put, datas))
         entries = {k: cid for k, (cid, _) in zip(keys, results)}
@@ -181,11 +203,15 @@ class VersionsService(Service):
         name = validate_label(alias, "alias")
         stages = set(self.ctx.policy_in(self.ctx.state).stages_for(rec.kind))
         if name == "latest" or name in stages:
-            raise UsageInputError(f"alias {name!r} would hide {'the latest version' if name == 'latest' else 'a stage'}"
-                                  f" of {rec.asset}; choose another name")
+            raise UsageInputError(
+                f"alias {name!r} would hide {'the latest version' if name == 'latest' else 'a stage'}"
+                f" of {rec.asset}; choose another name"
+            )
         if _NUMBERLIKE.fullmatch(name) or _HEXLIKE.fullmatch(name):
-            raise UsageInputError(f"alias {name!r} looks like a version number or a content-hash prefix; "
-                                  "choose a name with a non-hex letter (e.g. 'champion')")
+            raise UsageInputError(
+                f"alias {name!r} looks like a version number or a content-hash prefix; "
+                "choose a name with a non-hex letter (e.g. 'champion')"
+            )
         return name
 
     # -- reading -------------------------------------------------------------------------------------
@@ -201,6 +227,7 @@ class VersionsService(Service):
     def open_zarr(self, ref: str | Ref) -> zarr.Group:
         """The version's zarr v3 group, read-only (chunks verified as they are read)."""
         from ..storage.zarrio import open_group
+
         return open_group(self.manifest(ref)["entries"], self.ctx.blobs)
 
     def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None) -> Any:
@@ -214,4 +241,3 @@ class VersionsService(Service):
         for hook in load_hooks():
             hook(self.svc, rec, obj)
         return obj
-

@@ -20,6 +20,7 @@ API_VERSION = "1"
 
 def _config_class() -> Any:
     from .config import LifecycleConfig
+
     return LifecycleConfig
 
 

@@ -20,7 +20,7 @@ from ..core.errors import (
     UnsupportedType,
     UsageInputError,
 )
-from ..registry.identity import clean_user
+from ..registry.principal import clean_user
 from ..registry.serialize import jsonable
 
 __all__ = ["LifecycleHandler", "status_for", "STATUS_MAP"]
@@ -126,4 +126,3 @@ class LifecycleHandler(APIHandler):
             self.finish(json.dumps(body))
             return
         self.finish(json.dumps(jsonable(result)))
-

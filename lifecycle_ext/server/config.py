@@ -17,7 +17,7 @@ class LifecycleConfig(Configurable):
 
     registry = Unicode(
         help="Registry location: a folder (relative to the server root) or an fsspec URL. "
-             "Default: $LIFECYCLE_REGISTRY, else .lifecycle (the same default as open_registry()).",
+        "Default: $LIFECYCLE_REGISTRY, else .lifecycle (the same default as open_registry()).",
     ).tag(config=True)
 
     @default("registry")

@@ -30,6 +30,7 @@ class VersionHandler(LifecycleHandler):
     def read(self) -> Any:
         from .. import __version__
         from . import API_VERSION
+
         return {"package": __version__, "api": API_VERSION, "user": self.lifecycle_user}
 
 
@@ -47,6 +48,7 @@ META_ROUTES: dict[str, type[LifecycleHandler]] = {"version": VersionHandler, "he
 
 
 # -- input: query parameters (reads) and JSON body fields (writes), typed by the catalogue ---------------
+
 
 def query_values(action: Action, get: Callable[[str], str | None]) -> dict[str, Any]:
     """The action's argument values from query parameters (``get(name)``; absent or empty means default)."""
@@ -136,8 +138,10 @@ class ActionHandler(LifecycleHandler):
 def routes(catalogue: Catalogue | None = None) -> list[tuple[str, type[LifecycleHandler], dict[str, Any] | None]]:
     """(route, handler class, initialize kwargs): the meta routes, then one per REST action of ``catalogue``."""
     cat = CATALOGUE if catalogue is None else catalogue
-    return [*((name, cls, None) for name, cls in META_ROUTES.items()),
-            *((a.name, ActionHandler, {"action": a}) for a in cat.rest())]
+    return [
+        *((name, cls, None) for name, cls in META_ROUTES.items()),
+        *((a.name, ActionHandler, {"action": a}) for a in cat.rest()),
+    ]
 
 
 ROUTES = routes()

@@ -27,11 +27,11 @@ def content_id(data: bytes | memoryview) -> str:
 def _key(cid: str) -> str:
     if not cid.startswith(_PREFIX) or len(cid) != len(_PREFIX) + 32:
         raise IntegrityError(f"malformed content id {cid!r}; expected {ALGO}:<32 hex digits>")
-    h = cid[len(_PREFIX):]
+    h = cid[len(_PREFIX) :]
     return f"blobs/{h[:2]}/{h[2:]}"
 
 
-SMALL = 64 * 1024     # metadata documents (zarr.json, manifests of small artifacts) are cached once verified
+SMALL = 64 * 1024  # metadata documents (zarr.json, manifests of small artifacts) are cached once verified
 _SMALL_CACHE_ITEMS = 4096
 
 

@@ -25,21 +25,47 @@ __all__ = ["builtin_codecs"]
 def builtin_codecs() -> list[Codec]:
     """Every built-in codec, in the order they are tried among equal priorities."""
     return [
-        Codec("ndarray", "numpy.ndarray", _encode_ndarray, _decode_ndarray, types=(np.ndarray,),
-              diff=_array_diff, schema_keys=("shape", "dtype")),
-        Codec("file", "pathlib.Path (file or directory)", encode_path, _decode_path, types=(Path,),
-              accepts=lambda p: p.is_file()),
+        Codec(
+            "ndarray",
+            "numpy.ndarray",
+            _encode_ndarray,
+            _decode_ndarray,
+            types=(np.ndarray,),
+            diff=_array_diff,
+            schema_keys=("shape", "dtype"),
+        ),
+        Codec(
+            "file",
+            "pathlib.Path (file or directory)",
+            encode_path,
+            _decode_path,
+            types=(Path,),
+            accepts=lambda p: p.is_file(),
+        ),
         Codec("directory", "pathlib.Path (file or directory)", encode_path, _decode_path, types=(Path,)),
         Codec("bytes", "bytes", _encode_bytes, _decode_bytes, types=(bytes, bytearray, memoryview)),
-        Codec("dataframe", "pandas.DataFrame", encode_frame, _decode_frame, types=("pandas.DataFrame",),
-              diff=_frame_diff),
+        Codec(
+            "dataframe", "pandas.DataFrame", encode_frame, _decode_frame, types=("pandas.DataFrame",), diff=_frame_diff
+        ),
         Codec("series", "pandas.Series", encode_frame, _decode_frame, types=("pandas.Series",)),
-        Codec("state_dict", "dict of numpy arrays (state dict)", _encode_state_dict, _decode_state_dict,
-              types=(dict,), accepts=lambda d: bool(d) and all(isinstance(v, np.ndarray) for v in d.values()),
-              diff=_mapping_diff),
-        Codec("json", "JSON-able dict/list/str/int/float/bool/None", _encode_json, _decode_json,
-              accepts=lambda o: o is None or isinstance(o, (dict, list, str, int, float, bool)),
-              priority=FALLBACK_PRIORITY, diff=_json_diff),
+        Codec(
+            "state_dict",
+            "dict of numpy arrays (state dict)",
+            _encode_state_dict,
+            _decode_state_dict,
+            types=(dict,),
+            accepts=lambda d: bool(d) and all(isinstance(v, np.ndarray) for v in d.values()),
+            diff=_mapping_diff,
+        ),
+        Codec(
+            "json",
+            "JSON-able dict/list/str/int/float/bool/None",
+            _encode_json,
+            _decode_json,
+            accepts=lambda o: o is None or isinstance(o, (dict, list, str, int, float, bool)),
+            priority=FALLBACK_PRIORITY,
+            diff=_json_diff,
+        ),
     ]
 
 
@@ -106,8 +132,9 @@ def _frame_diff(old: Any, new: Any) -> str:
     if old.shape[0] == new.shape[0] and common:
         o, n = old[common].reset_index(drop=True), new[common].reset_index(drop=True)
         neq = ~((o == n) | (o.isna() & n.isna()))
-        parts.append(f"{int(neq.any(axis=1).sum())} rows differ in columns "
-                     f"{[str(c) for c in common if neq[c].any()][:10]}")
+        parts.append(
+            f"{int(neq.any(axis=1).sum())} rows differ in columns {[str(c) for c in common if neq[c].any()][:10]}"
+        )
     return "; ".join(parts) or "index or dtypes differ"
 
 

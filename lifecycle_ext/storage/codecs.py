@@ -29,8 +29,19 @@ from ..core.errors import UnsupportedType
 from .payload import Payload
 
 __all__ = [
-    "Codec", "register_codec", "unregister_codec", "registered_codec", "registered_codecs", "codec_for",
-    "codec_named", "supported", "unsupported", "encode", "decode", "describe_difference", "schema_keys",
+    "Codec",
+    "register_codec",
+    "unregister_codec",
+    "registered_codec",
+    "registered_codecs",
+    "codec_for",
+    "codec_named",
+    "supported",
+    "unsupported",
+    "encode",
+    "decode",
+    "describe_difference",
+    "schema_keys",
     "FALLBACK_PRIORITY",
 ]
 
@@ -124,8 +135,10 @@ class _Table:
     def _add(self, codec: Codec, *, replace: bool) -> Codec | None:
         old = self._codecs.get(codec.object_type)
         if old is not None and not replace:
-            raise ValueError(f"a codec for object type {codec.object_type!r} is already registered "
-                             f"({old[1].label}); pass replace=True to replace it")
+            raise ValueError(
+                f"a codec for object type {codec.object_type!r} is already registered "
+                f"({old[1].label}); pass replace=True to replace it"
+            )
         self._seq += 1
         self._codecs[codec.object_type] = (self._seq if old is None else old[0], codec)
         self._ordered = None
@@ -204,8 +217,10 @@ def unsupported(obj: object, why: str = "") -> UnsupportedType:
     t = type(obj)
     name = f"{t.__module__}.{t.__qualname__}" if t.__module__ != "builtins" else t.__qualname__
     extra = f" ({why})" if why else ""
-    return UnsupportedType(f"cannot store an object of type {name}{extra}; supported: {'; '.join(supported())}. "
-                           "Objects are never pickled: convert it to one of these first.")
+    return UnsupportedType(
+        f"cannot store an object of type {name}{extra}; supported: {'; '.join(supported())}. "
+        "Objects are never pickled: convert it to one of these first."
+    )
 
 
 def codec_for(obj: object) -> Codec:
@@ -220,8 +235,10 @@ def codec_named(object_type: str) -> Codec:
     """The codec that reads stored objects of type ``object_type``."""
     codec = _TABLE.named(object_type)
     if codec is None:
-        raise UnsupportedType(f"stored object type {object_type!r} is not known to this version of lifecycle_ext "
-                              "(or its codec is not registered); upgrade it or import the module that registers it")
+        raise UnsupportedType(
+            f"stored object type {object_type!r} is not known to this version of lifecycle_ext "
+            "(or its codec is not registered); upgrade it or import the module that registers it"
+        )
     return codec
 
 

@@ -62,8 +62,12 @@ class EventLog:
                 cp = json.loads(self.storage.read(f"log/checkpoints/{name}"))
                 seq, head, state = cp["seq"], cp["head"], decode_checkpoint_state(cp["state"])
                 ev = self.read_event(seq)
-                if cp.get("format") == STATE_FORMAT and ev is not None and ev.get("hash") == head \
-                        and state.get("seq") == seq:
+                if (
+                    cp.get("format") == STATE_FORMAT
+                    and ev is not None
+                    and ev.get("hash") == head
+                    and state.get("seq") == seq
+                ):
                     self._replay_after(state)
                     return state
             except (ValueError, KeyError, TypeError, IntegrityError, NotFound):
@@ -118,8 +122,12 @@ class EventLog:
         raise ConflictError(f"could not append to the event log at {self.storage.location} after retries")
 
     def write_checkpoint(self) -> None:
-        body = {"format": STATE_FORMAT, "seq": self.state["seq"], "head": self.state["head"],
-                "state": encode_checkpoint_state(self.state)}
+        body = {
+            "format": STATE_FORMAT,
+            "seq": self.state["seq"],
+            "head": self.state["head"],
+            "state": encode_checkpoint_state(self.state),
+        }
         self.storage.replace(_checkpoint_key(self.state["seq"]), canonical(body))
 
     # -- verification --------------------------------------------------------------------------------
@@ -153,8 +161,11 @@ class EventLog:
             except Exception as exc:  # noqa: BLE001 - a malformed event is a verification finding
                 problems.append(f"event {seq}: cannot be applied: {exc}")
                 state["seq"], state["head"] = seq, ev.get("hash")
-            if seq in checkpoints and checkpoints.pop(seq) != canonical(
-                    decode_checkpoint_state(encode_checkpoint_state(state), lazy=False)).decode():
+            if (
+                seq in checkpoints
+                and checkpoints.pop(seq)
+                != canonical(decode_checkpoint_state(encode_checkpoint_state(state), lazy=False)).decode()
+            ):
                 problems.append(f"checkpoint at event {seq} differs from a full replay of the log")
             seq += 1
         for cp_seq in checkpoints:

@@ -27,8 +27,9 @@ def encode_path(path: Path) -> Payload:
     if path.is_file():
         p = Payload("file")
         p.attrs["name"] = path.name
-        p.attrs["files"] = [{"path": path.name, "mode": stat.S_IMODE(path.stat().st_mode),
-                             "data": p.add_array("f0", _read(path))}]
+        p.attrs["files"] = [
+            {"path": path.name, "mode": stat.S_IMODE(path.stat().st_mode), "data": p.add_array("f0", _read(path))}
+        ]
         p.summary = {"name": path.name, "size": path.stat().st_size}
         p.finish()
         return p
@@ -51,8 +52,13 @@ def encode_path(path: Path) -> Payload:
                 raise UnsupportedType(f"{full} is a symbolic link or special file inside {path}; not stored")
             data = _read(full)
             total += data.nbytes
-            files.append({"path": (rel_root / name).as_posix(), "mode": stat.S_IMODE(full.stat().st_mode),
-                          "data": p.add_array(f"f{len(files)}", data)})
+            files.append(
+                {
+                    "path": (rel_root / name).as_posix(),
+                    "mode": stat.S_IMODE(full.stat().st_mode),
+                    "data": p.add_array(f"f{len(files)}", data),
+                }
+            )
     p.attrs.update(name=path.name, files=files, dirs=dirs)
     p.summary = {"name": path.name, "files": len(files), "size": total}
     p.finish()

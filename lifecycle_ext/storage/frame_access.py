@@ -18,8 +18,16 @@ from typing import Any
 from .blobs import BlobStore, content_id
 from .zarrio import CHUNK_TARGET
 
-__all__ = ["FrameSource", "StoredFrame", "PayloadFrame", "read_rows", "chunk_ids", "chunk_keys", "row_unit",
-           "to_pandas"]
+__all__ = [
+    "FrameSource",
+    "StoredFrame",
+    "PayloadFrame",
+    "read_rows",
+    "chunk_ids",
+    "chunk_keys",
+    "row_unit",
+    "to_pandas",
+]
 
 
 class FrameSource:
@@ -48,6 +56,7 @@ class FrameSource:
     def schema(self) -> Any:
         if self._schema is None:
             import pyarrow as pa
+
             self._schema = pa.ipc.read_schema(pa.py_buffer(self.read_bytes("arrow_schema")))
         return self._schema
 
@@ -102,14 +111,14 @@ class FrameSource:
             return b""
         first, last = lo // c, (hi - 1) // c
         if first == last:
-            return memoryview(self._chunk(f"{path}/c/{first}"))[lo - first * c:hi - first * c]
+            return memoryview(self._chunk(f"{path}/c/{first}"))[lo - first * c : hi - first * c]
         import numpy as np
 
         out = np.empty(hi - lo, dtype=np.uint8)
         whole = []
         for j in range(first, last + 1):
             a, b = max(lo - j * c, 0), min(hi - j * c, c)
-            dst = out[j * c + a - lo:j * c + b - lo]
+            dst = out[j * c + a - lo : j * c + b - lo]
             key = f"{path}/c/{j}"
             if b - a == c and key not in self._cache:
                 whole.append((key, dst))
@@ -201,8 +210,10 @@ def row_unit(src: FrameSource, typ: Any, lay: dict[str, Any]) -> int:
 
 def _is_var(typ: Any) -> bool:
     import pyarrow as pa
-    return any(f(typ) for f in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
-                                pa.types.is_large_binary))
+
+    return any(
+        f(typ) for f in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_large_binary)
+    )
 
 
 def _var_bounds(src: FrameSource, typ: Any, lay: dict[str, Any], first: int, last: int) -> tuple[Any, int, int]:
@@ -282,8 +293,7 @@ def read_rows(src: FrameSource, typ: Any, lay: dict[str, Any], lo: int, hi: int)
         offs, a, b = _var_bounds(src, typ, lay, base, end)
         rebased = (offs - offs.dtype.type(a)).astype(offs.dtype)
         data = src.read_bytes(bufs[2]["path"], a, b)
-        arr = pa.Array.from_buffers(typ, n, [valid, pa.py_buffer(rebased.tobytes()), pa.py_buffer(data)],
-                                    offset=shift)
+        arr = pa.Array.from_buffers(typ, n, [valid, pa.py_buffer(rebased.tobytes()), pa.py_buffer(data)], offset=shift)
     else:
         bits = typ.bit_width
         data = src.read_bytes(bufs[1]["path"], base * bits // 8, math.ceil(end * bits / 8))
@@ -303,6 +313,7 @@ def _dictionary(idx: Any, values: Any, ordered: bool) -> Any:
     lo, hi = int(np.min(codes)), int(np.max(codes))
     if lo < 0 or hi >= len(values):
         from ..core.errors import IntegrityError
+
         raise IntegrityError(f"categorical codes {lo}..{hi} lie outside the {len(values)} stored categories")
     return pa.DictionaryArray.from_arrays(idx, values, ordered=ordered, safe=False)
 

@@ -23,11 +23,16 @@ def _buffers(p: Payload, path: str, arr: Any) -> dict[str, Any]:
     import pyarrow as pa
 
     if pa.types.is_nested(arr.type):
-        raise UnsupportedType(f"DataFrame column values of Arrow type {arr.type} (lists/structs in cells) are "
-                              "not supported; store them as separate columns or as JSON")
+        raise UnsupportedType(
+            f"DataFrame column values of Arrow type {arr.type} (lists/structs in cells) are "
+            "not supported; store them as separate columns or as JSON"
+        )
     if pa.types.is_dictionary(arr.type):
-        return {"length": len(arr), "dict_indices": _buffers(p, f"{path}i", arr.indices),
-                "dict_values": _buffers(p, f"{path}v", arr.dictionary)}
+        return {
+            "length": len(arr),
+            "dict_indices": _buffers(p, f"{path}i", arr.indices),
+            "dict_values": _buffers(p, f"{path}v", arr.dictionary),
+        }
     bufs: list[dict[str, Any] | None] = []
     for j, b in enumerate(arr.buffers()):
         if b is None:
@@ -61,11 +66,14 @@ def encode_frame(obj: Any) -> Payload:
     if isinstance(cols, pd.RangeIndex):
         p.attrs["columns_range"] = [cols.start, cols.stop, cols.step]
     elif not all(isinstance(c, str) for c in cols):
-        raise UnsupportedType("DataFrame column names must all be strings (or a RangeIndex) to round-trip "
-                              f"exactly; got {[c for c in cols if not isinstance(c, str)][:3]!r}")
+        raise UnsupportedType(
+            "DataFrame column names must all be strings (or a RangeIndex) to round-trip "
+            f"exactly; got {[c for c in cols if not isinstance(c, str)][:3]!r}"
+        )
     if is_series:
         try:
             import json
+
             json.dumps(obj.name)
         except TypeError:
             raise UnsupportedType(f"Series name {obj.name!r} is not JSON-able") from None
@@ -81,8 +89,12 @@ def encode_frame(obj: Any) -> Payload:
         raise UnsupportedType(f"DataFrame cannot be stored without pickling: {exc}") from None
     p.add_array("arrow_schema", np.frombuffer(table.schema.serialize(), dtype=np.uint8))
     p.attrs["columns"] = [_buffers(p, f"c{i}", col.combine_chunks()) for i, col in enumerate(table.columns)]
-    p.summary = {"rows": int(len(df)), "columns": [str(c) for c in cols][:200], "ncolumns": len(cols),
-                 "dtypes": {str(c): str(t) for c, t in list(df.dtypes.items())[:200]}}
+    p.summary = {
+        "rows": int(len(df)),
+        "columns": [str(c) for c in cols][:200],
+        "ncolumns": len(cols),
+        "dtypes": {str(c): str(t) for c, t in list(df.dtypes.items())[:200]},
+    }
     p.finish()
     return p
 

@@ -38,7 +38,7 @@ class MemoryStorage:
 
     def list(self, prefix: str) -> list[str]:
         p = prefix.rstrip("/") + "/"
-        return sorted({k[len(p):].split("/", 1)[0] for k in self._data if k.startswith(p)})
+        return sorted({k[len(p) :].split("/", 1)[0] for k in self._data if k.startswith(p)})
 
     def delete(self, key: str) -> None:
         with self._lock:

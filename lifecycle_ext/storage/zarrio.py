@@ -21,8 +21,16 @@ from .blobs import BlobStore
 if TYPE_CHECKING:
     import zarr
 
-__all__ = ["ArraySpec", "array_spec", "array_metadata", "group_metadata", "iter_chunks", "open_group",
-           "TYPED_KINDS", "CHUNK_TARGET"]
+__all__ = [
+    "ArraySpec",
+    "array_spec",
+    "array_metadata",
+    "group_metadata",
+    "iter_chunks",
+    "open_group",
+    "TYPED_KINDS",
+    "CHUNK_TARGET",
+]
 
 CHUNK_TARGET = 4 * 1024 * 1024  # bytes per chunk: small enough that a 1% edit rewrites ~1-2% of an array
 TYPED_KINDS = "biufcmM"
@@ -42,7 +50,7 @@ def _chunk_shape(shape: tuple[int, ...], itemsize: int, target: int | None = Non
     target = CHUNK_TARGET if target is None else target
     chunks = [max(1, s) for s in shape]
     for axis in range(len(shape)):
-        inner = itemsize * math.prod(chunks[axis + 1:])
+        inner = itemsize * math.prod(chunks[axis + 1 :])
         if inner * chunks[axis] <= target:
             break
         chunks[axis] = max(1, target // inner) if inner <= target else 1
@@ -69,8 +77,15 @@ def _array_doc(shape: tuple[int, ...], dtype: str, chunks: tuple[int, ...]) -> b
     store = MemoryStore()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        zarr.create_array(store=store, shape=shape, dtype=np.dtype(dtype), chunks=chunks,
-                          compressors=None, filters=None, write_data=False)
+        zarr.create_array(
+            store=store,
+            shape=shape,
+            dtype=np.dtype(dtype),
+            chunks=chunks,
+            compressors=None,
+            filters=None,
+            write_data=False,
+        )
     return store._store_dict["zarr.json"].to_bytes()
 
 

@@ -12,17 +12,31 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["GateStatusWidget", "VersionDiffWidget", "LineageWidget", "AssetBrowser", "enable_progress",
-           "disable_progress", "widget_for"]
+__all__ = [
+    "GateStatusWidget",
+    "VersionDiffWidget",
+    "LineageWidget",
+    "AssetBrowser",
+    "enable_progress",
+    "disable_progress",
+    "widget_for",
+]
 
-_WHERE = {"GateStatusWidget": "gate_status", "VersionDiffWidget": "diff", "LineageWidget": "lineage",
-          "AssetBrowser": "browser", "enable_progress": "progress", "disable_progress": "progress",
-          "widget_for": "display"}
+_WHERE = {
+    "GateStatusWidget": "gate_status",
+    "VersionDiffWidget": "diff",
+    "LineageWidget": "lineage",
+    "AssetBrowser": "browser",
+    "enable_progress": "progress",
+    "disable_progress": "progress",
+    "widget_for": "display",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
         import importlib
+
         return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -15,6 +15,7 @@ def registry_or_default(registry: Any) -> Any:
     if registry is not None:
         return registry
     from .. import open_registry
+
     return open_registry()
 
 

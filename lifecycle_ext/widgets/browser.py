@@ -44,9 +44,12 @@ class AssetBrowser(Closing, w.VBox):
     def refresh(self) -> None:
         """Re-run the search with the current filters."""
         try:
-            self.listing = self.registry.browse(self.kind.value or None, name=self.name.value.strip() or None,
-                                                tag=self.tag.value.strip() or None,
-                                                metadata=self.metadata.value.strip() or None)
+            self.listing = self.registry.browse(
+                self.kind.value or None,
+                name=self.name.value.strip() or None,
+                tag=self.tag.value.strip() or None,
+                metadata=self.metadata.value.strip() or None,
+            )
         except LifecycleError as exc:
             self.detail.value = message_html(f"{type(exc).__name__}: {exc}", error=True)
             return

@@ -15,8 +15,20 @@ __all__ = ["VersionDiffWidget", "TABS", "tab_html"]
 TABS: dict[str, tuple[str, ...]] = {
     "params": ("params", "metadata"),
     "metrics": ("metrics",),
-    "data changes": ("rows", "additive", "removal", "corrective", "feature_edits", "schema", "samples",
-                     "class_changes", "impact", "inputs", "chunks", "summary"),
+    "data changes": (
+        "rows",
+        "additive",
+        "removal",
+        "corrective",
+        "feature_edits",
+        "schema",
+        "samples",
+        "class_changes",
+        "impact",
+        "inputs",
+        "chunks",
+        "summary",
+    ),
     "source": ("source",),
     "environment": ("env", "env_note"),
 }
@@ -30,14 +42,16 @@ def tab_html(diff: Any, title: str) -> str:
         view = type(diff)(diff.a, diff.b, diff.kind, part)
         return view._repr_html_()
     from ..registry.views.html import esc
+
     return f"<pre>{esc(part)}</pre>"
 
 
 class VersionDiffWidget(Closing, w.VBox):
     """``VersionDiffWidget(a, b, registry=None)`` or ``VersionDiffWidget(diff=reg.diff(a, b))``."""
 
-    def __init__(self, a: str | None = None, b: str | None = None, registry: Any = None, *, diff: Any = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, a: str | None = None, b: str | None = None, registry: Any = None, *, diff: Any = None, **kwargs: Any
+    ) -> None:
         if diff is None:
             if a is None or b is None:
                 raise TypeError("VersionDiffWidget needs two refs (a, b) or diff=")

@@ -20,14 +20,18 @@ def widget_for(result: Any, registry: Any) -> Any:
 
     if isinstance(result, GateReport):
         from .gate_status import GateStatusWidget
+
         return GateStatusWidget(result.ref, to=result.to, registry=registry)
     if isinstance(result, Diff):
         from .diff import VersionDiffWidget
+
         return VersionDiffWidget(diff=result, registry=registry)
     if isinstance(result, Lineage):
         from .lineage import LineageWidget
+
         return LineageWidget(result.root, registry=registry, direction=result.direction)
     if isinstance(result, AssetListing):
         from .browser import AssetBrowser
+
         return AssetBrowser(registry=registry)
     return None

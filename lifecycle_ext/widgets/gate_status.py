@@ -29,8 +29,9 @@ class GateStatusWidget(Closing, w.VBox):
         self.allowed: dict[str, dict[str, Any]] = {}
         self.checks = w.HTML()
         self.reason = w.Textarea(placeholder="reason (recorded in the audit trail)", layout=w.Layout(width="98%"))
-        self.limitations = w.Textarea(placeholder="known limitations (required when promoting to production)",
-                                      layout=w.Layout(width="98%"))
+        self.limitations = w.Textarea(
+            placeholder="known limitations (required when promoting to production)", layout=w.Layout(width="98%")
+        )
         self.buttons: dict[str, w.Button] = {}
         for action, label, style in _ACTIONS:
             b = w.Button(description=label, button_style=style)
@@ -40,8 +41,10 @@ class GateStatusWidget(Closing, w.VBox):
         self.user = w.HTML()
         self.message = w.HTML()
         self._own(self.checks, self.reason, self.limitations, *self.buttons.values(), self.user, self.message)
-        super().__init__([self.checks, self.user, self.reason, self.limitations,
-                          w.HBox(list(self.buttons.values())), self.message], **kwargs)
+        super().__init__(
+            [self.checks, self.user, self.reason, self.limitations, w.HBox(list(self.buttons.values())), self.message],
+            **kwargs,
+        )
         self.add_class("lifecycle-gate-widget")
         self.refresh()
 
@@ -59,6 +62,7 @@ class GateStatusWidget(Closing, w.VBox):
             return
         self.checks.value = self.report._repr_html_()
         from ..registry.views.html import esc
+
         self.user.value = f"<small>acting as <b>{esc(self.registry.user)}</b></small>"
         for action, b in self.buttons.items():
             verdict = self.allowed.get(action, {"allowed": False, "reason": "unknown action"})
@@ -75,8 +79,9 @@ class GateStatusWidget(Closing, w.VBox):
             elif action == "reject":
                 result = self.registry.reject(self.ref, self.to, reason=reason)
             elif action == "promote":
-                result = self.registry.promote(self.ref, self.to, reason=reason,
-                                               known_limitations=self.limitations.value.strip() or None)
+                result = self.registry.promote(
+                    self.ref, self.to, reason=reason, known_limitations=self.limitations.value.strip() or None
+                )
             else:
                 raise ValueError(f"unknown action {action!r}")
         except LifecycleError as exc:

@@ -32,9 +32,12 @@ class LineageWidget(Closing, w.VBox):
             for n in col:
                 info = self.lineage.nodes.get(n, {})
                 stage = "retired" if info.get("retired") else info.get("stage")
-                b = w.Button(description=n + (f" [{stage}]" if stage else ""), tooltip=n,
-                             button_style=_STYLE.get(stage or "", "info" if stage else ""),
-                             layout=w.Layout(width="auto"))
+                b = w.Button(
+                    description=n + (f" [{stage}]" if stage else ""),
+                    tooltip=n,
+                    button_style=_STYLE.get(stage or "", "info" if stage else ""),
+                    layout=w.Layout(width="auto"),
+                )
                 b.add_class("lifecycle-node")
                 b.on_click(lambda _b, node=n: self.select(node))
                 self.node_buttons[n] = b

@@ -26,8 +26,9 @@ SHOW_AFTER_SECONDS = 0.5
 
 class NotebookBar:
     def __init__(self, label: str, total: int, *, show: bool = True, delay: float | None = None) -> None:
-        self.bar = w.IntProgress(value=0, min=0, max=max(total, 1), description=label[:20],
-                                 style={"description_width": "initial"})
+        self.bar = w.IntProgress(
+            value=0, min=0, max=max(total, 1), description=label[:20], style={"description_width": "initial"}
+        )
         self.text = w.Label(f"0/{total}")
         self.box = w.HBox([self.bar, self.text])
         self.box.add_class("lifecycle-progress")
@@ -40,11 +41,13 @@ class NotebookBar:
     def _maybe_show(self, done: int, total: int) -> None:
         if self._show and self._handle is None and time.monotonic() >= self._show_at:
             from IPython.display import display
+
             self._handle = display(self._bundle(done, total, done=False), raw=True, display_id=True)
 
     def _bundle(self, n: int, total: int, *, done: bool) -> dict[str, Any]:
         """The widget view plus a static fallback for viewers that cannot render widgets."""
         from ..registry.views.html import esc
+
         line = f"{self.label}: {n}/{total}{' done' if done else ''}"
         data = dict(self.box._repr_mimebundle_() or {})
         data["text/plain"] = line

@@ -38,12 +38,20 @@ from tests.support.waiting import wait_until
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE.parent / "output"
 CHROMIUM = os.environ.get("LIFECYCLE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REPO = HERE.parents[1]
 SERVER_TOKEN = "lab-server-token-not-a-user"
 HOSTILE_NOTE = '<img src=x onerror="window.__pwned=1">'
-HOSTILE_REASON = '<script>window.__pwned=2</script> please & thanks'
+HOSTILE_REASON = "<script>window.__pwned=2</script> please & thanks"
 
 POLICY = team_policy()
 
@@ -53,8 +61,15 @@ def prepare_registry(path: Path) -> None:
     reg.as_user("carol").set_policy(POLICY, reason="test policy")
     reg.save({"rows": [1, 2, 3]}, "dataset:churn", metadata={"source": "crm"}, tags=["crm"])
     reg.save({"rows": [1, 2, 3, 4]}, "dataset:churn", metadata={"source": "crm"}, tags=["crm"])
-    reg.save({"w": [0.1, 0.2]}, "model:churn", metrics={"accuracy": 0.95}, params={"C": 1.0},
-             inputs=["dataset:churn@2"], note=HOSTILE_NOTE, tags=["baseline"])
+    reg.save(
+        {"w": [0.1, 0.2]},
+        "model:churn",
+        metrics={"accuracy": 0.95},
+        params={"C": 1.0},
+        inputs=["dataset:churn@2"],
+        note=HOSTILE_NOTE,
+        tags=["baseline"],
+    )
     reg.save({"w": [0.3]}, "model:fraud-detector.v2/eu_west", metrics={"accuracy": 0.5}, note=HOSTILE_NOTE)
     reg.promote("model:churn@1", to="development", reason="first cut")
     reg.request_promotion("model:churn@1", to="staging", reason=HOSTILE_REASON)
@@ -62,6 +77,7 @@ def prepare_registry(path: Path) -> None:
 
 def _labextension_installed() -> bool:
     from jupyter_core.paths import jupyter_path
+
     return any((Path(p) / "lifecycle-ext" / "package.json").is_file() for p in jupyter_path("labextensions"))
 
 
@@ -81,24 +97,38 @@ def _run_lab(tmp: Path, extensions: dict[str, bool] | None = None) -> Iterator[d
         d.mkdir()
     registry = tmp / "registry"
     prepare_registry(registry)
-    env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(cfg), "LIFECYCLE_USER": "",
-           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTER_PLATFORM_DIRS": "1"}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(cfg),
+        "LIFECYCLE_USER": "",
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
     # the lab imports lifecycle_ext and the test-only server parts (tests.support) from this checkout
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     if not _labextension_installed():
         built = Path(lifecycle_ext.__file__).parent / "labextension"
         if not (built / "package.json").is_file():
-            pytest.fail("the labextension is neither installed nor built: pip install . (or jlpm build in labextension/)")
+            pytest.fail(
+                "the labextension is neither installed nor built: pip install . (or jlpm build in labextension/)"
+            )
         data = tmp / "data" / "labextensions"
         data.mkdir(parents=True)
         (data / "lifecycle-ext").symlink_to(built, target_is_directory=True)
         env["JUPYTER_PATH"] = os.pathsep.join([str(tmp / "data"), env.get("JUPYTER_PATH", "")])
     port = _free_port()
     config = {
-        "ServerApp": {"jpserver_extensions": {"lifecycle_ext": True, **(extensions or {})},
-                      "ip": "127.0.0.1", "port": port,
-                      "port_retries": 0, "open_browser": False, "root_dir": str(root), "allow_root": True,
-                      "identity_provider_class": "tests.support.token_identity.TokenUsersIdentityProvider"},
+        "ServerApp": {
+            "jpserver_extensions": {"lifecycle_ext": True, **(extensions or {})},
+            "ip": "127.0.0.1",
+            "port": port,
+            "port_retries": 0,
+            "open_browser": False,
+            "root_dir": str(root),
+            "allow_root": True,
+            "identity_provider_class": "tests.support.token_identity.TokenUsersIdentityProvider",
+        },
         "IdentityProvider": {"token": SERVER_TOKEN},
         "TokenUsersIdentityProvider": {"users": TOKENS},
         "LifecycleConfig": {"registry": str(registry)},
@@ -109,24 +139,31 @@ def _run_lab(tmp: Path, extensions: dict[str, bool] | None = None) -> Iterator[d
     news.mkdir(parents=True)
     (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     log = open(tmp / "lab.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser"], env=env, cwd=root,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser"], env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}/"
 
     def answers() -> bool:
         if proc.poll() is not None:
             pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{(tmp / 'lab.log').read_text()[-3000:]}")
         try:
-            req = urllib.request.Request(base + "lifecycle/api/version",
-                                         headers={"Authorization": f"token {token_for('victor')}"})
+            req = urllib.request.Request(
+                base + "lifecycle/api/version", headers={"Authorization": f"token {token_for('victor')}"}
+            )
             with urllib.request.urlopen(req, timeout=2) as r:
                 return r.status == 200
         except OSError:
             return False
 
     try:
-        wait_until(answers, timeout=90, interval=0.3, what="jupyter lab answering /lifecycle/api/version",
-                   on_timeout=lambda: (tmp / "lab.log").read_text()[-3000:])
+        wait_until(
+            answers,
+            timeout=90,
+            interval=0.3,
+            what="jupyter lab answering /lifecycle/api/version",
+            on_timeout=lambda: (tmp / "lab.log").read_text()[-3000:],
+        )
     except BaseException:
         proc.kill()
         log.close()
@@ -160,6 +197,7 @@ def mismatched_lab(tmp_path_factory):
 def playwright_instance():
     # module scope: Playwright's sync API holds an event loop; it must be gone before async server tests run
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         yield p
 
@@ -175,10 +213,21 @@ def open_lab(lab, playwright_instance, tmp_path):
     def _open(user: str, *, server: dict[str, Any] | None = None, ready: str = ".jp-lifecycle-kind"):
         token = token_for(user)
         ctx = playwright_instance.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path / f"profile-{user}-{len(contexts)}"), executable_path=CHROMIUM,
-            headless=True, viewport={"width": 1400, "height": 900},
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            user_data_dir=str(tmp_path / f"profile-{user}-{len(contexts)}"),
+            executable_path=CHROMIUM,
+            headless=True,
+            viewport={"width": 1400, "height": 900},
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         contexts.append(ctx)
         page = ctx.pages[0] if ctx.pages else ctx.new_page()
         page.set_default_timeout(30000)
@@ -227,10 +276,12 @@ class Lab:
     log: Path
 
     def api(self, path: str, method: str = "GET", body: Any = None) -> Any:
-        req = urllib.request.Request(f"{self.url}{path}", method=method,
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": f"token {self.token}",
-                                              "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"{self.url}{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=30) as resp:
             text = resp.read().decode()
         return json.loads(text) if text else None
@@ -255,21 +306,40 @@ def lab_server(tmp_path_factory, lab_extra_env):
         d.mkdir()
     token = secrets.token_hex(16)
     port = _free_port()
-    env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(base / "config"),
-           "JUPYTER_DATA_DIR": str(base / "data"), "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(base / "ws"),
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-           "LIFECYCLE_FSYNC": "0", **lab_extra_env}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_DATA_DIR": str(base / "data"),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(base / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(base / "ws"),
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        "LIFECYCLE_FSYNC": "0",
+        **lab_extra_env,
+    }
     log = base / "lab.log"
     jupyter = Path(sys.executable).with_name("jupyter")
-    cmd = [str(jupyter), "lab", "--no-browser", "--allow-root", "--ip", "127.0.0.1", "--port", str(port),
-           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    cmd = [
+        str(jupyter),
+        "lab",
+        "--no-browser",
+        "--allow-root",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root,
-                                start_new_session=True)
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
     lab = Lab(url=f"http://127.0.0.1:{port}", token=token, root=root, env=env, log=log)
     try:
+
         def answers() -> bool:
             if proc.poll() is not None:
                 pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
@@ -279,8 +349,13 @@ def lab_server(tmp_path_factory, lab_extra_env):
             except OSError:
                 return False
 
-        wait_until(answers, timeout=90, interval=0.5, what="jupyter lab answering /api/status",
-                   on_timeout=lambda: log.read_text()[-3000:])
+        wait_until(
+            answers,
+            timeout=90,
+            interval=0.5,
+            what="jupyter lab answering /api/status",
+            on_timeout=lambda: log.read_text()[-3000:],
+        )
         yield lab
     finally:
         if proc.poll() is None:
@@ -296,8 +371,12 @@ def lab_server(tmp_path_factory, lab_extra_env):
 def lab_page(playwright_instance, tmp_path):
     """A Playwright page in a fresh chromium profile (no login; pair it with ``lab_server``)."""
     ctx = playwright_instance.chromium.launch_persistent_context(
-        user_data_dir=str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
-        args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+        user_data_dir=str(tmp_path / "chromium-profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1400, "height": 1000},
+    )
     try:
         yield ctx.pages[0] if ctx.pages else ctx.new_page()
     finally:
@@ -308,4 +387,3 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if HERE in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-

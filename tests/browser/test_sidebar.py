@@ -39,8 +39,9 @@ def test_panel_lists_assets_by_kind_and_search_finds_them(open_lab, shot):
     page.wait_for_function("document.querySelectorAll('#jp-lifecycle-panel .jp-lifecycle-asset').length === 1")
     assert page.locator(f"{PANEL} .jp-lifecycle-asset").get_attribute("data-asset") == "model:churn"
     page.locator(f"{PANEL} .jp-lifecycle-search").fill("fraud")
-    page.wait_for_function("document.querySelector('#jp-lifecycle-panel .jp-lifecycle-asset')"
-                           ".dataset.asset.startsWith('model:fraud')")
+    page.wait_for_function(
+        "document.querySelector('#jp-lifecycle-panel .jp-lifecycle-asset').dataset.asset.startsWith('model:fraud')"
+    )
     shot(page, "01-search")
     assert not page.js_errors
 
@@ -99,15 +100,21 @@ def test_approver_approves_the_pending_request_and_promotes(open_lab, lab, shot)
     shot(page, "04-reason-dialog")
     dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
     page.locator(f'{PANEL} .jp-lifecycle-status[data-level="success"]').wait_for(state="visible")
-    page.wait_for_function("document.querySelector('#jp-lifecycle-panel .jp-lifecycle-gates')"
-                           "?.dataset.passed === 'true'")
+    page.wait_for_function(
+        "document.querySelector('#jp-lifecycle-panel .jp-lifecycle-gates')?.dataset.passed === 'true'"
+    )
     detail.locator('button[data-action="promote"]').click()
     page.locator(".jp-Dialog textarea").fill("gates pass")
     page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
-    page.wait_for_function("document.querySelector('#jp-lifecycle-panel .jp-lifecycle-current-stage')"
-                           "?.textContent === 'staging'")
-    assert page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="model:churn@1"] .jp-lifecycle-badge'
-                        ).first.text_content() == "staging"
+    page.wait_for_function(
+        "document.querySelector('#jp-lifecycle-panel .jp-lifecycle-current-stage')?.textContent === 'staging'"
+    )
+    assert (
+        page.locator(
+            f'{PANEL} .jp-lifecycle-version[data-ref="model:churn@1"] .jp-lifecycle-badge'
+        ).first.text_content()
+        == "staging"
+    )
     assert "reviewed the metrics <b>ok</b>" in detail.locator(".jp-lifecycle-event-reason").all_text_contents()
     page.locator(f"{PANEL} .jp-lifecycle-detail-title").scroll_into_view_if_needed()
     shot(page, "05-promoted")
@@ -121,8 +128,9 @@ def test_approver_approves_the_pending_request_and_promotes(open_lab, lab, shot)
     page.locator(".jp-Dialog .jp-lifecycle-reason-text").fill("release 1")
     page.locator(".jp-Dialog .jp-lifecycle-extra-text").fill("tested on EU customers only")
     page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
-    page.wait_for_function("document.querySelector('#jp-lifecycle-panel .jp-lifecycle-current-stage')"
-                           "?.textContent === 'production'")
+    page.wait_for_function(
+        "document.querySelector('#jp-lifecycle-panel .jp-lifecycle-current-stage')?.textContent === 'production'"
+    )
     assert "tested on EU customers only" in detail.inner_text()  # the deployment record
     shot(page, "06-deployed")
     assert not page.js_errors
@@ -131,12 +139,14 @@ def test_approver_approves_the_pending_request_and_promotes(open_lab, lab, shot)
 def test_refused_action_shows_the_servers_error_and_gate_report(open_lab, lab, shot):
     # in development, so staging is the next stage (the sidebar disables stage skips); accuracy 0.5 < 0.9
     lifecycle_ext.open_registry(lab["registry"], user="alice").promote(
-        "model:fraud-detector.v2/eu_west@1", to="development", reason="first cut")
+        "model:fraud-detector.v2/eu_west@1", to="development", reason="first cut"
+    )
     page = open_lab("alice")
     detail = _open_version(page, "model:fraud-detector.v2/eu_west", "model:fraud-detector.v2/eu_west@1")
     assert detail.locator(".jp-lifecycle-target").input_value() == "staging"
-    page.wait_for_function("document.querySelector('#jp-lifecycle-panel .jp-lifecycle-gates')"
-                           "?.dataset.passed === 'false'")
+    page.wait_for_function(
+        "document.querySelector('#jp-lifecycle-panel .jp-lifecycle-gates')?.dataset.passed === 'false'"
+    )
     detail.locator('button[data-action="promote"]').click()
     page.locator(".jp-Dialog textarea").fill("try")
     page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
@@ -163,7 +173,8 @@ def test_new_version_saved_elsewhere_appears_without_clicking_refresh(open_lab, 
     t0 = time.monotonic()
     reg.save({"rows": [1, 2, 3, 4, 5]}, "dataset:churn", metadata={"source": "crm"}, tags=["crm"])
     page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="dataset:churn@{n}"]').wait_for(
-        state="visible", timeout=15000)  # worst case: poll at 2 s misses the save, the next comes 4 s later
+        state="visible", timeout=15000
+    )  # worst case: poll at 2 s misses the save, the next comes 4 s later
     seen_after = time.monotonic() - t0
     assert f"v{n}" in head.inner_text()
     assert page.evaluate("window.__samePage") is True
@@ -180,7 +191,8 @@ def test_new_version_saved_elsewhere_appears_without_clicking_refresh(open_lab, 
     assert page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="dataset:churn@{n + 1}"]').count() == 0
     tab.click()
     page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="dataset:churn@{n + 1}"]').wait_for(
-        state="visible", timeout=10000)
+        state="visible", timeout=10000
+    )
     assert seen_after < 15
     assert not page.js_errors
 
@@ -240,8 +252,15 @@ _CONTRAST_JS = """
 """
 
 
-_THEMED = [".jp-lifecycle-version", ".jp-lifecycle-vnum", ".jp-lifecycle-muted", ".jp-lifecycle-badge",
-           ".jp-lifecycle-detail h2", ".jp-lifecycle-kv td", ".jp-lifecycle-why"]
+_THEMED = [
+    ".jp-lifecycle-version",
+    ".jp-lifecycle-vnum",
+    ".jp-lifecycle-muted",
+    ".jp-lifecycle-badge",
+    ".jp-lifecycle-detail h2",
+    ".jp-lifecycle-kv td",
+    ".jp-lifecycle-why",
+]
 
 
 def _check_theme_colours(page, dark: bool) -> None:
@@ -302,9 +321,12 @@ def test_mismatched_server_says_so_instead_of_listing_assets(open_lab, mismatche
 
 
 def _api(server, path: str, method: str = "GET", body=None, token: str = "tok-carol"):
-    req = urllib.request.Request(server["url"] + path, method=method,
-                                 data=None if body is None else json.dumps(body).encode(),
-                                 headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        server["url"] + path,
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         text = resp.read().decode()
     return json.loads(text) if text else None

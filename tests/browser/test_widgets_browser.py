@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 OUT = Path(__file__).resolve().parents[1] / "output" / "widgets"
 
-SETUP = '''\
+SETUP = """\
 import os, shutil
 import lifecycle_ext
 from lifecycle_ext.widgets import GateStatusWidget, VersionDiffWidget, LineageWidget, AssetBrowser
@@ -33,17 +33,24 @@ reg.promote("model:churn@1", "development", reason="baseline")
 reg.promote("model:churn@2", "development", reason="better")
 me = lifecycle_ext.open_registry(PATH)  # acting as $LIFECYCLE_USER
 print("SETUP DONE as", me.user)
-'''.replace("<<POLICY>>", repr(build_policy(
-    stages=None, users=(ALICE, BOB), permissions={"promote": ["data-scientist"], "approve": ["reviewer"],
-                                                  "reject": ["reviewer"]},
-    gates={"staging": [approvals("reviewer", count=1, name="review", kinds=None)]})))
+""".replace(
+    "<<POLICY>>",
+    repr(
+        build_policy(
+            stages=None,
+            users=(ALICE, BOB),
+            permissions={"promote": ["data-scientist"], "approve": ["reviewer"], "reject": ["reviewer"]},
+            gates={"staging": [approvals("reviewer", count=1, name="review", kinds=None)]},
+        )
+    ),
+)
 
 CELLS = [
     SETUP,
     'GateStatusWidget("model:churn@2", to="staging", registry=me)',
     'VersionDiffWidget("model:churn@1", "model:churn@2", registry=me)',
     'LineageWidget("model:churn@2", registry=me)',
-    'AssetBrowser(registry=me)',
+    "AssetBrowser(registry=me)",
     'reg.metric_history("model:churn")',
     'reg.get("dataset:churn@1")',
 ]
@@ -101,13 +108,15 @@ def test_widgets_render_and_approve_in_jupyterlab(lab_server, lab_page):
     specs = lab_server.api("/api/kernelspecs")
     assert "python3" in specs["kernelspecs"], specs
     # start the notebook's kernel through the REST API, so lab attaches to it instead of asking
-    lab_server.api("/api/sessions", "POST", {"path": name, "name": name, "type": "notebook",
-                                             "kernel": {"name": "python3"}})
+    lab_server.api(
+        "/api/sessions", "POST", {"path": name, "name": name, "type": "notebook", "kernel": {"name": "python3"}}
+    )
     page = lab_page
     page.goto(lab_server.lab_url(name))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], "
-                           "#jp-main-statusbar :text('Idle')", timeout=60_000)
+    page.wait_for_selector(
+        ".jp-Notebook-ExecutionIndicator[data-status='idle'], #jp-main-statusbar :text('Idle')", timeout=60_000
+    )
     gate = page.locator(".lifecycle-gate-widget")
     for attempt in range(3):  # the first run right after the kernel starts is sometimes dropped
         _run_all(page)
@@ -119,8 +128,13 @@ def test_widgets_render_and_approve_in_jupyterlab(lab_server, lab_page):
                 _shot(page, "failed-run")
                 raise
     assert "SETUP DONE as bob" in page.locator(".jp-OutputArea-output").first.inner_text()
-    for sel in (".lifecycle-diff-widget", ".lifecycle-lineage-widget", ".lifecycle-asset-browser",
-                ".lifecycle-history", ".lifecycle-version"):
+    for sel in (
+        ".lifecycle-diff-widget",
+        ".lifecycle-lineage-widget",
+        ".lifecycle-asset-browser",
+        ".lifecycle-history",
+        ".lifecycle-version",
+    ):
         page.wait_for_selector(sel, timeout=30_000)
 
     # the widgets' text is in the DOM
@@ -141,8 +155,13 @@ def test_widgets_render_and_approve_in_jupyterlab(lab_server, lab_page):
     assert "<script>alert(1)</script>" in version.inner_text()  # the hostile note shown as text...
     assert page.locator(".jp-OutputArea script").count() == 0  # ...never as markup
 
-    shots = [_shot(gate, "gate-before"), _shot(diff, "diff"), _shot(lineage, "lineage"),
-             _shot(browser, "asset-browser"), _shot(page.locator(".lifecycle-history").first, "metric-history")]
+    shots = [
+        _shot(gate, "gate-before"),
+        _shot(diff, "diff"),
+        _shot(lineage, "lineage"),
+        _shot(browser, "asset-browser"),
+        _shot(page.locator(".lifecycle-history").first, "metric-history"),
+    ]
 
     # approve through the UI
     approve = gate.locator("button.lifecycle-approve")

@@ -40,8 +40,9 @@ def _magic_parser(m: Any) -> argparse.ArgumentParser:
     from lifecycle_ext.magics.magic_commands import MAGIC_COMMANDS
 
     m.lifecycle("--help")  # builds (and caches) the magic's parser
-    assert m._parser is not None and set(MAGIC_COMMANDS) <= {p.get_default("command") for p in
-                                                          _subparsers(m._parser).values()}
+    assert m._parser is not None and set(MAGIC_COMMANDS) <= {
+        p.get_default("command") for p in _subparsers(m._parser).values()
+    }
     return m._parser
 
 
@@ -69,6 +70,7 @@ def _check_parser_agrees(parser: argparse.ArgumentParser, action: Action) -> Non
 
 # -- 1. every surface agrees with the catalogue --------------------------------------------------------
 
+
 def test_cli_subcommands_are_the_catalogue():
     parser = build_parser("lifecycle")
     assert set(commands()) == {a.name for a in CATALOGUE}
@@ -89,7 +91,7 @@ def test_magic_subcommands_are_the_catalogue_plus_registry_and_load(capsys):
 def test_rest_routes_are_the_catalogues_rest_actions_plus_meta_routes():
     from lifecycle_ext.server.handlers import META_ROUTES, ROUTES, ActionHandler
 
-    assert [r[0] for r in ROUTES[:len(META_ROUTES)]] == list(META_ROUTES)
+    assert [r[0] for r in ROUTES[: len(META_ROUTES)]] == list(META_ROUTES)
     actions = {name: kw["action"] for name, cls, kw in ROUTES if cls is ActionHandler}
     assert actions == {a.name: a for a in CATALOGUE.rest()}
 
@@ -149,12 +151,21 @@ def test_tokens_ts_declares_the_catalogues_routes():
 
 # -- 2. a toy action added to a copy appears on the CLI, the magic and REST ---------------------------
 
-TOY_READ = Action("shout", "say it louder", (Arg("text", required=True, positional=True, help="what to say"),
-                                             Arg("times", type=int, default=1)),
-                  rest=Rest("GET", "Shout"), result=Result("str"))
-TOY_WRITE = Action("label", "tag a version (toy spelling of tag)", (
-    Arg("ref", required=True, positional=True), Arg("tag", required=True)),
-    method="tag", rest=Rest("POST", "ActionResult"), result=Result("Version"))
+TOY_READ = Action(
+    "shout",
+    "say it louder",
+    (Arg("text", required=True, positional=True, help="what to say"), Arg("times", type=int, default=1)),
+    rest=Rest("GET", "Shout"),
+    result=Result("str"),
+)
+TOY_WRITE = Action(
+    "label",
+    "tag a version (toy spelling of tag)",
+    (Arg("ref", required=True, positional=True), Arg("tag", required=True)),
+    method="tag",
+    rest=Rest("POST", "ActionResult"),
+    result=Result("Version"),
+)
 
 
 class Toy:
@@ -195,6 +206,7 @@ def test_a_toy_action_appears_on_cli_magic_and_rest(tmp_path, capsys):
 
 # -- 3. --json anywhere, spellings and aliases, untag, nested metrics ----------------------------------
 
+
 @pytest.fixture
 def loc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     path = tmp_path / "reg"
@@ -211,10 +223,21 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [
-    ["assets"], ["get", "model:m@1"], ["versions", "model:m"], ["gates", "model:m@1"], ["pending"],
-    ["audit", "model:m"], ["lineage", "model:m@1"], ["policy"], ["permissions", "model:m@1"], ["info"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["assets"],
+        ["get", "model:m@1"],
+        ["versions", "model:m"],
+        ["gates", "model:m@1"],
+        ["pending"],
+        ["audit", "model:m"],
+        ["lineage", "model:m@1"],
+        ["policy"],
+        ["permissions", "model:m@1"],
+        ["info"],
+    ],
+)
 def test_json_before_and_after_the_subcommand_is_the_same(loc, capsys, argv):
     before = _run(capsys, "-R", loc, "--json", *argv)
     after = _run(capsys, *argv, "--json", "-R", loc)
@@ -228,20 +251,22 @@ def _timeless(doc: Any) -> Any:
     return doc
 
 
-@pytest.mark.parametrize(("spellings", "canonical"), [
-    (["assets", "ls"], "assets"),
-    (["get", "show"], "get"),
-    (["request-promotion", "request_promotion", "request"], "request_promotion"),
-    (["schema-impact", "schema_impact"], "schema_impact"),
-    (["audit-view", "audit_view"], "audit_view"),
-    (["drift-history", "drift_history"], "drift_history"),
-    (["clear-revalidation", "clear_revalidation"], "clear_revalidation"),
-    (["metric-history", "metric_history"], "metric_history"),
-])
+@pytest.mark.parametrize(
+    ("spellings", "canonical"),
+    [
+        (["assets", "ls"], "assets"),
+        (["get", "show"], "get"),
+        (["request-promotion", "request_promotion", "request"], "request_promotion"),
+        (["schema-impact", "schema_impact"], "schema_impact"),
+        (["audit-view", "audit_view"], "audit_view"),
+        (["drift-history", "drift_history"], "drift_history"),
+        (["clear-revalidation", "clear_revalidation"], "clear_revalidation"),
+        (["metric-history", "metric_history"], "metric_history"),
+    ],
+)
 def test_dash_underscore_and_old_spellings_name_one_action(spellings, canonical):
     parser = build_parser("lifecycle")
-    required = [f"--{cli_name(a.name)}=x" if not a.positional else "x"
-                for a in CATALOGUE[canonical].args if a.required]
+    required = [f"--{cli_name(a.name)}=x" if not a.positional else "x" for a in CATALOGUE[canonical].args if a.required]
     for s in spellings:
         assert parser.parse_args(["--json", s, *required]).command == canonical, s
 
@@ -279,10 +304,12 @@ def test_cli_json_is_the_rest_json(loc, capsys):
     from lifecycle_ext.server.handlers import query_values, run_action
 
     reg = lifecycle_ext.open_registry(loc)
-    for argv, name, query in ((["get", "model:m@2"], "get", {"ref": "model:m@2"}),
-                              (["lineage", "model:m@1"], "lineage", {"ref": "model:m@1"}),
-                              (["assets"], "assets", {}),
-                              (["gates", "model:m@1"], "gates", {"ref": "model:m@1"})):
+    for argv, name, query in (
+        (["get", "model:m@2"], "get", {"ref": "model:m@2"}),
+        (["lineage", "model:m@1"], "lineage", {"ref": "model:m@1"}),
+        (["assets"], "assets", {}),
+        (["gates", "model:m@1"], "gates", {"ref": "model:m@1"}),
+    ):
         _, out = _run(capsys, "-R", loc, "--json", *argv)
         action = CATALOGUE[name]
         rest = run_action(action, reg, query_values(action, query.get))

@@ -16,9 +16,11 @@ from tests.support.policy import approvals, build_policy, metric
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = build_policy(
-    stages=None, users={"alice": ["data-scientist"], "carol": ["release-manager", "reviewer"]},
+    stages=None,
+    users={"alice": ["data-scientist"], "carol": ["release-manager", "reviewer"]},
     permissions={"set_policy": ["release-manager"], "rollback": ["release-manager"], "retire": ["release-manager"]},
-    gates={"development": [metric("accuracy >= 0.9", kinds=None)], "staging": [approvals("reviewer", kinds=None)]})
+    gates={"development": [metric("accuracy >= 0.9", kinds=None)], "staging": [approvals("reviewer", kinds=None)]},
+)
 
 
 @pytest.fixture
@@ -117,9 +119,30 @@ def test_rollback_retire_explain_deployment(env: dict[str, Any], capsys: pytest.
 
 def test_real_command_line_process(env: dict[str, Any]) -> None:
     envvars = {**os.environ, "PYTHONPATH": str(ROOT), "LIFECYCLE_USER": "alice"}
-    p = subprocess.run([sys.executable, "-m", "lifecycle_ext.cli", "-R", env["loc"], "gates", "model:m@2",
-                        "--to", "development", "--json"], capture_output=True, text=True, env=envvars, timeout=120)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lifecycle_ext.cli",
+            "-R",
+            env["loc"],
+            "gates",
+            "model:m@2",
+            "--to",
+            "development",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=envvars,
+        timeout=120,
+    )
     assert p.returncode == 1 and json.loads(p.stdout)["status"] == "fail"
-    p = subprocess.run([sys.executable, "-m", "lifecycle_ext.cli", "-R", env["loc"], "gates", "model:m@1",
-                        "--to", "development"], capture_output=True, text=True, env=envvars, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "lifecycle_ext.cli", "-R", env["loc"], "gates", "model:m@1", "--to", "development"],
+        capture_output=True,
+        text=True,
+        env=envvars,
+        timeout=120,
+    )
     assert p.returncode == 0 and "PASS" in p.stdout

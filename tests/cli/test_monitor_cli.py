@@ -20,8 +20,23 @@ def setup(reg, tmp_path, capsys):
 
 def test_monitor_exit_codes_and_json(setup, capsys, reg):
     loc, tmp = setup
-    code = main(["-R", loc, "--json", "monitor", "model:churn@1", "--batch", str(tmp / "ok.parquet"),
-                 "--predictions", "score", "--latency-ms", "ms", "--errors", "4"])
+    code = main(
+        [
+            "-R",
+            loc,
+            "--json",
+            "monitor",
+            "model:churn@1",
+            "--batch",
+            str(tmp / "ok.parquet"),
+            "--predictions",
+            "score",
+            "--latency-ms",
+            "ms",
+            "--errors",
+            "4",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["level"] == "ok" and out["evidence"]["errors"]["rate"] == 0.002
     assert out["evidence"]["latency"]["p95"] == 5.0 and "score" not in out["evidence"]["features"]
@@ -38,14 +53,32 @@ def test_monitor_errors_are_one_line(setup, capsys):
     loc, tmp = setup
     assert main(["-R", loc, "monitor", "model:churn@1", "--batch", str(tmp / "nope.csv")]) == 2
     assert "does not exist" in capsys.readouterr().err
-    assert main(["-R", loc, "monitor", "model:churn@1", "--batch", str(tmp / "ok.parquet"),
-                 "--predictions", "zzz"]) == 2
+    assert (
+        main(["-R", loc, "monitor", "model:churn@1", "--batch", str(tmp / "ok.parquet"), "--predictions", "zzz"]) == 2
+    )
     assert "no column 'zzz'" in capsys.readouterr().err
 
 
 def test_review_command(setup, capsys, reg):
     loc, _ = setup
-    assert main(["-R", loc, "review", "model:churn@1", "--summary", "fine", "--lessons", "a", "--lessons", "b",
-                 "--criteria-changes", "psi alert 0.2"]) == 0
+    assert (
+        main(
+            [
+                "-R",
+                loc,
+                "review",
+                "model:churn@1",
+                "--summary",
+                "fine",
+                "--lessons",
+                "a",
+                "--lessons",
+                "b",
+                "--criteria-changes",
+                "psi alert 0.2",
+            ]
+        )
+        == 0
+    )
     assert [r.lessons for r in reg.reviews("model:churn@1")] == [["a", "b"]]
     assert "review of model:churn@1" in capsys.readouterr().out

@@ -28,7 +28,9 @@ def test_merge_into_new_and_existing_class_and_definition_change():
     old = S(("a", "A"), ("b", "B"), ("c", "C"))
     new = S(("ab", "A or B"), ("c", "C, strictly"))
     assert types(classify_schema(old, new, {"a": "ab", "b": "ab"})) == [
-        ("merged", ["a", "b"], ["ab"], True), ("definition_changed", ["c"], ["c"], True)]
+        ("merged", ["a", "b"], ["ab"], True),
+        ("definition_changed", ["c"], ["c"], True),
+    ]
     new2 = S(("b", "B"), ("c", "C"))
     assert types(classify_schema(old, new2, {"a": "b"})) == [("merged", ["a", "b"], ["b"], True)]
     assert affected_classes(classify_schema(old, new2, {"a": "b"})) == ["a", "b"]
@@ -37,8 +39,11 @@ def test_merge_into_new_and_existing_class_and_definition_change():
 def test_removed_added_parent_change_and_validation():
     old = S(("a", "A"), ("b", "B"), ("x", "X", "a"))
     new = S(("a", "A"), ("x", "X", None), ("n", "N"))
-    assert types(classify_schema(old, new)) == [("added", [], ["n"], False), ("removed", ["b"], [], True),
-                                                ("definition_changed", ["x"], ["x"], True)]
+    assert types(classify_schema(old, new)) == [
+        ("added", [], ["n"], False),
+        ("removed", ["b"], [], True),
+        ("definition_changed", ["x"], ["x"], True),
+    ]
     with pytest.raises(UsageInputError, match="parent 'zz'"):
         S(("a", "A", "zz"))
     with pytest.raises(UsageInputError, match="twice"):
@@ -57,5 +62,6 @@ def test_metric_direction_env_inputs_and_source():
     assert inputs_diff(["dataset:a@1", "dataset:b@2"], ["dataset:a@2", "dataset:c@1"]) == [
         {"asset": "dataset:a", "change": "changed", "old": "dataset:a@1", "new": "dataset:a@2"},
         {"asset": "dataset:b", "change": "removed", "old": "dataset:b@2", "new": None},
-        {"asset": "dataset:c", "change": "added", "old": None, "new": "dataset:c@1"}]
+        {"asset": "dataset:c", "change": "added", "old": None, "new": "dataset:c@1"},
+    ]
     assert source_diff("x\n", "x\n") == "" and "+y" in source_diff("x\n", "x\ny\n")

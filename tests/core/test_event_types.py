@@ -21,45 +21,150 @@ CHECK = {"name": "metric", "type": "metric", "status": "pass", "message": "ok", 
 # one sample per event type, each exactly as today's dict-building writers in registry/ produce it
 SAMPLES: dict[str, dict[str, Any]] = {
     "VersionCreated": {
-        "kind": "model", "name": "churn", "number": 1, "parent": None, "content_hash": CID, "meta_hash": CID,
-        "object_type": "json", "summary": {"type": "dict"}, "size": 10, "new_bytes": 10, "params": {"a": 1},
-        "metrics": {"acc": 0.9}, "metadata": {}, "inputs": ["dataset:d@1"], "tags": ["x"], "note": "",
-        "record": {"seed": 1}, "blobs": [CID], "dataset": {"key": None, "labels": []}},
+        "kind": "model",
+        "name": "churn",
+        "number": 1,
+        "parent": None,
+        "content_hash": CID,
+        "meta_hash": CID,
+        "object_type": "json",
+        "summary": {"type": "dict"},
+        "size": 10,
+        "new_bytes": 10,
+        "params": {"a": 1},
+        "metrics": {"acc": 0.9},
+        "metadata": {},
+        "inputs": ["dataset:d@1"],
+        "tags": ["x"],
+        "note": "",
+        "record": {"seed": 1},
+        "blobs": [CID],
+        "dataset": {"key": None, "labels": []},
+    },
     "TagAdded": {"asset": "model:churn", "number": 1, "tag": "gold"},
     "TagRemoved": {"asset": "model:churn", "number": 1, "tag": "gold"},
     "AliasSet": {"asset": "model:churn", "alias": "champion", "number": 1},
     "PolicySet": {"hash": "abc", "blob": CID, "size": 12, "reason": "", "previous": "def"},
-    "PromotionRequested": {"asset": "model:churn", "number": 1, "to": "staging", "reason": "r", "from": None,
-                           "policy_hash": "abc", "roles": ["data-scientist"]},
-    "PromotionApproved": {"asset": "model:churn", "number": 1, "to": "staging", "reason": "", "from": "development",
-                          "policy_hash": "abc", "roles": ["reviewer"]},
-    "PromotionRejected": {"asset": "model:churn", "number": 1, "to": "staging", "reason": "no", "from": None,
-                          "policy_hash": None, "roles": []},
-    "VersionPromoted": {"asset": "model:churn", "number": 1, "to": "production", "from": "staging", "reason": "",
-                        "policy_hash": "abc", "checks": [CHECK], "problem": None, "forced": True,
-                        "override": {"by": "carol", "reason": "demo", "failed": ["metric"]}, "replaced": None,
-                        "deployment": {"ref": "model:churn@1", "content_hash": CID, "known_limitations": "none",
-                                       "rollback_to": None, "gate_results": [CHECK]}},
-    "PromotionRefused": {"asset": "model:churn", "number": 1, "to": "staging", "from": None, "reason": "",
-                         "policy_hash": "abc", "checks": [dict(CHECK, status="fail")], "problem": None},
-    "ActionDenied": {"action": "promote", "asset": "model:churn", "number": 1, "to": "production", "from": None,
-                     "reason": "", "stage": "production", "message": "bob may not promote",
-                     "user_roles": ["reviewer"], "required_roles": ["release-manager"], "policy_hash": "abc"},
-    "RolledBack": {"asset": "model:churn", "reason": "latency", "stage": "production", "from_number": 2,
-                   "to_number": 1, "policy_hash": "abc"},
-    "VersionRetired": {"asset": "model:churn", "number": 1, "reason": "old", "replaced_by": "model:churn@2",
-                       "from_stage": None, "served": [{"stage": "production", "entered": AT, "left": AT}],
-                       "policy_hash": "abc"},
-    "BatchMonitored": {"asset": "model:churn", "number": 1, "ref": "model:churn@1", "observed_at": AT, "rows": 5,
-                       "baseline": {"ref": "dataset:d@1"}, "policy_hash": None, "level": "ok", "findings": [],
-                       "evidence": {"rows": 5, "features": {"x": {"kind": "numeric", "psi": 0.01}}, "schema": []},
-                       "sketch": CID, "blobs": [CID], "prediction_baseline": CID},
-    "AlertRaised": {"asset": "model:churn", "number": 1, "ref": "model:churn@1", "batch_seq": 4,
-                    "findings": [{"metric": "psi", "feature": "x", "level": "alert", "value": 0.4}],
-                    "response": "revalidate", "policy_hash": None},
+    "PromotionRequested": {
+        "asset": "model:churn",
+        "number": 1,
+        "to": "staging",
+        "reason": "r",
+        "from": None,
+        "policy_hash": "abc",
+        "roles": ["data-scientist"],
+    },
+    "PromotionApproved": {
+        "asset": "model:churn",
+        "number": 1,
+        "to": "staging",
+        "reason": "",
+        "from": "development",
+        "policy_hash": "abc",
+        "roles": ["reviewer"],
+    },
+    "PromotionRejected": {
+        "asset": "model:churn",
+        "number": 1,
+        "to": "staging",
+        "reason": "no",
+        "from": None,
+        "policy_hash": None,
+        "roles": [],
+    },
+    "VersionPromoted": {
+        "asset": "model:churn",
+        "number": 1,
+        "to": "production",
+        "from": "staging",
+        "reason": "",
+        "policy_hash": "abc",
+        "checks": [CHECK],
+        "problem": None,
+        "forced": True,
+        "override": {"by": "carol", "reason": "demo", "failed": ["metric"]},
+        "replaced": None,
+        "deployment": {
+            "ref": "model:churn@1",
+            "content_hash": CID,
+            "known_limitations": "none",
+            "rollback_to": None,
+            "gate_results": [CHECK],
+        },
+    },
+    "PromotionRefused": {
+        "asset": "model:churn",
+        "number": 1,
+        "to": "staging",
+        "from": None,
+        "reason": "",
+        "policy_hash": "abc",
+        "checks": [dict(CHECK, status="fail")],
+        "problem": None,
+    },
+    "ActionDenied": {
+        "action": "promote",
+        "asset": "model:churn",
+        "number": 1,
+        "to": "production",
+        "from": None,
+        "reason": "",
+        "stage": "production",
+        "message": "bob may not promote",
+        "user_roles": ["reviewer"],
+        "required_roles": ["release-manager"],
+        "policy_hash": "abc",
+    },
+    "RolledBack": {
+        "asset": "model:churn",
+        "reason": "latency",
+        "stage": "production",
+        "from_number": 2,
+        "to_number": 1,
+        "policy_hash": "abc",
+    },
+    "VersionRetired": {
+        "asset": "model:churn",
+        "number": 1,
+        "reason": "old",
+        "replaced_by": "model:churn@2",
+        "from_stage": None,
+        "served": [{"stage": "production", "entered": AT, "left": AT}],
+        "policy_hash": "abc",
+    },
+    "BatchMonitored": {
+        "asset": "model:churn",
+        "number": 1,
+        "ref": "model:churn@1",
+        "observed_at": AT,
+        "rows": 5,
+        "baseline": {"ref": "dataset:d@1"},
+        "policy_hash": None,
+        "level": "ok",
+        "findings": [],
+        "evidence": {"rows": 5, "features": {"x": {"kind": "numeric", "psi": 0.01}}, "schema": []},
+        "sketch": CID,
+        "blobs": [CID],
+        "prediction_baseline": CID,
+    },
+    "AlertRaised": {
+        "asset": "model:churn",
+        "number": 1,
+        "ref": "model:churn@1",
+        "batch_seq": 4,
+        "findings": [{"metric": "psi", "feature": "x", "level": "alert", "value": 0.4}],
+        "response": "revalidate",
+        "policy_hash": None,
+    },
     "RevalidationCleared": {"asset": "model:churn", "number": 1, "reason": "checked"},
-    "ReviewRecorded": {"asset": "model:churn", "number": 1, "ref": "model:churn@1", "summary": "fine",
-                       "lessons": ["a"], "criteria_changes": []},
+    "ReviewRecorded": {
+        "asset": "model:churn",
+        "number": 1,
+        "ref": "model:churn@1",
+        "summary": "fine",
+        "lessons": ["a"],
+        "criteria_changes": [],
+    },
 }
 
 
@@ -98,8 +203,9 @@ def test_one_table_of_types_for_classes_fold_and_writer_check() -> None:
 
 def test_schema_and_classes_agree() -> None:
     schema = _schema()
-    branches = {b["if"]["properties"]["type"]["const"]: b["then"]["properties"]["data"]["$ref"]
-                for b in schema["allOf"]}
+    branches = {
+        b["if"]["properties"]["type"]["const"]: b["then"]["properties"]["data"]["$ref"] for b in schema["allOf"]
+    }
     assert set(branches) == set(et.EVENT_CLASSES), "one allOf branch per event class and no other"
     for name, cls in et.EVENT_CLASSES.items():
         assert branches[name] == f"#/$defs/{name}"
@@ -126,14 +232,30 @@ def test_samples_round_trip_and_validate(name: str) -> None:
 def test_typed_construction_matches_hand_built_dicts() -> None:
     tag = et.TagAdded(asset="model:churn", number=1, tag="gold")
     assert tag.to_data() == SAMPLES["TagAdded"] and tag.ref == "model:churn@1"
-    promoted = et.VersionPromoted(asset="model:churn", number=2, to="staging", from_="development",
-                                  policy_hash="abc", checks=(CHECK,), replaced=1)
-    assert promoted.to_data() == {"asset": "model:churn", "number": 2, "to": "staging", "from": "development",
-                                  "reason": "", "policy_hash": "abc", "checks": [CHECK], "problem": None,
-                                  "forced": False, "replaced": 1}
+    promoted = et.VersionPromoted(
+        asset="model:churn", number=2, to="staging", from_="development", policy_hash="abc", checks=(CHECK,), replaced=1
+    )
+    assert promoted.to_data() == {
+        "asset": "model:churn",
+        "number": 2,
+        "to": "staging",
+        "from": "development",
+        "reason": "",
+        "policy_hash": "abc",
+        "checks": [CHECK],
+        "problem": None,
+        "forced": False,
+        "replaced": 1,
+    }
     denied = et.ActionDenied(action="set_policy", message="no", user_roles=("a",))
-    assert denied.to_data() == {"action": "set_policy", "stage": None, "message": "no", "user_roles": ["a"],
-                                "required_roles": [], "policy_hash": None}
+    assert denied.to_data() == {
+        "action": "set_policy",
+        "stage": None,
+        "message": "no",
+        "user_roles": ["a"],
+        "required_roles": [],
+        "policy_hash": None,
+    }
     with pytest.raises(ValueError, match="subject"):
         et.ActionDenied(action="x", message="m", subject={"color": "red"})
 
@@ -158,8 +280,14 @@ def test_unknown_keys_survive_and_missing_required_keys_are_reported() -> None:
 
 
 def _created(seq: int, prev: str, name: str = "m") -> dict[str, Any]:
-    return make_event(seq, prev, "VersionCreated", "alice", AT, dict(SAMPLES["VersionCreated"], name=name,
-                                                                     number=seq + 1, parent=None))
+    return make_event(
+        seq,
+        prev,
+        "VersionCreated",
+        "alice",
+        AT,
+        dict(SAMPLES["VersionCreated"], name=name, number=seq + 1, parent=None),
+    )
 
 
 def test_alias_set_points_and_removes_an_alias() -> None:

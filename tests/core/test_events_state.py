@@ -6,9 +6,25 @@ from lifecycle_ext.core.state import fold
 
 
 def _created(seq, prev, name="m", number=1):
-    return make_event(seq, prev, "VersionCreated", "alice", "2026-01-01T00:00:00.000000Z", {
-        "kind": "model", "name": name, "number": number, "parent": None, "content_hash": f"xxh3-128:{seq:032x}",
-        "meta_hash": "x", "object_type": "json", "summary": {}, "size": 1, "inputs": []})
+    return make_event(
+        seq,
+        prev,
+        "VersionCreated",
+        "alice",
+        "2026-01-01T00:00:00.000000Z",
+        {
+            "kind": "model",
+            "name": name,
+            "number": number,
+            "parent": None,
+            "content_hash": f"xxh3-128:{seq:032x}",
+            "meta_hash": "x",
+            "object_type": "json",
+            "summary": {},
+            "size": 1,
+            "inputs": [],
+        },
+    )
 
 
 def test_chain_links_and_detects_edits():

@@ -38,19 +38,39 @@ class Log:
     def version(self, kind: str, name: str, actor: str = "alice", **fields: Any) -> dict[str, Any]:
         a = self.state["assets"].get(f"{kind}:{name}")
         n = 1 if a is None else len(a["versions"]) + 1
-        data = {"kind": kind, "name": name, "number": n, "content_hash": f"xxh3-128:{n:032x}", "meta_hash": "m",
-                "object_type": "json", "params": {}, "metrics": {}, "metadata": {}, "inputs": [], "record": {},
-                **fields}
+        data = {
+            "kind": kind,
+            "name": name,
+            "number": n,
+            "content_hash": f"xxh3-128:{n:032x}",
+            "meta_hash": "m",
+            "object_type": "json",
+            "params": {},
+            "metrics": {},
+            "metadata": {},
+            "inputs": [],
+            "record": {},
+            **fields,
+        }
         self.add("VersionCreated", data, actor)
         return self.state["assets"][f"{kind}:{name}"]["versions"][-1]
 
     def promote(self, rec: dict[str, Any], to: str, hours: float = 0) -> None:
-        self.add("VersionPromoted", {"asset": f"{rec['kind']}:{rec['name']}", "number": rec["number"], "to": to,
-                                     "from": rec.get("stage")}, hours=hours)
+        self.add(
+            "VersionPromoted",
+            {"asset": f"{rec['kind']}:{rec['name']}", "number": rec["number"], "to": to, "from": rec.get("stage")},
+            hours=hours,
+        )
 
 
-def run(policy_text: str, log: Log, rec: dict[str, Any], to: str, integrity: list[str] | None = None,
-        now: datetime | None = None) -> dict[str, CheckResult]:
+def run(
+    policy_text: str,
+    log: Log,
+    rec: dict[str, Any],
+    to: str,
+    integrity: list[str] | None = None,
+    now: datetime | None = None,
+) -> dict[str, CheckResult]:
     policy = parse_policy(policy_text)
     ctx = GateContext(log.state, rec, to, now or log.t, policy, integrity)
     return {c.name: c for c in evaluate_gates(policy, ctx)}
@@ -89,10 +109,18 @@ def test_compare_against_the_version_at_a_stage() -> None:
 def test_provenance_looks_in_record_params_metadata_and_inputs() -> None:
     log = Log()
     ds = log.version("dataset", "d")
-    m = log.version("model", "m", params={"seed": 7, "lr": 0.1}, record={"git_commit": "abc"},
-                    metadata={"source": "crm"}, inputs=["dataset:d@1"])
-    pol = ('[[gates.development]]\ntype = "provenance"\nrequire = ["seed", "record.git_commit", "source", '
-           '"inputs.dataset", "params.lr"]\n')
+    m = log.version(
+        "model",
+        "m",
+        params={"seed": 7, "lr": 0.1},
+        record={"git_commit": "abc"},
+        metadata={"source": "crm"},
+        inputs=["dataset:d@1"],
+    )
+    pol = (
+        '[[gates.development]]\ntype = "provenance"\nrequire = ["seed", "record.git_commit", "source", '
+        '"inputs.dataset", "params.lr"]\n'
+    )
     r = run(pol, log, m, "development")["provenance"]
     assert r.status == PASS and r.evidence["seed"] == 7 and r.evidence["inputs.dataset"] == ["dataset:d@1"]
     bare = log.version("model", "m", params={"seed": ""})
@@ -101,8 +129,10 @@ def test_provenance_looks_in_record_params_metadata_and_inputs() -> None:
     assert ds["number"] == 1
 
 
-LINEAGE = ('[[gates.staging]]\ntype = "lineage"\nstage = "validated"\nlicences = ["MIT"]\n'
-           'deny_restrictions = ["research-only"]\n')
+LINEAGE = (
+    '[[gates.staging]]\ntype = "lineage"\nstage = "validated"\nlicences = ["MIT"]\n'
+    'deny_restrictions = ["research-only"]\n'
+)
 
 
 def _lineage_case(**md: Any) -> tuple[Log, dict[str, Any]]:
@@ -120,13 +150,16 @@ def test_lineage_accepts_a_clean_validated_dataset() -> None:
     assert r.status == PASS and r.evidence["dataset:d@1"]["stage"] == "validated"
 
 
-@pytest.mark.parametrize("md, words", [
-    ({"licence": "GPL-3.0"}, "licence 'GPL-3.0' is not in the allow list"),
-    ({"pii": True}, "pii = true and not pseudonymized"),
-    ({"usage_restrictions": ["research-only"]}, "usage restriction research-only"),
-    ({"usage_restrictions": "no-staging"}, "usage restriction no-staging"),
-    ({"retain_until": "2026-02-01"}, "past its retention date"),
-])
+@pytest.mark.parametrize(
+    "md, words",
+    [
+        ({"licence": "GPL-3.0"}, "licence 'GPL-3.0' is not in the allow list"),
+        ({"pii": True}, "pii = true and not pseudonymized"),
+        ({"usage_restrictions": ["research-only"]}, "usage restriction research-only"),
+        ({"usage_restrictions": "no-staging"}, "usage restriction no-staging"),
+        ({"retain_until": "2026-02-01"}, "past its retention date"),
+    ],
+)
 def test_lineage_failures(md: dict[str, Any], words: str) -> None:
     log, m = _lineage_case(**md)
     r = run(LINEAGE, log, m, "staging")["lineage"]
@@ -153,8 +186,10 @@ def test_lineage_upstream_stage_is_transitive_and_required() -> None:
     assert "records no licence" in run(LINEAGE, log, m2, "staging")["lineage"].message
 
 
-APPROVALS = '[users]\nbob = ["reviewer"]\ncarol = ["reviewer"]\ndan = ["ops"]\n' \
-            '[[gates.production]]\ntype = "approvals"\nrole = "reviewer"\ncount = 2\n'
+APPROVALS = (
+    '[users]\nbob = ["reviewer"]\ncarol = ["reviewer"]\ndan = ["ops"]\n'
+    '[[gates.production]]\ntype = "approvals"\nrole = "reviewer"\ncount = 2\n'
+)
 
 
 def _decide(log: Log, type: str, actor: str) -> None:

@@ -23,7 +23,13 @@ def test_documented_full_example_parses() -> None:
     assert p.stages_for("model") == ("development", "staging", "production")
     assert p.stages_for("dataset") == ("draft", "validated", "production")
     assert [c.name for c in p.gates_for("production", "model")] == [
-        "compare", "review", "release sign-off", "soak", "integrity", "schema"]
+        "compare",
+        "review",
+        "release sign-off",
+        "soak",
+        "integrity",
+        "schema",
+    ]
     assert [c.type for c in p.gates_for("production", "dataset")] == ["integrity"]
     assert p.roles_of("carol") == ("reviewer", "release-manager", "viewer")
     assert p.allows("carol", "promote", "production") and not p.allows("alice", "promote", "production")
@@ -49,22 +55,29 @@ def test_syntax_error_names_the_line() -> None:
     assert "not valid TOML" in str(ei.value) and str(ei.value).startswith(f"line {ei.value.line}:")
 
 
-@pytest.mark.parametrize("text, line, words", [
-    ('version = 1\n\n[[gates.staging]]\ntype = "metrik"\n', 4, "unknown check type 'metrik'"),
-    ('version = 1\n[[gates.staging]]\ntype = "metric"\n\nthreshold = "accuracy >= high"\n', 5, "not a number"),
-    ('version = 1\n[[gates.staging]]\ntype = "metric"\nthreshold = "accuracy"\n', 4, "bad threshold"),
-    ('[[gates.staging]]\ntype = "metric"\nthreshold = "a >= 1"\n[[gates.staging]]\ntype = "compare"\n'
-     'threshold = "a >= prod.a - 1"\n', 6, "unknown stage 'prod'"),
-    ('version = 1\n[[gates.prod]]\ntype = "integrity"\n', 2, "unknown stage 'prod'"),
-    ('version = 1\n[permissions]\npromote = ["x"]\ndeploy = ["x"]\n', 4, "unknown action 'deploy'"),
-    ('version = 1\n[permissions]\nset_policy = []\n', 3, "nobody could ever change"),
-    ('version = 1\n[[gates.production]]\ntype = "approvals"\nrole = "reviewer"\ncount = 0\n', 5, "count"),
-    ('version = 1\n[[gates.production]]\ntype = "soak"\nweeks = 1\n', 4, "unknown option 'weeks'"),
-    ('version = 2\n', 1, "version 2"),
-    ('version = 1\nstagez = 1\n', 2, "unknown top-level key"),
-    ('[stages]\nmodel = ["dev", "retired"]\n', 2, "implicit terminal"),
-    ('[transitions]\nallow = ["staging => dev"]\n', 2, "must look like"),
-])
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ('version = 1\n\n[[gates.staging]]\ntype = "metrik"\n', 4, "unknown check type 'metrik'"),
+        ('version = 1\n[[gates.staging]]\ntype = "metric"\n\nthreshold = "accuracy >= high"\n', 5, "not a number"),
+        ('version = 1\n[[gates.staging]]\ntype = "metric"\nthreshold = "accuracy"\n', 4, "bad threshold"),
+        (
+            '[[gates.staging]]\ntype = "metric"\nthreshold = "a >= 1"\n[[gates.staging]]\ntype = "compare"\n'
+            'threshold = "a >= prod.a - 1"\n',
+            6,
+            "unknown stage 'prod'",
+        ),
+        ('version = 1\n[[gates.prod]]\ntype = "integrity"\n', 2, "unknown stage 'prod'"),
+        ('version = 1\n[permissions]\npromote = ["x"]\ndeploy = ["x"]\n', 4, "unknown action 'deploy'"),
+        ("version = 1\n[permissions]\nset_policy = []\n", 3, "nobody could ever change"),
+        ('version = 1\n[[gates.production]]\ntype = "approvals"\nrole = "reviewer"\ncount = 0\n', 5, "count"),
+        ('version = 1\n[[gates.production]]\ntype = "soak"\nweeks = 1\n', 4, "unknown option 'weeks'"),
+        ("version = 2\n", 1, "version 2"),
+        ("version = 1\nstagez = 1\n", 2, "unknown top-level key"),
+        ('[stages]\nmodel = ["dev", "retired"]\n', 2, "implicit terminal"),
+        ('[transitions]\nallow = ["staging => dev"]\n', 2, "must look like"),
+    ],
+)
 def test_semantic_errors_name_the_line(text: str, line: int, words: str) -> None:
     with pytest.raises(PolicyError) as ei:
         parse_policy(text)
@@ -87,8 +100,10 @@ def test_transitions_in_order_skip_and_extra_moves() -> None:
 
 
 def test_permissions_stage_specific_and_anyone() -> None:
-    p = parse_policy('[users]\nann = ["dev"]\n"*" = ["viewer"]\n[permissions]\npromote = ["dev"]\n'
-                     '"promote.production" = ["rm"]\napprove = ["*"]\n')
+    p = parse_policy(
+        '[users]\nann = ["dev"]\n"*" = ["viewer"]\n[permissions]\npromote = ["dev"]\n'
+        '"promote.production" = ["rm"]\napprove = ["*"]\n'
+    )
     assert p.allows("ann", "promote", "staging") and not p.allows("ann", "promote", "production")
     assert p.allows("zed", "approve") and not p.allows("zed", "promote", "staging")
     assert p.allows("zed", "retire")  # not listed: open to everybody (documented)
@@ -100,7 +115,7 @@ def test_syntax_error_mid_file_line() -> None:
     with pytest.raises(PolicyError) as ei:
         parse_policy(text)
     assert ei.value.line == 5, str(ei.value)
-    text = 'version = 1\n[permissions]\npromote = [dev]\n'
+    text = "version = 1\n[permissions]\npromote = [dev]\n"
     with pytest.raises(PolicyError) as ei:
         parse_policy(text)
     assert ei.value.line == 3, str(ei.value)

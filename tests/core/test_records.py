@@ -16,13 +16,34 @@ CID = "xxh3-128:" + "1" * 32
 
 
 def _events() -> list[dict]:
-    data = {"kind": "model", "name": "churn", "number": 1, "parent": None, "content_hash": CID, "meta_hash": CID,
-            "object_type": "json", "summary": {}, "size": 3, "params": {"lr": 0.1}, "metrics": {"acc": 0.9},
-            "metadata": {"team": "x"}, "inputs": ["dataset:d@1"], "tags": ["a"], "note": "n", "record": {"seed": 1}}
+    data = {
+        "kind": "model",
+        "name": "churn",
+        "number": 1,
+        "parent": None,
+        "content_hash": CID,
+        "meta_hash": CID,
+        "object_type": "json",
+        "summary": {},
+        "size": 3,
+        "params": {"lr": 0.1},
+        "metrics": {"acc": 0.9},
+        "metadata": {"team": "x"},
+        "inputs": ["dataset:d@1"],
+        "tags": ["a"],
+        "note": "n",
+        "record": {"seed": 1},
+    }
     e0 = make_event(0, GENESIS, "VersionCreated", "alice", AT, data)
     e1 = make_event(1, e0["hash"], "VersionCreated", "bob", AT, dict(data, number=2, parent=1, tags=[]))
-    e2 = make_event(2, e1["hash"], "VersionPromoted", "carol", AT,
-                    {"asset": "model:churn", "number": 2, "to": "staging", "checks": []})
+    e2 = make_event(
+        2,
+        e1["hash"],
+        "VersionPromoted",
+        "carol",
+        AT,
+        {"asset": "model:churn", "number": 2, "to": "staging", "checks": []},
+    )
     return [e0, e1, e2]
 
 

@@ -21,8 +21,10 @@ def test_check_types_table_holds_every_built_in_type_from_its_module() -> None:
 
 
 def test_tables_are_complete_in_a_fresh_interpreter_importing_only_their_module() -> None:
-    code = ("from lifecycle_ext.core.state import HANDLERS; from lifecycle_ext.core.gates import CHECK_TYPES; "
-            "print(len(HANDLERS), ' '.join(sorted(CHECK_TYPES)))")
+    code = (
+        "from lifecycle_ext.core.state import HANDLERS; from lifecycle_ext.core.gates import CHECK_TYPES; "
+        "print(len(HANDLERS), ' '.join(sorted(CHECK_TYPES)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert int(out[0]) == len(HANDLERS) and set(out[1:]) == BUILT_IN
 

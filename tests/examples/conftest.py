@@ -21,13 +21,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
-EXPECTED_NOTEBOOKS = ["01-quickstart.ipynb", "02-datasets-and-label-schemas.ipynb",
-                      "03-gates-approvals-rollback.ipynb"]
+EXPECTED_NOTEBOOKS = ["01-quickstart.ipynb", "02-datasets-and-label-schemas.ipynb", "03-gates-approvals-rollback.ipynb"]
 KERNEL = "lifecycle-examples"
 
 
-def write_kernelspec(jupyter_dir: Path, python: str = sys.executable, pythonpath: str | None = str(ROOT),
-                     env: dict[str, str] | None = None) -> str:
+def write_kernelspec(
+    jupyter_dir: Path,
+    python: str = sys.executable,
+    pythonpath: str | None = str(ROOT),
+    env: dict[str, str] | None = None,
+) -> str:
     """A kernelspec under ``jupyter_dir/kernels`` for ``python`` whose kernel imports lifecycle_ext from
     ``pythonpath`` (None: whatever ``python`` has installed). Point $JUPYTER_PATH at ``jupyter_dir`` to use it."""
     spec = jupyter_dir / "kernels" / KERNEL
@@ -35,9 +38,16 @@ def write_kernelspec(jupyter_dir: Path, python: str = sys.executable, pythonpath
     kenv = {"LIFECYCLE_FSYNC": "0", **(env or {})}
     if pythonpath:
         kenv["PYTHONPATH"] = pythonpath
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "lifecycle examples", "language": "python", "env": kenv}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "lifecycle examples",
+                "language": "python",
+                "env": kenv,
+            }
+        )
+    )
     return KERNEL
 
 
@@ -51,8 +61,9 @@ def run_notebook(src: Path, cwd: Path, kernel_name: str, timeout: int = 300) -> 
     if dst.resolve() != src.resolve():
         shutil.copy(src, dst)
     nb = nbformat.read(dst, as_version=4)
-    NotebookClient(nb, kernel_name=kernel_name, timeout=timeout, allow_errors=False,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(
+        nb, kernel_name=kernel_name, timeout=timeout, allow_errors=False, resources={"metadata": {"path": str(cwd)}}
+    ).execute()
     nbformat.write(nb, dst)
     return nb
 
@@ -100,8 +111,11 @@ def _save_examples_with_outputs() -> None:
         kernel = write_kernelspec(jupyter_dir, env={"LIFECYCLE_USER": os.environ.get("LIFECYCLE_USER", "alice")})
         for src in NOTEBOOKS:
             nb = run_notebook(src, work, kernel)
-            nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",  # type: ignore[attr-defined]
-                                         "language": "python"}
+            nb.metadata["kernelspec"] = {
+                "name": "python3",
+                "display_name": "Python 3 (ipykernel)",  # type: ignore[attr-defined]
+                "language": "python",
+            }
             text = outputs_text(nb)
             for leak in (tmp, str(ROOT)):
                 if leak in text:

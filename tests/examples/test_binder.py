@@ -20,8 +20,9 @@ from .conftest import EXPECTED_NOTEBOOKS, ROOT, outputs_text, run_notebook, writ
 
 def _copy_checkout(dst: Path) -> None:
     """The files git would ship (tracked plus new, not ignored): what Binder clones."""
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                           capture_output=True, text=True).stdout.split("\0")
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split("\0")
     for rel in filter(None, files):
         src = ROOT / rel
         if src.is_file():
@@ -30,8 +31,9 @@ def _copy_checkout(dst: Path) -> None:
 
 
 @pytest.mark.slow
-def test_binder_config_builds_an_environment_that_runs_the_examples(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_binder_config_builds_an_environment_that_runs_the_examples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = tmp_path / "repo"
     _copy_checkout(repo)
     env_dir = tmp_path / "venv"
@@ -40,8 +42,13 @@ def test_binder_config_builds_an_environment_that_runs_the_examples(tmp_path: Pa
     py = str(bin_dir / "python")
     for var in ("PYTHONPATH", "LIFECYCLE_REGISTRY", "PYTHONHOME"):
         monkeypatch.delenv(var, raising=False)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(env_dir),
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "LIFECYCLE_FSYNC": "0"}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "VIRTUAL_ENV": str(env_dir),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "LIFECYCLE_FSYNC": "0",
+    }
 
     def sh(*cmd: str, cwd: Path = repo) -> str:
         p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1500)

@@ -36,8 +36,11 @@ def ci_env(tmp_path: Path) -> dict[str, str]:
     """A registry like the page describes, a `lifecycle` command on PATH, and the CI environment variables."""
     location = tmp_path / "registry"
     alice = lifecycle_ext.open_registry(location, user="alice")
-    data = alice.save(pd.DataFrame({"id": range(20), "y": ["stay", "churn"] * 10}), "dataset:churn",
-                      metadata={"source": "crm export", "licence": "internal"})
+    data = alice.save(
+        pd.DataFrame({"id": range(20), "y": ["stay", "churn"] * 10}),
+        "dataset:churn",
+        metadata={"source": "crm export", "licence": "internal"},
+    )
     alice.promote(data.ref, to="draft", reason="import")
     alice.promote(data.ref, to="validated", reason="checked")
     alice.save(np.arange(4.0), "model:churn", inputs=[data.ref], metrics={"accuracy": 0.95})
@@ -49,8 +52,13 @@ def ci_env(tmp_path: Path) -> dict[str, str]:
     shim.chmod(0o755)
     text = blocks("text")[0]
     assert "LIFECYCLE_USER=ci-bot" in text and "LIFECYCLE_REGISTRY=" in text
-    return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(ROOT),
-            "LIFECYCLE_REGISTRY": str(location), "LIFECYCLE_USER": "ci-bot"}
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT),
+        "LIFECYCLE_REGISTRY": str(location),
+        "LIFECYCLE_USER": "ci-bot",
+    }
 
 
 def test_every_command_on_the_ci_page_runs_with_its_documented_exit_code(tmp_path: Path, ci_env) -> None:
@@ -60,8 +68,14 @@ def test_every_command_on_the_ci_page_runs_with_its_documented_exit_code(tmp_pat
     (work / "lifecycle.toml").write_text(toml)
     ran = []
     for block in blocks("bash"):
-        p = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", block], cwd=work, env=ci_env,
-                           capture_output=True, text=True, timeout=120)
+        p = subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", block],
+            cwd=work,
+            env=ci_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert p.returncode == expected_exit(block), f"{block}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
         ran.append((block, p.stdout, p.stderr))
     assert len(ran) >= 8
@@ -70,8 +84,11 @@ def test_every_command_on_the_ci_page_runs_with_its_documented_exit_code(tmp_pat
     assert "PASS" in out["lifecycle gates model:churn@1 --to staging"][0]
     failing = out["lifecycle gates model:churn@2 --to staging    # exits 1: accuracy 0.81 is below 0.9"][0]
     assert "FAIL" in failing and "accuracy = 0.81 (needs >= 0.9)" in failing
-    assert out[next(k for k in out if k.startswith("lifecycle gates model:churn@2 --to staging --json"))][0] \
-        .strip().endswith("fail ['metric']")
+    assert (
+        out[next(k for k in out if k.startswith("lifecycle gates model:churn@2 --to staging --json"))][0]
+        .strip()
+        .endswith("fail ['metric']")
+    )
     assert "no version 7" in out["lifecycle gates model:churn@7 --to staging    # exits 2: there is no version 7"][1]
 
     reg = lifecycle_ext.open_registry(ci_env["LIFECYCLE_REGISTRY"])

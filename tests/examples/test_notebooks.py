@@ -52,8 +52,12 @@ def test_saved_notebook_has_outputs_and_nothing_local(name: str) -> None:
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))  # run top to bottom, once
     text = outputs_text(nb)
     assert "all checks passed" in text and "Traceback" not in text
-    widget_outputs = [o.get("data", {}) for c in code for o in c.outputs
-                      if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    widget_outputs = [
+        o.get("data", {})
+        for c in code
+        for o in c.outputs
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     assert all("text/html" in d for d in widget_outputs)  # static viewers show HTML, not the widget's repr
     assert not re.search(r"/tmp/|/home/|/Users/|/root/|/work/|[A-Z]:\\\\", text)
     assert nb.metadata["kernelspec"]["name"] == "python3"
@@ -78,8 +82,11 @@ def test_readme_main_job_runs_the_quickstart_and_prints_the_registry(tmp_path: P
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m lifecycle_ext.cli "$@"\n')
     shim.chmod(0o755)
     monkeypatch.delenv("LIFECYCLE_REGISTRY", raising=False)
-    env = {**os.environ, "PYTHONPATH": str(ROOT),
-           "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]]),
+    }
     p = subprocess.run(["bash", "-e", "-c", job], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
     registry = repo / "examples" / ".lifecycle"

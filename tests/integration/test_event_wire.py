@@ -66,8 +66,9 @@ def busy(tmp_path, clock, monkeypatch):
         reg.request_promotion(v.ref, to="development", reason="fixed")  # supersedes the rejection
         carol.approve(v.ref, to="development", reason="fine")
         for stage in ("development", "staging", "production"):
-            carol.promote(v.ref, to=stage, reason="ok",
-                          known_limitations="none known" if stage == "production" else None)
+            carol.promote(
+                v.ref, to=stage, reason="ok", known_limitations="none known" if stage == "production" else None
+            )
     reg.log.append(lambda st: AliasSet(asset="model:churn", alias="champion", number=2), "alice")
     ok = reg.monitor("model:churn", frame(2_000, seed=2))
     bad = reg.monitor("model:churn", frame(2_000, seed=3, shift=1.0))

@@ -71,8 +71,8 @@ def test_drift_gate_blocks_challenger_trained_on_stale_data(prod):
     prod.set_policy(build_policy(gates={"production": [gate("drift", max_psi=0.25, window=2)]}))
     for i in range(2):
         prod.monitor("model:churn", frame(5_000, seed=10 + i, shift=1.0))  # traffic has moved
-    prod.save({"w": 3}, "model:churn", inputs=["dataset:train@1"])          # stale training data
-    prod.save(frame(20_000, seed=5, shift=1.0), "dataset:train")            # fresh data like the traffic
+    prod.save({"w": 3}, "model:churn", inputs=["dataset:train@1"])  # stale training data
+    prod.save(frame(20_000, seed=5, shift=1.0), "dataset:train")  # fresh data like the traffic
     prod.save({"w": 4}, "model:churn", inputs=["dataset:train@2"])
     stale = prod.gates("model:churn@3", to="production")
     check = next(c for c in stale.checks if c.type == "drift")
@@ -92,8 +92,11 @@ def test_drift_gate_without_traffic_follows_missing_option(reg):
 
 
 def test_latency_and_error_targets_from_policy(prod):
-    prod.set_policy(build_policy(monitoring={"latency_p95_ms": {"warn": 40, "alert": 50},
-                                        "error_rate": {"warn": 0.01, "alert": 0.05}}))
+    prod.set_policy(
+        build_policy(
+            monitoring={"latency_p95_ms": {"warn": 40, "alert": 50}, "error_rate": {"warn": 0.01, "alert": 0.05}}
+        )
+    )
     r = prod.monitor("model:churn", frame(1_000, seed=2), latency_ms=np.full(1_000, 45.0), errors=60)
     got = {f["metric"]: f["level"] for f in r.findings}
     assert got == {"latency_p95_ms": "warn", "error_rate": "alert"}
@@ -112,8 +115,11 @@ def test_bad_monitoring_section_is_rejected_with_its_line(prod):
 
 def test_rollback_response_needs_policy_user_allowed_to_roll_back(prod):
     def text(users):
-        return build_policy(users=users, permissions={"rollback": ["operator"], "set_policy": ["admin"]},
-                            monitoring={"on_alert": "rollback"})
+        return build_policy(
+            users=users,
+            permissions={"rollback": ["operator"], "set_policy": ["admin"]},
+            monitoring={"on_alert": "rollback"},
+        )
 
     with pytest.raises(PolicyError, match="user 'policy'"):
         prod.set_policy(text({"alice": ["admin"]}))
@@ -123,8 +129,12 @@ def test_rollback_response_needs_policy_user_allowed_to_roll_back(prod):
 
 
 def test_explain_shows_reviews(prod):
-    prod.review("model:churn@2", summary="income drift after launch", lessons=["monitor income weekly"],
-                criteria_changes=["psi alert 0.2"])
+    prod.review(
+        "model:churn@2",
+        summary="income drift after launch",
+        lessons=["monitor income weekly"],
+        criteria_changes=["psi alert 0.2"],
+    )
     ex = prod.explain("model:churn@2")
     assert "income drift after launch" in repr(ex) and "income drift after launch" in ex._repr_html_()
     assert ex.reviews[0]["lessons"] == ["monitor income weekly"]

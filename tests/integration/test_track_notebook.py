@@ -41,9 +41,16 @@ def kernel_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     spec = tmp_path / "jupyter" / "kernels" / "lifecycle-test"
     spec.mkdir(parents=True)
     env = {"PYTHONPATH": str(ROOT), "LIFECYCLE_USER": "carol", "JPY_SESSION_NAME": str(tmp_path / "flow.ipynb")}
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "lifecycle test", "language": "python", "env": env}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "lifecycle test",
+                "language": "python",
+                "env": env,
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     return "lifecycle-test"
 
@@ -53,8 +60,7 @@ def test_notebook_tracks_links_and_reproduces(tmp_path: Path, kernel_name: str) 
     reg_path = tmp_path / "reg"
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c.format(reg=reg_path)) for c in CELLS]
-    NotebookClient(nb, kernel_name=kernel_name, timeout=120,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(nb, kernel_name=kernel_name, timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
     nbformat.write(nb, tmp_path / "flow.ipynb")
 
     def html(i: int) -> str:

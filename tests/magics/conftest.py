@@ -34,6 +34,7 @@ def ip(_shell: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.fixture
 def reg(ip: Any) -> Any:
     from lifecycle_ext.magics.lifecycle_magics import LifecycleMagics
+
     magics = ip.magics_manager.registry["LifecycleMagics"]
     assert isinstance(magics, LifecycleMagics)
     return magics.session.registry()

@@ -68,8 +68,12 @@ def test_reproduce_of_an_untracked_version_is_a_usage_error(ip: Any, reg: Any, c
 
 
 def test_multi_output_run_reproduces_every_output(ip: Any, reg: Any, cell: Any) -> None:
-    assert cell("%%track -o a=dataset:a -o b=dataset:b --seed 5\nimport random\n"
-                "a = [random.random()]\nb = {'n': len(a)}\n").error is None
+    assert (
+        cell(
+            "%%track -o a=dataset:a -o b=dataset:b --seed 5\nimport random\na = [random.random()]\nb = {'n': len(a)}\n"
+        ).error
+        is None
+    )
     report = reg.reproduce("dataset:b@1")
     assert report.ok and {c.var for c in report.outputs} == {"a", "b"}
 
@@ -98,13 +102,16 @@ def test_saved_outputs_feed_later_cells(ip: Any, reg: Any, cell: Any) -> None:
     assert reg.get("dataset:b@1").inputs == ["dataset:a@1"]
 
 
-@pytest.mark.parametrize("line, needle", [
-    ("show model:nope@1", "NotFound"),
-    ("show not a ref", "unrecognized arguments"),
-    ("frobnicate", "invalid choice"),
-    ("load dataset:x as", "as VAR"),
-    ("lineage 'unbalanced", "quotation"),
-])
+@pytest.mark.parametrize(
+    "line, needle",
+    [
+        ("show model:nope@1", "NotFound"),
+        ("show not a ref", "unrecognized arguments"),
+        ("frobnicate", "invalid choice"),
+        ("load dataset:x as", "as VAR"),
+        ("lineage 'unbalanced", "quotation"),
+    ],
+)
 def test_bad_lifecycle_input_is_a_clear_usage_error(ip: Any, cell: Any, line: str, needle: str) -> None:
     r = cell(f"%lifecycle {line}")
     assert isinstance(r.error, UsageError), r.error
@@ -128,8 +135,7 @@ def test_verify_covers_the_environment_blob(ip: Any, reg: Any, cell: Any) -> Non
     cid = reg.get("dataset:a@1").record["environment"]
     reg.storage.delete(reg.blobs.key(cid))
     report = reg.verify()
-    assert not report.ok and any("record blob" in p["object"] and p["problem"] == "missing"
-                                 for p in report.problems)
+    assert not report.ok and any("record blob" in p["object"] and p["problem"] == "missing" for p in report.problems)
 
 
 def test_switching_registry(ip: Any, tmp_path: Any, cell: Any) -> None:
@@ -138,4 +144,5 @@ def test_switching_registry(ip: Any, tmp_path: Any, cell: Any) -> None:
     assert r.error is None and str(other) in r.html
     assert cell("%%track -o a=dataset:a\na = [1]\n").error is None
     from lifecycle_ext import open_registry
+
     assert open_registry(other).get("dataset:a@1").object_type == "json"

@@ -37,22 +37,36 @@ def test_load_ext_imports_nothing_heavy_and_is_fast() -> None:
     assert res["magics"] == [True, True]
     assert res["heavy"] == [], res["new"]
     assert res["ms"] <= BUDGET_MS, f"%load_ext lifecycle_ext took {res['ms']:.1f} ms"
-    assert not any(m.startswith("lifecycle_ext.storage") or m == "lifecycle_ext.registry.service"
-                   for m in res["new"])
+    assert not any(m.startswith("lifecycle_ext.storage") or m == "lifecycle_ext.registry.service" for m in res["new"])
 
 
 def test_extension_loads_from_the_ipython_config_extensions_list(tmp_path: Path) -> None:
     code = "ip = get_ipython(); print('LOADED', 'track' in ip.magics_manager.magics['cell'])"
     out = subprocess.run(
-        [sys.executable, "-m", "IPython", "--no-banner", f"--ipython-dir={tmp_path}", "--quick",
-         "--InteractiveShellApp.extensions=['lifecycle_ext']", "-c", code],
-        capture_output=True, text=True, env=_env(), timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "IPython",
+            "--no-banner",
+            f"--ipython-dir={tmp_path}",
+            "--quick",
+            "--InteractiveShellApp.extensions=['lifecycle_ext']",
+            "-c",
+            code,
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
     assert "LOADED True" in out.stdout, out.stdout + out.stderr
 
 
 def test_unload_removes_the_magics() -> None:
-    probe = ("from IPython.core.interactiveshell import InteractiveShell\nip = InteractiveShell.instance()\n"
-             "ip.run_line_magic('load_ext', 'lifecycle_ext')\nip.run_line_magic('unload_ext', 'lifecycle_ext')\n"
-             "print('track' in ip.magics_manager.magics['cell'], 'lifecycle' in ip.magics_manager.magics['line'])")
+    probe = (
+        "from IPython.core.interactiveshell import InteractiveShell\nip = InteractiveShell.instance()\n"
+        "ip.run_line_magic('load_ext', 'lifecycle_ext')\nip.run_line_magic('unload_ext', 'lifecycle_ext')\n"
+        "print('track' in ip.magics_manager.magics['cell'], 'lifecycle' in ip.magics_manager.magics['line'])"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -75,7 +75,9 @@ def test_dataset_then_model_links_lineage_both_ways(ip: Any, reg: Any, cell: Any
 
 
 def test_seed_option_seeds_random_and_numpy_and_is_recorded(ip: Any, reg: Any, cell: Any) -> None:
-    src = "%%track -o a=dataset:noise --seed 42\nimport numpy as np, random\na = np.random.rand(4)\nb = random.random()\n"
+    src = (
+        "%%track -o a=dataset:noise --seed 42\nimport numpy as np, random\na = np.random.rand(4)\nb = random.random()\n"
+    )
     assert cell(src).error is None
     a1, b1 = ip.user_ns["a"].copy(), ip.user_ns["b"]
     assert cell(src).error is None
@@ -95,8 +97,9 @@ def test_failed_cell_saves_nothing_and_raises_the_cells_error(ip: Any, reg: Any,
 
 
 def test_unsupported_output_errors_after_the_cell_ran_and_keeps_the_result(ip: Any, reg: Any, cell: Any) -> None:
-    r = cell("%%track -o clf=model:lr\nfrom sklearn.linear_model import LogisticRegression\n"
-             "clf = LogisticRegression()\n")
+    r = cell(
+        "%%track -o clf=model:lr\nfrom sklearn.linear_model import LogisticRegression\nclf = LogisticRegression()\n"
+    )
     assert isinstance(r.error, UsageError)
     assert "UnsupportedType" in str(r.error) and "never pickled" in str(r.error)
     assert "the cell ran" in str(r.error)
@@ -115,15 +118,18 @@ def test_missing_output_variable_is_named(ip: Any, reg: Any, cell: Any) -> None:
     assert isinstance(r.error, UsageError) and "'nope' is not defined" in str(r.error)
 
 
-@pytest.mark.parametrize("line, needle", [
-    ("-o bad", "VAR=KIND:NAME"),
-    ("-o x=dataset:a@3", "not a version"),
-    ("-o 1x=dataset:a", "VAR=KIND:NAME"),
-    ("--seed abc", "invalid int"),
-    ("--params 'a b'", "variable name"),
-    ("--kind-meta novalue", "KEY=VALUE"),
-    ("--bogus", "unrecognized"),
-])
+@pytest.mark.parametrize(
+    "line, needle",
+    [
+        ("-o bad", "VAR=KIND:NAME"),
+        ("-o x=dataset:a@3", "not a version"),
+        ("-o 1x=dataset:a", "VAR=KIND:NAME"),
+        ("--seed abc", "invalid int"),
+        ("--params 'a b'", "variable name"),
+        ("--kind-meta novalue", "KEY=VALUE"),
+        ("--bogus", "unrecognized"),
+    ],
+)
 def test_bad_options_raise_usage_error_before_the_cell_runs(ip: Any, cell: Any, line: str, needle: str) -> None:
     r = cell(f"%%track {line}\nran = True\n")
     assert isinstance(r.error, UsageError), r.error

@@ -21,12 +21,15 @@ from tests.support.monitor_data import frame
 AT = datetime(2026, 1, 2, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("make", [
-    lambda r, n, s: r.normal(s, 1, n),
-    lambda r, n, s: r.lognormal(s, 1, n),
-    lambda r, n, s: r.integers(0, 6, n) + (r.random(n) < s),         # heavy ties
-    lambda r, n, s: np.round(r.exponential(1 + s, n), 1),            # rounded: ties and a skew
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda r, n, s: r.normal(s, 1, n),
+        lambda r, n, s: r.lognormal(s, 1, n),
+        lambda r, n, s: r.integers(0, 6, n) + (r.random(n) < s),  # heavy ties
+        lambda r, n, s: np.round(r.exponential(1 + s, n), 1),  # rounded: ties and a skew
+    ],
+)
 @pytest.mark.parametrize("shift", [0.0, 0.05, 0.5])
 def test_ks_matches_scipy_within_tolerance(make, shift):
     rng = np.random.default_rng(7)
@@ -123,15 +126,24 @@ def test_latency_errors_freshness_predictions():
     assert base_pred["features"] == {}
     lat = np.arange(1, 1001, dtype=float)
     from lifecycle_ext.analysis.drift import prediction_profile
+
     rng = np.random.default_rng(1)
     pref = prediction_profile(rng.beta(5, 2, 5_000))
-    rep = compare(base, frame(1_000, seed=11), at=AT, latency_ms=lat, errors=25,
-                  predictions=np.c_[1 - (u := rng.uniform(0.4, 0.6, 1_000)), u], prediction_baseline=pref)
+    rep = compare(
+        base,
+        frame(1_000, seed=11),
+        at=AT,
+        latency_ms=lat,
+        errors=25,
+        predictions=np.c_[1 - (u := rng.uniform(0.4, 0.6, 1_000)), u],
+        prediction_baseline=pref,
+    )
     assert rep["latency"]["p95"] == pytest.approx(np.percentile(lat, 95))
     assert rep["latency"]["p50"] == pytest.approx(500.5)
     assert rep["errors"] == {"count": 25, "requests": 1000, "rate": 0.025}
     assert rep["freshness"]["age_hours"] == pytest.approx(
-        (pd.Timestamp(AT) - frame(1_000, seed=11)["event_time"].max()).total_seconds() / 3600, rel=1e-5)
+        (pd.Timestamp(AT) - frame(1_000, seed=11)["event_time"].max()).total_seconds() / 3600, rel=1e-5
+    )
     assert rep["predictions"]["psi"] > 0.1 and rep["predictions"]["confidence_shift"] > 0.0
     flags = compare(base, frame(4, seed=1), at=AT, errors=[True, False, False, False])["errors"]
     assert flags == {"count": 1, "requests": 4, "rate": 0.25}

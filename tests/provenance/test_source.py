@@ -26,11 +26,18 @@ def test_imports_bind_names() -> None:
 
 
 def test_seed_literals_found_by_ast() -> None:
-    src = ("clf = RF(random_state=42)\nrng = np.random.default_rng(7)\ntorch.manual_seed(3)\n"
-           "split(X, seed=s)\nrandom.seed(99)\n")
+    src = (
+        "clf = RF(random_state=42)\nrng = np.random.default_rng(7)\ntorch.manual_seed(3)\n"
+        "split(X, seed=s)\nrandom.seed(99)\n"
+    )
     lits = [(d["name"], d["value"]) for d in analyse(src).seed_literals]
-    assert lits == [("random_state", 42), ("default_rng()", 7), ("manual_seed()", 3), ("seed", {"expr": "s"}),
-                    ("seed()", 99)]
+    assert lits == [
+        ("random_state", 42),
+        ("default_rng()", 7),
+        ("manual_seed()", 3),
+        ("seed", {"expr": "s"}),
+        ("seed()", 99),
+    ]
 
 
 def test_syntax_errors_are_reported_not_raised() -> None:

@@ -17,8 +17,10 @@ def test_alias_resolves_moves_and_is_removed(reg):
     reg.alias(v2.ref, "champion")  # moving it is one more event; v1 keeps its record
     assert reg.get("model:churn@champion").ref == v2.ref
     events = [e for e in reg.log.events() if e["type"] == "AliasSet"]
-    assert [e["data"] for e in events] == [{"asset": "model:churn", "alias": "champion", "number": 1},
-                                           {"asset": "model:churn", "alias": "champion", "number": 2}]
+    assert [e["data"] for e in events] == [
+        {"asset": "model:churn", "alias": "champion", "number": 1},
+        {"asset": "model:churn", "alias": "champion", "number": 2},
+    ]
     reg.unalias("model:churn", "champion")
     with pytest.raises(NotFound, match="champion"):
         reg.get("model:churn@champion")

@@ -51,16 +51,19 @@ def test_rest_reads_are_get_and_writes_are_post_with_reasons():
 
 
 def test_with_action_returns_a_copy():
-    toy = Action("toy", "a toy", (Arg("x", positional=True, required=True),), rest=Rest("GET", "Toy"),
-                 result=Result("str"))
+    toy = Action(
+        "toy", "a toy", (Arg("x", positional=True, required=True),), rest=Rest("GET", "Toy"), result=Result("str")
+    )
     bigger = CATALOGUE.with_action(toy)
     assert "toy" in bigger and "toy" not in CATALOGUE and len(bigger) == len(CATALOGUE) + 1
 
 
 def test_the_catalogue_and_serializer_import_nothing_heavy():
-    code = ("import sys, lifecycle_ext.registry.actions, lifecycle_ext.registry.serialize, lifecycle_ext.cli.commands\n"
-            "heavy = [m for m in ('pandas', 'zarr', 'ipywidgets', 'numpy', 'lifecycle_ext.server', "
-            "'lifecycle_ext.magics', 'lifecycle_ext.widgets') if m in sys.modules]\n"
-            "print(heavy)")
+    code = (
+        "import sys, lifecycle_ext.registry.actions, lifecycle_ext.registry.serialize, lifecycle_ext.cli.commands\n"
+        "heavy = [m for m in ('pandas', 'zarr', 'ipywidgets', 'numpy', 'lifecycle_ext.server', "
+        "'lifecycle_ext.magics', 'lifecycle_ext.widgets') if m in sys.modules]\n"
+        "print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

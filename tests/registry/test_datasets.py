@@ -9,9 +9,13 @@ import pytest
 from lifecycle_ext import UsageInputError, open_registry
 from lifecycle_ext.registry.datasets import schema_is_current
 
-SCHEMA_V1 = {"classes": [{"name": "stay", "description": "customer renews"},
-                         {"name": "churn", "description": "customer cancels within 90 days"},
-                         {"name": "unknown", "description": "not yet observable"}]}
+SCHEMA_V1 = {
+    "classes": [
+        {"name": "stay", "description": "customer renews"},
+        {"name": "churn", "description": "customer cancels within 90 days"},
+        {"name": "unknown", "description": "not yet observable"},
+    ]
+}
 
 
 @pytest.fixture
@@ -20,10 +24,14 @@ def reg(tmp_path, make_registry):
 
 
 def base_frame() -> pd.DataFrame:
-    return pd.DataFrame({"customer_id": np.arange(10, dtype=np.int64),
-                         "tenure": np.arange(10, dtype=np.float64) * 2,
-                         "visits": np.arange(10, dtype=np.int32),
-                         "churn": ["stay", "churn"] * 5})
+    return pd.DataFrame(
+        {
+            "customer_id": np.arange(10, dtype=np.int64),
+            "tenure": np.arange(10, dtype=np.float64) * 2,
+            "visits": np.arange(10, dtype=np.int32),
+            "churn": ["stay", "churn"] * 5,
+        }
+    )
 
 
 def changes(reg, ref):
@@ -32,22 +40,42 @@ def changes(reg, ref):
 
 def test_dataset_through_additive_corrective_removal_and_schema_versions(reg, monkeypatch):
     reg.save(SCHEMA_V1, "label_schema:churn-labels")
-    v1 = reg.save(base_frame(), "dataset:churn", key="customer_id", label="churn",
-                  schema="label_schema:churn-labels@1", source="crm-2024-01")
+    v1 = reg.save(
+        base_frame(),
+        "dataset:churn",
+        key="customer_id",
+        label="churn",
+        schema="label_schema:churn-labels@1",
+        source="crm-2024-01",
+    )
     rec1 = reg.resolve(v1.ref)
     assert rec1["dataset"]["key"] == "customer_id" and rec1["dataset"]["labels"] == ["churn"]
     assert rec1["dataset"]["label_counts"] == {"churn": {"stay": 5, "churn": 5}}
     assert "changes" not in rec1
 
     # additive: three new rows from a named source; declarations are inherited
-    df2 = pd.concat([base_frame(), pd.DataFrame({"customer_id": [10, 11, 12], "tenure": [1.0, 2.0, 3.0],
-                                                 "visits": np.array([1, 1, 1], dtype=np.int32),
-                                                 "churn": ["churn", "churn", "stay"]})], ignore_index=True)
+    df2 = pd.concat(
+        [
+            base_frame(),
+            pd.DataFrame(
+                {
+                    "customer_id": [10, 11, 12],
+                    "tenure": [1.0, 2.0, 3.0],
+                    "visits": np.array([1, 1, 1], dtype=np.int32),
+                    "churn": ["churn", "churn", "stay"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     v2 = reg.save(df2, "dataset:churn", source="crm-2024-02")
     c2 = changes(reg, v2.ref)
     assert c2["types"] == ["additive"]
-    assert c2["additive"] == {"count": 3, "source": "crm-2024-02",
-                              "label_distribution": {"churn": {"churn": 2, "stay": 1}}}
+    assert c2["additive"] == {
+        "count": 3,
+        "source": "crm-2024-02",
+        "label_distribution": {"churn": {"churn": 2, "stay": 1}},
+    }
     assert c2["removal"]["count"] == 0 and c2["corrective"]["count"] == 0 and c2["feature_edits"] == {}
     assert c2["rows"] == {"before": 10, "after": 13}
 
@@ -86,11 +114,21 @@ def test_dataset_through_additive_corrective_removal_and_schema_versions(reg, mo
     df6.loc[df6.customer_id == 1, "churn"] = "unknown"
     v6 = reg.save(df6, "dataset:churn", reason="customer 1 still in trial")
     hist = reg.corrections("dataset:churn")
-    assert list(hist.columns) == ["key", "column", "old_label", "new_label", "version", "author", "created_at",
-                                  "reason"]
+    assert list(hist.columns) == [
+        "key",
+        "column",
+        "old_label",
+        "new_label",
+        "version",
+        "author",
+        "created_at",
+        "reason",
+    ]
     assert hist[["key", "old_label", "new_label", "version", "author"]].values.tolist() == [
-        [1, "churn", "stay", v3.ref, "bob"], [4, "stay", "churn", v3.ref, "bob"],
-        [1, "stay", "unknown", v6.ref, "alice"]]
+        [1, "churn", "stay", v3.ref, "bob"],
+        [4, "stay", "churn", v3.ref, "bob"],
+        [1, "stay", "unknown", v6.ref, "alice"],
+    ]
     assert set(hist.reason) == {"audit of Q1 cancellations", "customer 1 still in trial"}
     assert (hist.created_at.iloc[:2] == reg.get(v3.ref).created_at).all()
     assert len(reg.corrections(v3.ref)) == 2 and len(reg.corrections(v2.ref)) == 0
@@ -134,13 +172,18 @@ def _labeled(classes, n):
 
 def test_label_schema_rename_and_split_are_retroactive_with_impact(reg):
     reg.save(SCHEMA_V1, "label_schema:cl")
-    d1 = reg.save(_labeled(["stay", "churn", "unknown"], 9), "dataset:a", key="id", label="y",
-                  schema="label_schema:cl@1")
+    d1 = reg.save(
+        _labeled(["stay", "churn", "unknown"], 9), "dataset:a", key="id", label="y", schema="label_schema:cl@1"
+    )
     m1 = reg.save(np.zeros(2), "model:m", inputs=[d1.ref])
     # rename churn -> churned (explicit mapping); description unchanged
-    v2 = {"classes": [{"name": "stay", "description": "customer renews"},
-                      {"name": "churned", "description": "customer cancels within 90 days"},
-                      {"name": "unknown", "description": "not yet observable"}]}
+    v2 = {
+        "classes": [
+            {"name": "stay", "description": "customer renews"},
+            {"name": "churned", "description": "customer cancels within 90 days"},
+            {"name": "unknown", "description": "not yet observable"},
+        ]
+    }
     s2 = reg.save(v2, "label_schema:cl", mapping={"churn": "churned"}, reason="naming convention")
     rec2 = reg.resolve(s2.ref)["label_schema"]
     assert rec2["retroactive"] and rec2["affected"] == ["churn"]
@@ -154,14 +197,19 @@ def test_label_schema_rename_and_split_are_retroactive_with_impact(reg):
     assert imp.models == [{"model": m1.ref, "trained_on": [d1.ref]}]
 
     # split stay -> stay_active + stay_passive
-    v3 = {"classes": [{"name": "stay_active", "description": "renews and uses the product"},
-                      {"name": "stay_passive", "description": "renews without usage"},
-                      {"name": "churned", "description": "customer cancels within 90 days"},
-                      {"name": "unknown", "description": "not yet observable"}]}
+    v3 = {
+        "classes": [
+            {"name": "stay_active", "description": "renews and uses the product"},
+            {"name": "stay_passive", "description": "renews without usage"},
+            {"name": "churned", "description": "customer cancels within 90 days"},
+            {"name": "unknown", "description": "not yet observable"},
+        ]
+    }
     s3 = reg.save(v3, "label_schema:cl", mapping={"stay": ["stay_active", "stay_passive"]})
     ch3 = reg.resolve(s3.ref)["label_schema"]["changes"]
     assert [(c["type"], c["old"], c["new"], c["retroactive"]) for c in ch3] == [
-        ("split", ["stay"], ["stay_active", "stay_passive"], True)]
+        ("split", ["stay"], ["stay_active", "stay_passive"], True)
+    ]
     imp3 = reg.schema_impact(s3.ref)
     assert {d["dataset"]: d["samples"] for d in imp3.datasets} == {d1.ref: {"stay": 3}, d2.ref: {"stay": 3}}
     assert {m["model"] for m in imp3.models} == {m1.ref, m2.ref}
@@ -174,20 +222,28 @@ def test_label_schema_rename_and_split_are_retroactive_with_impact(reg):
     assert not ok and evidence[0]["retroactive_since"] == [s3.ref]
     d3 = reg.save(_labeled(["stay_active", "churned"], 4), "dataset:c", key="id", label="y", schema=s3.ref)
     m3 = reg.save(np.full(2, 3.0), "model:m", inputs=[d3.ref])
-    assert schema_is_current(reg.services, m3.ref) == (True, [{"dataset": d3.ref, "schema": s3.ref, "current": s3.ref,
-                                                      "ok": True, "retroactive_since": []}])
+    assert schema_is_current(reg.services, m3.ref) == (
+        True,
+        [{"dataset": d3.ref, "schema": s3.ref, "current": s3.ref, "ok": True, "retroactive_since": []}],
+    )
 
 
 def test_label_schema_inferred_rename_additive_class_and_bad_mapping(reg):
     reg.save(SCHEMA_V1, "label_schema:cl")
-    doc = {"classes": [{"name": "stay", "description": "customer renews"},
-                       {"name": "cancelled", "description": "customer cancels within 90 days"},
-                       {"name": "unknown", "description": "not yet observable"},
-                       {"name": "paused", "description": "subscription paused"}]}
+    doc = {
+        "classes": [
+            {"name": "stay", "description": "customer renews"},
+            {"name": "cancelled", "description": "customer cancels within 90 days"},
+            {"name": "unknown", "description": "not yet observable"},
+            {"name": "paused", "description": "subscription paused"},
+        ]
+    }
     v2 = reg.save(doc, "label_schema:cl")
     ch = reg.resolve(v2.ref)["label_schema"]["changes"]
     assert [(c["type"], c["old"], c["new"], c["retroactive"]) for c in ch] == [
-        ("added", [], ["paused"], False), ("renamed", ["churn"], ["cancelled"], True)]
+        ("added", [], ["paused"], False),
+        ("renamed", ["churn"], ["cancelled"], True),
+    ]
     with pytest.raises(UsageInputError, match="'gone'"):
         reg.save({"classes": [{"name": "x", "description": ""}]}, "label_schema:cl", mapping={"gone": "x"})
     with pytest.raises(UsageInputError, match="classes"):

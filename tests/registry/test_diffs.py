@@ -26,16 +26,30 @@ def reg(tmp_path, make_registry):
 def test_model_diff_params_metrics_source_env_and_inputs(reg, monkeypatch):
     d1 = reg.save(pd.DataFrame({"k": [1, 2]}), "dataset:train", key="k")
     d2 = reg.save(pd.DataFrame({"k": [1, 2, 3]}), "dataset:train")
-    reg.save(np.zeros(3), "model:m", params={"lr": 0.1, "depth": 3}, metrics={"auc": 0.70, "log_loss": 0.50},
-             inputs=[d1.ref], record={"source": "model.fit(X, y)\nlr = 0.1\n",
-                                      "env": {"python": "3.11", "packages": {"numpy": "1.26.0", "scikit-learn": "1.4"}}})
+    reg.save(
+        np.zeros(3),
+        "model:m",
+        params={"lr": 0.1, "depth": 3},
+        metrics={"auc": 0.70, "log_loss": 0.50},
+        inputs=[d1.ref],
+        record={
+            "source": "model.fit(X, y)\nlr = 0.1\n",
+            "env": {"python": "3.11", "packages": {"numpy": "1.26.0", "scikit-learn": "1.4"}},
+        },
+    )
     # the second version records its environment as a blob (the way the tracking helper does)
     env = {"python": "3.12", "packages": {"numpy": "2.0.1", "scikit-learn": "1.4", "xgboost": "2.0"}}
     cid, _ = reg.blobs.put(json.dumps(env).encode())
     real = service.save_hooks
     monkeypatch.setattr(service, "save_hooks", lambda: [*real(), _env_hook(cid)])
-    reg.save(np.ones(3), "model:m", params={"lr": 0.05, "depth": 3, "seed": 1}, metrics={"auc": 0.75, "log_loss": 0.55},
-             inputs=[d2.ref], record={"source": "model.fit(X, y)\nlr = 0.05\n", "env_hash": cid})
+    reg.save(
+        np.ones(3),
+        "model:m",
+        params={"lr": 0.05, "depth": 3, "seed": 1},
+        metrics={"auc": 0.75, "log_loss": 0.55},
+        inputs=[d2.ref],
+        record={"source": "model.fit(X, y)\nlr = 0.05\n", "env_hash": cid},
+    )
     d = reg.diff("model:m@1", "model:m@2")
     s = d.sections
     assert s["params"] == {"added": {"seed": 1}, "removed": {}, "changed": {"lr": [0.1, 0.05]}}
@@ -62,6 +76,7 @@ def _env_hook(cid):
 
     def hook(services, kind, obj, parent, options, payload=None):
         return {"blobs": [cid]} if kind == "model" and parent is not None else {}
+
     return SaveHook(hook)
 
 
@@ -113,14 +128,19 @@ def frame_pairs(draw):
         keys = sorted(keys)  # the usual row id: sorted keys are joined by a linear merge
     floats = st.one_of(st.floats(allow_nan=True, allow_infinity=False, width=64), st.none())
     text = st.one_of(st.text("abcxyz<&", max_size=4), st.none())
-    a = pd.DataFrame({
-        "key": np.array(keys, dtype=np.int64),
-        "x": np.array(draw(st.lists(st.integers(-5, 5), min_size=n, max_size=n)), dtype=np.int64),
-        "y": np.array([np.nan if v is None else v for v in draw(st.lists(floats, min_size=n, max_size=n))],
-                      dtype=np.float64),
-        "s": pd.array(draw(st.lists(text, min_size=n, max_size=n)), dtype="str"),
-        "lab": pd.Categorical(draw(st.lists(st.sampled_from("abc"), min_size=n, max_size=n)), categories=list("abc")),
-    })
+    a = pd.DataFrame(
+        {
+            "key": np.array(keys, dtype=np.int64),
+            "x": np.array(draw(st.lists(st.integers(-5, 5), min_size=n, max_size=n)), dtype=np.int64),
+            "y": np.array(
+                [np.nan if v is None else v for v in draw(st.lists(floats, min_size=n, max_size=n))], dtype=np.float64
+            ),
+            "s": pd.array(draw(st.lists(text, min_size=n, max_size=n)), dtype="str"),
+            "lab": pd.Categorical(
+                draw(st.lists(st.sampled_from("abc"), min_size=n, max_size=n)), categories=list("abc")
+            ),
+        }
+    )
     b = a.copy()
     if n:
         drop = draw(st.lists(st.booleans(), min_size=n, max_size=n))
@@ -132,9 +152,15 @@ def frame_pairs(draw):
             b.loc[i, col] = np.nan if (v is None and col == "y") else v
     new = draw(st.lists(st.integers(1001, 2000), max_size=5, unique=True))
     if new:
-        extra = pd.DataFrame({"key": np.array(new, dtype=np.int64), "x": np.zeros(len(new), dtype=np.int64),
-                              "y": np.ones(len(new)), "s": pd.array(["new"] * len(new), dtype="str"),
-                              "lab": pd.Categorical(["a"] * len(new), categories=list("abc"))})
+        extra = pd.DataFrame(
+            {
+                "key": np.array(new, dtype=np.int64),
+                "x": np.zeros(len(new), dtype=np.int64),
+                "y": np.ones(len(new)),
+                "s": pd.array(["new"] * len(new), dtype="str"),
+                "lab": pd.Categorical(["a"] * len(new), categories=list("abc")),
+            }
+        )
         b = pd.concat([b, extra], ignore_index=True)
     if draw(st.booleans()):
         b = b.sample(frac=1, random_state=draw(st.integers(0, 10))).reset_index(drop=True)
@@ -169,8 +195,13 @@ def test_applying_the_diff_to_a_reproduces_b(pair, chunk):
 
 def _sorted_frame(n: int) -> pd.DataFrame:
     rng = np.random.default_rng(3)
-    return pd.DataFrame({"id": np.arange(n, dtype=np.int64) * 2, "x": rng.random(n),
-                         "label": pd.Categorical(rng.choice(["a", "b"], n), categories=["a", "b"])})
+    return pd.DataFrame(
+        {
+            "id": np.arange(n, dtype=np.int64) * 2,
+            "x": rng.random(n),
+            "label": pd.Categorical(rng.choice(["a", "b"], n), categories=["a", "b"]),
+        }
+    )
 
 
 def test_localized_change_reads_only_the_changed_chunks(tmp_path):
@@ -195,9 +226,15 @@ def test_removal_in_the_middle_with_later_edits_is_merged_on_sorted_keys(tmp_pat
     b = a.drop(index=range(5_000, 5_000 + removed)).reset_index(drop=True)
     b.loc[[7_000, 12_000, 16_000], "x"] = -1.0
     b.loc[[8_000], "label"] = "a" if b.loc[8_000, "label"] == "b" else "b"
-    b = pd.concat([b, pd.DataFrame({"id": [50_001, 50_003], "x": [0.5, 0.25],
-                                    "label": pd.Categorical(["a", "a"], categories=["a", "b"])})],
-                  ignore_index=True)
+    b = pd.concat(
+        [
+            b,
+            pd.DataFrame(
+                {"id": [50_001, 50_003], "x": [0.5, 0.25], "label": pd.Categorical(["a", "a"], categories=["a", "b"])}
+            ),
+        ],
+        ignore_index=True,
+    )
     with small_chunks(8 * 1024):
         reg = open_registry(tmp_path, user="t", clock=ManualClock())
         va = reg.save(a, "dataset:s", key="id", label="label")

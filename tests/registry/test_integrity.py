@@ -58,6 +58,7 @@ def test_verify_detects_edited_event(reg):
 
 def test_verify_detects_rehashed_edit_by_chain(reg):
     from lifecycle_ext.core.events import event_hash
+
     reg.save([1], "dataset:d")
     reg.save([2], "dataset:d")
     p = reg.storage.root / event_key(0)

@@ -120,8 +120,12 @@ def test_bad_input_changes_nothing(trained):
 
 
 def test_review_recorded_and_listed(trained):
-    r = trained.review("model:churn@1", summary="income drift after <b>launch</b>", lessons=["watch income"],
-                       criteria_changes={"psi.alert": 0.2})
+    r = trained.review(
+        "model:churn@1",
+        summary="income drift after <b>launch</b>",
+        lessons=["watch income"],
+        criteria_changes={"psi.alert": 0.2},
+    )
     assert r.by == "alice" and r.criteria_changes == ["psi.alert: 0.2"]
     assert "&lt;b&gt;launch" in r._repr_html_() and "<b>launch" not in r._repr_html_()
     assert [x.seq for x in trained.reviews("model:churn@1")] == [r.seq]
@@ -136,6 +140,7 @@ def test_health_html_escapes_and_plot(reg):
     assert "<script>" not in html and "&lt;script&gt;" in html and h.level == "alert"
     assert "<script>" not in reg.drift_history("dataset:evil")._repr_html_()
     import matplotlib
+
     matplotlib.use("Agg")
     ax = h.plot()
     assert ax.get_ylabel() == "PSI" and len(ax.lines) == 1

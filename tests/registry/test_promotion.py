@@ -16,19 +16,27 @@ from tests.support.users import ALICE, BOB, CAROL, DAVE
 POLICY = build_policy(
     users=(ALICE, BOB, CAROL, DAVE),
     permissions={**TEAM_PERMISSIONS, "approve": ["reviewer", "release-manager"]},
-    gates={"staging": [metric("accuracy >= 0.8"),
-                       gate("lineage", kinds=MODELS, stage="validated", licences=["MIT", "CC-BY-4.0"])],
-           "production": [gate("compare", kinds=MODELS, threshold="accuracy >= production.accuracy - 0.005"),
-                          approvals("reviewer", 2, name="review"),
-                          approvals("release-manager", name="release"),
-                          gate("soak", kinds=MODELS, hours=24),
-                          gate("integrity")]})
+    gates={
+        "staging": [
+            metric("accuracy >= 0.8"),
+            gate("lineage", kinds=MODELS, stage="validated", licences=["MIT", "CC-BY-4.0"]),
+        ],
+        "production": [
+            gate("compare", kinds=MODELS, threshold="accuracy >= production.accuracy - 0.005"),
+            approvals("reviewer", 2, name="review"),
+            approvals("release-manager", name="release"),
+            gate("soak", kinds=MODELS, hours=24),
+            gate("integrity"),
+        ],
+    },
+)
 
 
 @pytest.fixture
 def reg(tmp_path: Any, make_registry: Any) -> Any:
-    return make_registry(tmp_path / "reg", user="alice", policy=POLICY, policy_by="carol",
-                         policy_reason="initial policy")
+    return make_registry(
+        tmp_path / "reg", user="alice", policy=POLICY, policy_by="carol", policy_reason="initial policy"
+    )
 
 
 @pytest.fixture
@@ -41,8 +49,14 @@ def dataset(reg: Any) -> Any:
 
 def staged_model(reg: Any, clock: ManualClock, accuracy: float, author: str = "alice", **kw: Any) -> str:
     """Save a model (by ``author``) trained on dataset:churn@1 and bring it to staging; return its exact ref."""
-    v = reg.as_user(author).save({"w": [accuracy]}, "model:churn", metrics={"accuracy": accuracy},
-                 inputs=["dataset:churn@1"], params={"seed": 1}, **kw)
+    v = reg.as_user(author).save(
+        {"w": [accuracy]},
+        "model:churn",
+        metrics={"accuracy": accuracy},
+        inputs=["dataset:churn@1"],
+        params={"seed": 1},
+        **kw,
+    )
     reg.promote(v.ref)
     reg.promote(v.ref, to="staging")
     return v.ref
@@ -63,7 +77,12 @@ def test_full_path_development_staging_production(reg: Any, clock: Any, dataset:
     rep = reg.gates(ref, to="production")
     assert not rep.passed and rep.status == "pending"
     assert {c.name: c.status for c in rep.checks} == {
-        "compare": "pass", "review": "pending", "release": "pending", "soak": "pending", "integrity": "pass"}
+        "compare": "pass",
+        "review": "pending",
+        "release": "pending",
+        "soak": "pending",
+        "integrity": "pass",
+    }
     # the author may not approve their own version: refused and recorded
     with pytest.raises(PermissionDenied, match="authors may not approve"):
         reg.as_user("dave").approve(ref, to="production")
@@ -76,7 +95,12 @@ def test_full_path_development_staging_production(reg: Any, clock: Any, dataset:
     reg.as_user("carol").approve(ref, to="production", reason="release ok")
     rep = reg.gates(ref, to="production")
     assert {c.name: c.status for c in rep.checks} == {
-        "compare": "pass", "review": "pass", "release": "pass", "soak": "pending", "integrity": "pass"}
+        "compare": "pass",
+        "review": "pass",
+        "release": "pass",
+        "soak": "pending",
+        "integrity": "pass",
+    }
     assert rep.checks[1].evidence["approved_by"] == ["bob", "carol"]
     assert rep.checks[2].evidence["approved_by"] == ["carol"]
     with pytest.raises(GateFailed) as ei:  # soak still running
@@ -91,7 +115,12 @@ def test_full_path_development_staging_production(reg: Any, clock: Any, dataset:
     assert dep.training_data["datasets"] == ["dataset:churn@1"]
     assert dep.known_limitations == "weak on new users"
     assert {g["name"]: g["status"] for g in dep.gate_results} == {
-        "compare": "pass", "review": "pass", "release": "pass", "soak": "pass", "integrity": "pass"}
+        "compare": "pass",
+        "review": "pass",
+        "release": "pass",
+        "soak": "pass",
+        "integrity": "pass",
+    }
     assert dep.policy_hash == reg.policy().hash
     # the second model must beat production within the tolerance
     worse = staged_model(reg, clock, 0.80)
@@ -101,19 +130,27 @@ def test_full_path_development_staging_production(reg: Any, clock: Any, dataset:
 
 
 def test_deployment_record_carries_framework_lineage_and_rollback_pointer(reg: Any, clock: Any, dataset: Any) -> None:
-    reg.save({"classes": [{"name": "churn", "description": "left"}, {"name": "stay", "description": "stayed"}]},
-             "label_schema:churn")
+    reg.save(
+        {"classes": [{"name": "churn", "description": "left"}, {"name": "stay", "description": "stayed"}]},
+        "label_schema:churn",
+    )
     reg.save({"steps": ["scale"]}, "pipeline:prep")
-    ds2 = reg.save({"rows": [4]}, "dataset:churn", metadata={"licence": "MIT"},
-                   inputs=["label_schema:churn@1", "pipeline:prep@1"])
+    ds2 = reg.save(
+        {"rows": [4]}, "dataset:churn", metadata={"licence": "MIT"}, inputs=["label_schema:churn@1", "pipeline:prep@1"]
+    )
     reg.promote(ds2.ref)
     reg.promote(ds2.ref, to="validated")
     first = staged_model(reg, clock, 0.9)
     approve_all(reg, first)
     clock.advance(days=1)
     reg.as_user("carol").promote(first, to="production", known_limitations="none known")
-    v = reg.save({"w": [2]}, "model:churn", metrics={"accuracy": 0.92}, inputs=[ds2.ref],
-                 record={"framework": "sklearn", "packages": {"sklearn": "1.5.0"}})
+    v = reg.save(
+        {"w": [2]},
+        "model:churn",
+        metrics={"accuracy": 0.92},
+        inputs=[ds2.ref],
+        record={"framework": "sklearn", "packages": {"sklearn": "1.5.0"}},
+    )
     reg.promote(v.ref)
     reg.promote(v.ref, to="staging")
     approve_all(reg, v.ref)
@@ -237,9 +274,9 @@ def test_forbidden_actions_change_nothing_but_are_recorded(reg: Any, dataset: An
     reg.promote(v.ref)
     before = json.dumps({k: reg.state[k] for k in ("assets", "requests", "policy")}, sort_keys=True)
     attempts = [
-        lambda: reg.as_user("bob").promote(v.ref, to="staging"),            # reviewer may not promote
-        lambda: reg.as_user("mallory").approve(v.ref, to="staging"),        # no roles at all
-        lambda: reg.set_policy("version = 1\n"),                            # alice may not change policy
+        lambda: reg.as_user("bob").promote(v.ref, to="staging"),  # reviewer may not promote
+        lambda: reg.as_user("mallory").approve(v.ref, to="staging"),  # no roles at all
+        lambda: reg.set_policy("version = 1\n"),  # alice may not change policy
         lambda: reg.as_user("bob").retire(v.ref, reason="x"),
     ]
     for attempt in attempts:
@@ -250,14 +287,20 @@ def test_forbidden_actions_change_nothing_but_are_recorded(reg: Any, dataset: An
     denied = _events(reg)[-4:]
     assert [e["type"] for e in denied] == ["ActionDenied"] * 4
     assert [(e["actor"], e["data"]["action"]) for e in denied] == [
-        ("bob", "promote"), ("mallory", "approve"), ("alice", "set_policy"), ("bob", "retire")]
-    assert denied[1]["data"]["user_roles"] == [] and denied[1]["data"]["required_roles"] == ["reviewer",
-                                                                                                "release-manager"]
+        ("bob", "promote"),
+        ("mallory", "approve"),
+        ("alice", "set_policy"),
+        ("bob", "retire"),
+    ]
+    assert denied[1]["data"]["user_roles"] == [] and denied[1]["data"]["required_roles"] == [
+        "reviewer",
+        "release-manager",
+    ]
 
 
 def test_malformed_policy_is_rejected_with_its_line_and_the_old_one_stays(reg: Any) -> None:
     before, n = reg.policy().hash, len(_events(reg))
-    bad = "version = 1\n\n[[gates.staging]]\ntype = \"metric\"\nthreshold = \"accuracy >>= 0.9\"\n"
+    bad = 'version = 1\n\n[[gates.staging]]\ntype = "metric"\nthreshold = "accuracy >>= 0.9"\n'
     with pytest.raises(PolicyError) as ei:
         reg.as_user("carol").set_policy(bad)
     assert ei.value.line == 5 and "bad threshold" in str(ei.value)
@@ -324,13 +367,33 @@ def test_audit_and_explain(reg: Any, clock: Any, dataset: Any) -> None:
     clock.advance(days=1)
     reg.as_user("carol").promote(second, to="production", reason="better recall", known_limitations="none")
     df = reg.audit(second)
-    assert list(df.columns) == ["seq", "time", "actor", "action", "ref", "from_stage", "to_stage", "reason",
-                                "policy_hash", "evidence"]
-    assert list(df["action"]) == ["VersionCreated", "VersionPromoted", "VersionPromoted", "PromotionApproved",
-                                  "PromotionApproved", "VersionPromoted"]
+    assert list(df.columns) == [
+        "seq",
+        "time",
+        "actor",
+        "action",
+        "ref",
+        "from_stage",
+        "to_stage",
+        "reason",
+        "policy_hash",
+        "evidence",
+    ]
+    assert list(df["action"]) == [
+        "VersionCreated",
+        "VersionPromoted",
+        "VersionPromoted",
+        "PromotionApproved",
+        "PromotionApproved",
+        "VersionPromoted",
+    ]
     last = df.iloc[-1]
     assert (last["actor"], last["from_stage"], last["to_stage"], last["reason"]) == (
-        "carol", "staging", "production", "better recall")
+        "carol",
+        "staging",
+        "production",
+        "better recall",
+    )
     assert last["policy_hash"] == reg.policy().hash
     assert last["evidence"]["compare"]["evidence"]["accuracy >= production.accuracy - 0.005"]["against"] == first
     everything = reg.audit()
@@ -357,8 +420,7 @@ def test_verify_detects_a_tampered_approval(reg: Any, clock: Any, dataset: Any, 
     path.write_text(json.dumps(forged))
     rep = reg.verify()
     assert not rep.ok
-    assert any("PromotionApproved" in p["problem"] and "does not match its hash" in p["problem"]
-               for p in rep.problems)
+    assert any("PromotionApproved" in p["problem"] and "does not match its hash" in p["problem"] for p in rep.problems)
     forged["hash"] = __import__("lifecycle_ext.core.events", fromlist=["event_hash"]).event_hash(forged)
     path.write_text(json.dumps(forged))  # recomputing the event's own hash breaks the chain after it
     reg.as_user("carol").approve(ref, to="production")
@@ -414,8 +476,13 @@ def test_html_reprs_escape_hostile_text(reg: Any, clock: Any, dataset: Any) -> N
     reg.as_user("carol").approve(ref, to="production", reason=hostile)
     clock.advance(days=1)
     reg.as_user("carol").promote(ref, to="production", reason=hostile, known_limitations=hostile)
-    for view in (reg.gates(ref, to="production"), reg.deployment(ref), reg.explain(ref), reg.policy(),
-                 reg.request_promotion(reg.save({"w": 9}, "model:churn").ref, to="development", reason=hostile)):
+    for view in (
+        reg.gates(ref, to="production"),
+        reg.deployment(ref),
+        reg.explain(ref),
+        reg.policy(),
+        reg.request_promotion(reg.save({"w": 9}, "model:churn").ref, to="development", reason=hostile),
+    ):
         html = view._repr_html_()
         assert "<script>" not in html
     assert "&lt;script&gt;" in reg.deployment(ref)._repr_html_()
@@ -475,8 +542,17 @@ def test_every_promotion_event_matches_the_event_schema(reg: Any, clock: Any, da
     reg.as_user("carol").retire(second, reason="superseded", replaced_by=None)
     events = _events(reg)
     types = {e["type"] for e in events}
-    assert {"PolicySet", "PromotionRequested", "PromotionApproved", "PromotionRejected", "VersionPromoted",
-            "PromotionRefused", "ActionDenied", "RolledBack", "VersionRetired"} <= types
+    assert {
+        "PolicySet",
+        "PromotionRequested",
+        "PromotionApproved",
+        "PromotionRejected",
+        "VersionPromoted",
+        "PromotionRefused",
+        "ActionDenied",
+        "RolledBack",
+        "VersionRetired",
+    } <= types
     for e in events:
         jsonschema.validate(e, schema)
     promoted = [e for e in events if e["type"] == "VersionPromoted" and e["data"].get("deployment")]

@@ -18,11 +18,17 @@ def reg(tmp_path: Path, make_registry: Any) -> Any:
     return make_registry(tmp_path / "reg", user="bob", clock=None)
 
 
-@pytest.mark.parametrize("obj", [
-    np.arange(12.0).reshape(3, 4), {"a": [1, 2], "b": None}, b"bytes", [1, "x"],
-    {"w": np.ones((2, 2), dtype=np.float32), "b": np.zeros(2)},
-    pd.DataFrame({"x": [1, 2], "y": ["a", "b"]}),
-])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        np.arange(12.0).reshape(3, 4),
+        {"a": [1, 2], "b": None},
+        b"bytes",
+        [1, "x"],
+        {"w": np.ones((2, 2), dtype=np.float32), "b": np.zeros(2)},
+        pd.DataFrame({"x": [1, 2], "y": ["a", "b"]}),
+    ],
+)
 def test_content_hash_matches_save_without_writing(reg: Any, obj: Any) -> None:
     before = sorted(reg.blobs.ids())
     h = reg.content_hash(obj)
@@ -56,8 +62,16 @@ def test_blobs_option_must_name_stored_blobs(reg: Any) -> None:
 
 def test_html_of_reports_is_escaped(reg: Any) -> None:
     from lifecycle_ext.registry.views.provenance import OutputCheck, ReproduceReport, TrackSummary
-    r = ReproduceReport(ref="dataset:a@1", status="error", outputs=[OutputCheck("<i>", "r", "h", None, False,
-                        "<script>")], seed=None, seconds=0.0, uncaptured={"<b>": "<x>"}, error="<img src=x>")
+
+    r = ReproduceReport(
+        ref="dataset:a@1",
+        status="error",
+        outputs=[OutputCheck("<i>", "r", "h", None, False, "<script>")],
+        seed=None,
+        seconds=0.0,
+        uncaptured={"<b>": "<x>"},
+        error="<img src=x>",
+    )
     html = r._repr_html_()
     assert "<script>" not in html and "<img" not in html and "&lt;b&gt;" in html
     t = TrackSummary(status="failed", duration_s=0.1, inputs={"<v>": "dataset:a@1"}, error="<script>")

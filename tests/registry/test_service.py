@@ -7,8 +7,15 @@ from lifecycle_ext.core.errors import InvalidRef, NotFound, UsageInputError
 
 
 def test_save_returns_version_with_everything(reg):
-    v = reg.save({"w": 1}, "model:churn", params={"lr": 0.1}, metrics={"acc": np.float64(0.91)},
-                 metadata={"framework": "none"}, tags=["baseline"], note="first")
+    v = reg.save(
+        {"w": 1},
+        "model:churn",
+        params={"lr": 0.1},
+        metrics={"acc": np.float64(0.91)},
+        metadata={"framework": "none"},
+        tags=["baseline"],
+        note="first",
+    )
     assert v.ref == "model:churn@1" and v.number == 1 and v.parent is None
     assert v.content_hash.startswith("xxh3-128:") and len(v.content_hash) == 9 + 32
     assert v.author == "alice" and v.created_at.startswith("2026-01-01")
@@ -62,8 +69,9 @@ def test_version_selectors(reg):
 
 def test_lineage_both_ways(reg):
     d1 = reg.save(pd.DataFrame({"x": [1, 2]}), "dataset:train")
-    s = reg.save({"classes": [{"name": "a", "description": "A"}, {"name": "b", "description": "B"}]},
-                 "label_schema:labels")
+    s = reg.save(
+        {"classes": [{"name": "a", "description": "A"}, {"name": "b", "description": "B"}]}, "label_schema:labels"
+    )
     m = reg.save({"w": 1}, "model:m", inputs=[d1.ref, "label_schema:labels"])
     m2 = reg.save({"w": 2}, "model:m", inputs=["dataset:train@latest"])
     p = reg.save({"steps": 1}, "pipeline:p", inputs=[m.ref])
@@ -98,8 +106,12 @@ def test_versions_and_assets_frames(reg):
 def test_bad_arguments_change_nothing(reg):
     reg.save([1], "dataset:d")
     before = reg.state["seq"]
-    for kwargs, fragment in [({"metrics": {"acc": float("nan")}}, "finite"), ({"params": {"f": object()}}, "JSON"),
-                             ({"tags": ["bad tag!"]}, "tag"), ({"bogus": 1}, "unknown option")]:
+    for kwargs, fragment in [
+        ({"metrics": {"acc": float("nan")}}, "finite"),
+        ({"params": {"f": object()}}, "JSON"),
+        ({"tags": ["bad tag!"]}, "tag"),
+        ({"bogus": 1}, "unknown option"),
+    ]:
         with pytest.raises(lifecycle_ext.LifecycleError, match=fragment):
             reg.save([2], "dataset:d", **kwargs)
     with pytest.raises(InvalidRef, match="not a version"):

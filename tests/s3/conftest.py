@@ -36,13 +36,36 @@ def _weed() -> str:
 def s3_server(tmp_path_factory):
     base = tmp_path_factory.mktemp("seaweed")
     cfg = base / "s3.json"
-    cfg.write_text(json.dumps({"identities": [{"name": "admin", "credentials": [
-        {"accessKey": KEY, "secretKey": SECRET}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+    cfg.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "admin",
+                        "credentials": [{"accessKey": KEY, "secretKey": SECRET}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
     ports = {k: _free_port() for k in ("master", "volume", "filer", "s3")}
-    cmd = [_weed(), "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={base}",
-           f"-master.port={ports['master']}", f"-volume.port={ports['volume']}", "-filer",
-           f"-filer.port={ports['filer']}", "-s3", f"-s3.port={ports['s3']}", f"-s3.config={cfg}",
-           "-master.volumeSizeLimitMB=64", "-volume.max=50"]
+    cmd = [
+        _weed(),
+        "server",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-dir={base}",
+        f"-master.port={ports['master']}",
+        f"-volume.port={ports['volume']}",
+        "-filer",
+        f"-filer.port={ports['filer']}",
+        "-s3",
+        f"-s3.port={ports['s3']}",
+        f"-s3.config={cfg}",
+        "-master.volumeSizeLimitMB=64",
+        "-volume.max=50",
+    ]
     log = open(base / "weed.log", "wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, GOMEMLIMIT="512MiB"))
     endpoint = f"http://127.0.0.1:{ports['s3']}"

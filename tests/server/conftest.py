@@ -17,16 +17,24 @@ def registry_path(tmp_path, make_registry):
     reg = make_registry(path, user="alice")
     reg.save({"rows": [1, 2, 3]}, "dataset:churn", metadata={"source": "crm export"}, tags=["crm"])
     reg.save({"rows": [1, 2, 3, 4]}, "dataset:churn", metadata={"source": "crm export"}, tags=["crm"])
-    reg.save({"w": [0.1, 0.2]}, "model:churn", metrics={"accuracy": 0.93}, params={"C": 1.0},
-             inputs=["dataset:churn@2"], note="<img src=x onerror=alert(1)>")
+    reg.save(
+        {"w": [0.1, 0.2]},
+        "model:churn",
+        metrics={"accuracy": 0.93},
+        params={"C": 1.0},
+        inputs=["dataset:churn@2"],
+        note="<img src=x onerror=alert(1)>",
+    )
     return path
 
 
 @pytest.fixture
 def jp_server_config(registry_path):
     return {
-        "ServerApp": {"jpserver_extensions": {"lifecycle_ext": True},
-                      "identity_provider_class": TokenUsersIdentityProvider},
+        "ServerApp": {
+            "jpserver_extensions": {"lifecycle_ext": True},
+            "identity_provider_class": TokenUsersIdentityProvider,
+        },
         "TokenUsersIdentityProvider": {"users": TOKENS},
         "LifecycleConfig": {"registry": str(registry_path)},
     }
@@ -42,9 +50,7 @@ def api(jp_fetch):
         kw = {"method": method or ("POST" if body is not None else "GET")}
         if body is not None:
             kw["body"] = body if isinstance(body, (str, bytes)) else json.dumps(body)
-        r = await jp_fetch("lifecycle", "api", route, params=params or {}, headers=headers,
-                           raise_error=False, **kw)
+        r = await jp_fetch("lifecycle", "api", route, params=params or {}, headers=headers, raise_error=False, **kw)
         return r.code, (json.loads(r.body) if r.body else None)
 
     return call
-

@@ -68,8 +68,9 @@ async def test_reject_production_rollback_and_retire(api, openapi, registry_path
         reg.request_promotion(f"model:churn@{n}", to="staging", reason="r")
         reg.as_user("bob").approve(f"model:churn@{n}", to="staging", reason="ok")
         reg.promote(f"model:churn@{n}", to="staging", reason="s")
-        reg.as_user("carol").promote(f"model:churn@{n}", to="production", reason="p",
-                                     known_limitations="tested on EU data only")
+        reg.as_user("carol").promote(
+            f"model:churn@{n}", to="production", reason="p", known_limitations="tested on EU data only"
+        )
     out = await post(api, openapi, "reject", "alice", 403, ref="model:churn@2", to="production", reason="no")
     assert "alice" in out["message"]
     _, rec = await api("get", params={"ref": "model:churn@2"})
@@ -83,16 +84,26 @@ async def test_reject_production_rollback_and_retire(api, openapi, registry_path
     assert rec["retired"] is True
     _, perms = await api("permissions", user="carol", params={"ref": "model:churn@2"})
     assert perms["stages"] == [] and not perms["actions"]["promote"]["allowed"]
-    out = await post(api, openapi, "promote", "carol", 409, ref="model:churn@2", to="production", reason="again",
-                     known_limitations="none known")
+    out = await post(
+        api,
+        openapi,
+        "promote",
+        "carol",
+        409,
+        ref="model:churn@2",
+        to="production",
+        reason="again",
+        known_limitations="none known",
+    )
     assert "retired" in out["message"]
 
 
 async def test_action_errors(api, openapi, registry_path):
     await post(api, openapi, "promote", "alice", 404, ref="model:ghost@1", to="staging", reason="x")
     await post(api, openapi, "promote", "alice", 400, ref="model:churn@1", to="moon", reason="x")
-    out = await post(api, openapi, "promote", "alice", 400, ref="model:churn@1", to="staging", reason="x",
-                     known_limitations=3)
+    out = await post(
+        api, openapi, "promote", "alice", 400, ref="model:churn@1", to="staging", reason="x", known_limitations=3
+    )
     assert "known_limitations" in out["message"]
     out = await post(api, openapi, "rollback", "carol", 409, name="model:churn", reason="nothing deployed")
     assert "nothing to roll back" in out["message"]

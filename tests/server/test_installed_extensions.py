@@ -15,8 +15,10 @@ def installed() -> None:
     try:
         metadata.distribution("lifecycle-ext")
     except metadata.PackageNotFoundError:
-        pytest.fail("lifecycle-ext is not installed in this environment: run the README's test command "
-                    "(pip install \".[test]\") so the wheel's prebuilt extension and config are in place")
+        pytest.fail(
+            "lifecycle-ext is not installed in this environment: run the README's test command "
+            '(pip install ".[test]") so the wheel\'s prebuilt extension and config are in place'
+        )
 
 
 def _jupyter(*args: str) -> str:

@@ -17,6 +17,7 @@ async def test_openapi_lists_exactly_the_registered_routes(openapi):
 
 async def test_version_handshake_names_package_api_and_user(api, openapi):
     import lifecycle_ext
+
     status, body = await api("version", user="bob")
     assert status == 200
     openapi.validate("version", "GET", 200, body)
@@ -25,6 +26,7 @@ async def test_version_handshake_names_package_api_and_user(api, openapi):
 
 async def test_head_moves_when_a_notebook_saves(api, openapi, registry_path):
     import lifecycle_ext
+
     status, before = await api("head")
     assert status == 200
     openapi.validate("head", "GET", 200, before)
@@ -75,15 +77,18 @@ async def test_lineage_links_both_ways(api, openapi):
     assert up["upstream"] == ["dataset:churn@2"]
 
 
-@pytest.mark.parametrize(("route", "params", "status", "needle"), [
-    ("get", {"ref": "model:nope@1"}, 404, "no asset model:nope"),
-    ("get", {"ref": "model:churn@7"}, 404, "has no version 7"),
-    ("get", {"ref": "not a ref"}, 400, ""),
-    ("get", {}, 400, "'ref' is required"),
-    ("versions", {"name": "ghost"}, 404, "no asset named 'ghost'"),
-    ("lineage", {"ref": "model:churn", "direction": "sideways"}, 400, "direction"),
-    ("lineage", {"ref": "model:churn", "depth": "two"}, 400, "'depth' must be an integer"),
-])
+@pytest.mark.parametrize(
+    ("route", "params", "status", "needle"),
+    [
+        ("get", {"ref": "model:nope@1"}, 404, "no asset model:nope"),
+        ("get", {"ref": "model:churn@7"}, 404, "has no version 7"),
+        ("get", {"ref": "not a ref"}, 400, ""),
+        ("get", {}, 400, "'ref' is required"),
+        ("versions", {"name": "ghost"}, 404, "no asset named 'ghost'"),
+        ("lineage", {"ref": "model:churn", "direction": "sideways"}, 400, "direction"),
+        ("lineage", {"ref": "model:churn", "depth": "two"}, 400, "'depth' must be an integer"),
+    ],
+)
 async def test_errors_map_to_statuses_with_the_reason(api, openapi, route, params, status, needle):
     code, body = await api(route, params=params)
     assert code == status, body
@@ -124,7 +129,7 @@ async def test_every_lifecycle_route_refuses_requests_without_auth(jp_serverapp,
     routes = _lifecycle_routes(jp_serverapp)
     assert len(routes) == len(ROUTES)  # the enumeration found every route we register
     for pattern in routes:
-        path = pattern[len(jp_base_url.rstrip("/")):] if pattern.startswith(jp_base_url.rstrip("/")) else pattern
+        path = pattern[len(jp_base_url.rstrip("/")) :] if pattern.startswith(jp_base_url.rstrip("/")) else pattern
         for method, body in (("GET", None), ("POST", json.dumps({"ref": "model:churn@1", "reason": "x"}))):
             for headers in ({"Authorization": ""}, {"Authorization": "token wrong-token"}):
                 r = await jp_fetch(path.lstrip("/"), method=method, body=body, headers=headers, raise_error=False)
@@ -142,6 +147,7 @@ async def test_the_server_token_alone_is_not_a_user(api, jp_fetch, jp_serverapp)
 def test_status_map_is_the_one_place_errors_become_statuses():
     from lifecycle_ext import core
     from lifecycle_ext.core import errors
+
     assert {status_for(cls("x")) for cls, _ in STATUS_MAP} == {404, 403, 422, 409, 400, 500}
     assert status_for(errors.GateFailed("x", report=None)) == 422
     assert status_for(errors.PermissionDenied("x")) == 403

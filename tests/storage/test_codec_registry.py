@@ -35,9 +35,15 @@ def decode_toy(group, attrs, dest):
     return Toy(restore_array(group, attrs["values"]).tolist())
 
 
-TOY = Codec("toy", "tests.Toy (a list of numbers)", encode_toy, decode_toy, types=(Toy,),
-            summary=lambda t: {"n": len(t.values), "total": float(sum(t.values))},
-            diff=lambda a, b: f"{len(a.values)} -> {len(b.values)} values")
+TOY = Codec(
+    "toy",
+    "tests.Toy (a list of numbers)",
+    encode_toy,
+    decode_toy,
+    types=(Toy,),
+    summary=lambda t: {"n": len(t.values), "total": float(sum(t.values))},
+    diff=lambda a, b: f"{len(a.values)} -> {len(b.values)} values",
+)
 
 
 @pytest.fixture
@@ -119,14 +125,17 @@ def test_a_codec_must_declare_what_it_handles_and_write_its_own_type():
         codecs.encode(Toy([1]))
 
 
-@pytest.mark.parametrize("old,new,expected", [
-    (np.zeros(3), np.array([0.0, 1.0, 0.0]), "1 of 3 values differ, max abs diff 1"),
-    (np.zeros(3), np.zeros(4), "shape/dtype (3,) float64 -> (4,) float64"),
-    ({"w": np.zeros(2)}, {"w": np.ones(2)}, "w: 2 of 2 values differ, max abs diff 1"),
-    ({"a": 1}, {"b": 1}, "keys removed ['a'] added ['b']"),
-    ([1], [2], "values differ"),
-    ([1], "x", "type list -> str"),
-])
+@pytest.mark.parametrize(
+    "old,new,expected",
+    [
+        (np.zeros(3), np.array([0.0, 1.0, 0.0]), "1 of 3 values differ, max abs diff 1"),
+        (np.zeros(3), np.zeros(4), "shape/dtype (3,) float64 -> (4,) float64"),
+        ({"w": np.zeros(2)}, {"w": np.ones(2)}, "w: 2 of 2 values differ, max abs diff 1"),
+        ({"a": 1}, {"b": 1}, "keys removed ['a'] added ['b']"),
+        ([1], [2], "values differ"),
+        ([1], "x", "type list -> str"),
+    ],
+)
 def test_builtin_diff_hooks(old, new, expected):
     assert codecs.describe_difference(old, new) == expected
 

@@ -26,8 +26,12 @@ def _rt(reg, obj, kind="model"):
     return reg.load(v.ref)
 
 
-dtypes = st.one_of(hnp.scalar_dtypes(), hnp.byte_string_dtypes(), hnp.unicode_string_dtypes(),
-                   hnp.array_dtypes(subtype_strategy=hnp.scalar_dtypes(), max_size=3))
+dtypes = st.one_of(
+    hnp.scalar_dtypes(),
+    hnp.byte_string_dtypes(),
+    hnp.unicode_string_dtypes(),
+    hnp.array_dtypes(subtype_strategy=hnp.scalar_dtypes(), max_size=3),
+)
 
 
 @SETTINGS
@@ -67,24 +71,35 @@ def test_zarr_reads_what_load_reads(mreg, arr):
 
 
 @SETTINGS
-@given(df=hpd.data_frames([
-    hpd.column("i", dtype=np.int64), hpd.column("f", dtype=float), hpd.column("b", dtype=bool),
-    hpd.column("s", elements=st.text(max_size=5)), hpd.column("u", dtype=np.uint8)],
-    index=hpd.range_indexes(max_size=20)))
+@given(
+    df=hpd.data_frames(
+        [
+            hpd.column("i", dtype=np.int64),
+            hpd.column("f", dtype=float),
+            hpd.column("b", dtype=bool),
+            hpd.column("s", elements=st.text(max_size=5)),
+            hpd.column("u", dtype=np.uint8),
+        ],
+        index=hpd.range_indexes(max_size=20),
+    )
+)
 def test_frames_roundtrip(mreg, df):
     pd.testing.assert_frame_equal(_rt(mreg, df, "dataset"), df, check_exact=True)
 
 
 def test_frame_dtypes_roundtrip(mreg):
-    df = pd.DataFrame({
-        "cat": pd.Categorical(["a", "b", "a", None], categories=["b", "a"], ordered=True),
-        "str": pd.array(["x", None, "z", "w"], dtype="string"),
-        "tz": pd.date_range("2024-03-30", periods=4, freq="h", tz="Europe/Paris"),
-        "nint": pd.array([1, None, 3, 4], dtype="Int64"),
-        "nbool": pd.array([True, None, False, True], dtype="boolean"),
-        "f32": np.array([1.5, np.nan, -0.0, np.inf], dtype=np.float32),
-        "td": pd.to_timedelta([1, 2, 3, 4], unit="s"),
-    }, index=pd.Index(["r1", "r2", "r3", "r4"], name="row"))
+    df = pd.DataFrame(
+        {
+            "cat": pd.Categorical(["a", "b", "a", None], categories=["b", "a"], ordered=True),
+            "str": pd.array(["x", None, "z", "w"], dtype="string"),
+            "tz": pd.date_range("2024-03-30", periods=4, freq="h", tz="Europe/Paris"),
+            "nint": pd.array([1, None, 3, 4], dtype="Int64"),
+            "nbool": pd.array([True, None, False, True], dtype="boolean"),
+            "f32": np.array([1.5, np.nan, -0.0, np.inf], dtype=np.float32),
+            "td": pd.to_timedelta([1, 2, 3, 4], unit="s"),
+        },
+        index=pd.Index(["r1", "r2", "r3", "r4"], name="row"),
+    )
     df = df[["tz", "cat", "nint", "str", "nbool", "f32", "td"]]  # column order is kept
     pd.testing.assert_frame_equal(_rt(mreg, df, "dataset"), df, check_exact=True)
     mi = df.set_index(["cat", "tz"])
@@ -96,14 +111,27 @@ def test_frame_dtypes_roundtrip(mreg):
 
 
 def test_series_roundtrip(mreg):
-    for s in (pd.Series([1.0, 2.0], name="price"), pd.Series(["a", None], name=None, dtype="string"),
-              pd.Series(pd.Categorical(["x", "y"]), name=3)):
+    for s in (
+        pd.Series([1.0, 2.0], name="price"),
+        pd.Series(["a", None], name=None, dtype="string"),
+        pd.Series(pd.Categorical(["x", "y"]), name=3),
+    ):
         pd.testing.assert_series_equal(_rt(mreg, s, "dataset"), s, check_exact=True)
 
 
-@pytest.mark.parametrize("obj", [
-    {"a": 1, "b": [1, 2.5, None, True], "c": {"d": "é"}}, [1, "two", None], "text", 42, 3.25, True, None, {},
-])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"a": 1, "b": [1, 2.5, None, True], "c": {"d": "é"}},
+        [1, "two", None],
+        "text",
+        42,
+        3.25,
+        True,
+        None,
+        {},
+    ],
+)
 def test_json_roundtrip(mreg, obj):
     out = _rt(mreg, obj, "pipeline")
     assert out == obj and type(out) is type(obj)
@@ -138,16 +166,19 @@ def test_files_and_directories(mreg, tmp_path):
     assert f.name == "a.bin" and f.read_bytes() == (d / "a.bin").read_bytes()
 
 
-@pytest.mark.parametrize("obj,fragment", [
-    (object(), "object"),
-    (np.array([object()]), "object dtype"),
-    ((1, 2), "tuple"),
-    ({1: "a"}, "round-trip"),
-    (pd.DataFrame({"a": [[1], [2]]}), "lists/structs"),
-    (pd.DataFrame({"a": [1, "x"]}), "pickling"),
-    (pd.DataFrame([[1, 2]], columns=["a", "a"]), "duplicate"),
-    ({1.5}, "set"),
-])
+@pytest.mark.parametrize(
+    "obj,fragment",
+    [
+        (object(), "object"),
+        (np.array([object()]), "object dtype"),
+        ((1, 2), "tuple"),
+        ({1: "a"}, "round-trip"),
+        (pd.DataFrame({"a": [[1], [2]]}), "lists/structs"),
+        (pd.DataFrame({"a": [1, "x"]}), "pickling"),
+        (pd.DataFrame([[1, 2]], columns=["a", "a"]), "duplicate"),
+        ({1.5}, "set"),
+    ],
+)
 def test_unsupported_types_are_named(mreg, obj, fragment):
     before = mreg.state["seq"]
     with pytest.raises(UnsupportedType) as exc:

@@ -9,8 +9,17 @@ from lifecycle_ext.storage.eventlog import EventLog, event_key
 from lifecycle_ext.storage.memory import MemoryStorage
 
 CID = "xxh3-128:" + "2" * 32
-CREATED = VersionCreated(kind="model", name="m", number=1, parent=None, content_hash=CID, meta_hash=CID,
-                         object_type="json", size=1, new_bytes=1)
+CREATED = VersionCreated(
+    kind="model",
+    name="m",
+    number=1,
+    parent=None,
+    content_hash=CID,
+    meta_hash=CID,
+    object_type="json",
+    size=1,
+    new_bytes=1,
+)
 
 
 def _logs() -> tuple[EventLog, EventLog]:
@@ -19,8 +28,11 @@ def _logs() -> tuple[EventLog, EventLog]:
 
 def test_typed_and_pair_appends_store_identical_events() -> None:
     typed, pairs = _logs()
-    for spec in (CREATED, TagAdded(asset="model:m", number=1, tag="gold"),
-                 AliasSet(asset="model:m", alias="champion", number=1)):
+    for spec in (
+        CREATED,
+        TagAdded(asset="model:m", number=1, tag="gold"),
+        AliasSet(asset="model:m", alias="champion", number=1),
+    ):
         a = typed.append(lambda st, s=spec: s, "alice")
         b = pairs.append(lambda st, s=spec: (s.TYPE, s.to_data()), "alice")
         assert a == b
@@ -35,6 +47,7 @@ def test_typed_and_pair_appends_store_identical_events() -> None:
 def test_build_sees_the_latest_state() -> None:
     log, _ = _logs()
     log.append(lambda st: CREATED, "alice")
-    ev = log.append(lambda st: TagAdded(asset="model:m", number=len(st["assets"]["model:m"]["versions"]), tag="t"),
-                    "bob")
+    ev = log.append(
+        lambda st: TagAdded(asset="model:m", number=len(st["assets"]["model:m"]["versions"]), tag="t"), "bob"
+    )
     assert ev is not None and ev["type"] == "TagAdded" and ev["data"] == {"asset": "model:m", "number": 1, "tag": "t"}

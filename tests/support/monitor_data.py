@@ -17,5 +17,6 @@ def frame(n: int, seed: int, shift: float = 0.0, start: str = "2026-01-01") -> p
     plan = rng.choice(["basic", "plus", "pro"], n, p=p)
     active = rng.random(n) < (0.7 - 0.3 * min(shift, 1.0))
     ts = pd.Timestamp(start, tz="UTC") + pd.to_timedelta(rng.integers(0, 24 * 3600, n), unit="s")
-    return pd.DataFrame({"income": income, "age": age, "tenure": tenure, "plan": plan, "active": active,
-                         "event_time": ts})
+    return pd.DataFrame(
+        {"income": income, "age": age, "tenure": tenure, "plan": plan, "active": active, "event_time": ts}
+    )

@@ -52,9 +52,16 @@ def make_registry(tmp_path: Path, clock: ManualClock) -> Callable[..., Any]:
     """``make_registry(path=None, *, user="alice", policy=None, ...)`` -> a registry acting as ``user``."""
     numbers = itertools.count(1)
 
-    def make(path: str | Path | None = None, *, user: str | None = ALICE.name, policy: str | None = None,
-             policy_by: str | None = None, policy_reason: str | None = None, clock: Any = _FIXTURE_CLOCK,
-             **open_options: Any) -> Any:
+    def make(
+        path: str | Path | None = None,
+        *,
+        user: str | None = ALICE.name,
+        policy: str | None = None,
+        policy_by: str | None = None,
+        policy_reason: str | None = None,
+        clock: Any = _FIXTURE_CLOCK,
+        **open_options: Any,
+    ) -> Any:
         location = path if path is not None else tmp_path / f"registry-{next(numbers)}"
         chosen = clock_fixture if clock is _FIXTURE_CLOCK else clock
         registry = lifecycle_ext.open_registry(location, user=user, clock=chosen, **open_options)

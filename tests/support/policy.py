@@ -33,8 +33,10 @@ from .users import TEAM, Principal
 
 __all__ = ["STAGES", "MODELS", "TEAM_PERMISSIONS", "build_policy", "gate", "metric", "approvals", "team_policy"]
 
-STAGES: dict[str, tuple[str, ...]] = {"default": ("development", "staging", "production"),
-                                      "dataset": ("draft", "validated", "production")}
+STAGES: dict[str, tuple[str, ...]] = {
+    "default": ("development", "staging", "production"),
+    "dataset": ("draft", "validated", "production"),
+}
 """The default stage orders (those of the default policy)."""
 
 MODELS = ("model",)
@@ -89,8 +91,9 @@ def metric(threshold: str, *, kinds: Sequence[str] | None = MODELS, name: str | 
     return gate("metric", name=name, kinds=kinds, threshold=threshold)
 
 
-def approvals(role: str = "reviewer", count: int | None = None, *, name: str | None = None,
-              kinds: Sequence[str] | None = MODELS) -> dict[str, Any]:
+def approvals(
+    role: str = "reviewer", count: int | None = None, *, name: str | None = None, kinds: Sequence[str] | None = MODELS
+) -> dict[str, Any]:
     """``count`` (default: the check's default, 1) distinct users holding ``role`` must approve; the author's
     own approval never counts."""
     return gate("approvals", name=name, kinds=kinds, role=role, count=count)
@@ -102,13 +105,16 @@ def _users(users: Iterable[Principal] | Mapping[str, Sequence[str]]) -> dict[str
     return {p.name: list(p.roles) for p in users}
 
 
-def build_policy(*, stages: Mapping[str, Sequence[str]] | None = STAGES,
-                 transitions: Mapping[str, Any] | None = None,
-                 users: Iterable[Principal] | Mapping[str, Sequence[str]] | None = None,
-                 everyone: Sequence[str] | None = None,
-                 permissions: Mapping[str, Sequence[str] | None] | None = None,
-                 gates: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-                 monitoring: Mapping[str, Any] | None = None) -> str:
+def build_policy(
+    *,
+    stages: Mapping[str, Sequence[str]] | None = STAGES,
+    transitions: Mapping[str, Any] | None = None,
+    users: Iterable[Principal] | Mapping[str, Sequence[str]] | None = None,
+    everyone: Sequence[str] | None = None,
+    permissions: Mapping[str, Sequence[str] | None] | None = None,
+    gates: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    monitoring: Mapping[str, Any] | None = None,
+) -> str:
     """The policy text: ``stages`` (kind -> order; None leaves the table out), ``transitions``, ``users``
     (principals or name -> roles), ``everyone`` (the roles of ``"*"``), ``permissions`` (action -> roles),
     ``gates`` (stage -> checks built with :func:`gate`, :func:`metric`, :func:`approvals`), ``monitoring``."""
@@ -132,14 +138,23 @@ def build_policy(*, stages: Mapping[str, Sequence[str]] | None = STAGES,
     return "\n".join(lines) + "\n"
 
 
-def team_policy(*, permissions: Mapping[str, Sequence[str] | None] | None = None,
-                gates: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, **options: Any) -> str:
+def team_policy(
+    *,
+    permissions: Mapping[str, Sequence[str] | None] | None = None,
+    gates: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    **options: Any,
+) -> str:
     """The team's policy used by the server and browser tests: alice builds, bob and carol review, carol releases,
     everybody else views; entering staging needs ``accuracy >= 0.9`` and one reviewer's approval.
     ``permissions`` are merged into :data:`TEAM_PERMISSIONS`; ``gates`` replace the staging gates."""
     return build_policy(
-        users=options.pop("users", TEAM), everyone=options.pop("everyone", ("viewer",)),
+        users=options.pop("users", TEAM),
+        everyone=options.pop("everyone", ("viewer",)),
         permissions={**TEAM_PERMISSIONS, **(permissions or {})},
-        gates=gates if gates is not None else {"staging": [
-            gate("metric", kinds=MODELS, thresholds=["accuracy >= 0.9"]), approvals("reviewer", count=1)]},
-        **options)
+        gates=gates
+        if gates is not None
+        else {
+            "staging": [gate("metric", kinds=MODELS, thresholds=["accuracy >= 0.9"]), approvals("reviewer", count=1)]
+        },
+        **options,
+    )

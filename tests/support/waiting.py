@@ -11,8 +11,14 @@ __all__ = ["wait_until"]
 T = TypeVar("T")
 
 
-def wait_until(condition: Callable[[], T | None], *, timeout: float, interval: float = 0.2,
-               what: str = "the condition", on_timeout: Callable[[], str] | None = None) -> T:
+def wait_until(
+    condition: Callable[[], T | None],
+    *,
+    timeout: float,
+    interval: float = 0.2,
+    what: str = "the condition",
+    on_timeout: Callable[[], str] | None = None,
+) -> T:
     """Call ``condition`` until it returns something truthy and return that; raise ``TimeoutError`` naming
     ``what`` (plus ``on_timeout()``, e.g. a log tail) after ``timeout`` seconds. Exceptions it raises propagate,
     so catch the expected ones (``OSError`` while a server starts) inside ``condition``."""

@@ -8,7 +8,7 @@ from lifecycle_ext import GateFailed
 
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 
-RAW = ["<script>", "<img src=x", 'onerror=alert(1)>']
+RAW = ["<script>", "<img src=x", "onerror=alert(1)>"]
 
 
 def _assert_escaped(html: str) -> None:
@@ -84,6 +84,7 @@ def test_metric_history_marks_stages_reached(built):
 def test_metric_history_unknown_metric_is_a_clear_error(built):
     _, reg = built
     from lifecycle_ext import NotFound
+
     with pytest.raises(NotFound, match="no metric 'f1'.*accuracy"):
         reg.metric_history("model:churn", "f1")
 

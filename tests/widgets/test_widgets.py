@@ -60,8 +60,10 @@ def test_user_without_role_sees_disabled_buttons_and_service_refuses(built, cloc
     assert "lifecycle-error" in gw.message.value and "PermissionDenied" in gw.message.value
     audit = reg.audit()
     assert len(audit) == n + 1 and audit.iloc[-1]["action"] == "ActionDenied"
-    assert "model:churn@2>staging" not in reg.state.get("requests", {}) or not \
-        reg.state["requests"]["model:churn@2>staging"]["approvals"]
+    assert (
+        "model:churn@2>staging" not in reg.state.get("requests", {})
+        or not reg.state["requests"]["model:churn@2>staging"]["approvals"]
+    )
     with pytest.raises(PermissionDenied):
         reg.approve("model:churn@2", "staging", reason="x")
     gw.close()
@@ -98,8 +100,10 @@ def test_version_diff_widget_has_five_tabs_with_changes(built):
 def test_lineage_widget_columns_and_node_click(built):
     _, reg = built
     lw = LineageWidget("model:churn@2", registry=reg)
-    assert [[b.tooltip for b in col.children] for col in lw.columns.children] == [["dataset:churn@1"],
-                                                                                   ["model:churn@2"]]
+    assert [[b.tooltip for b in col.children] for col in lw.columns.children] == [
+        ["dataset:churn@1"],
+        ["model:churn@2"],
+    ]
     assert "[development]" in lw.node_buttons["model:churn@2"].description
     assert "model:churn@2" in lw.detail.value
     lw.node_buttons["dataset:churn@1"].click()
@@ -155,7 +159,10 @@ def test_closed_widget_is_collectable(built):
 
 def test_widgets_package_import_is_lazy():
     import subprocess
-    code = ("import sys, lifecycle_ext, lifecycle_ext.widgets; "
-            "assert 'ipywidgets' not in sys.modules, 'ipywidgets imported'; print('ok')")
+
+    code = (
+        "import sys, lifecycle_ext, lifecycle_ext.widgets; "
+        "assert 'ipywidgets' not in sys.modules, 'ipywidgets imported'; print('ok')"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr

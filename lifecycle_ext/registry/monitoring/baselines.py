@@ -28,8 +28,9 @@ from ..context import Services
 __all__ = ["baseline_hook", "find_baseline", "load_profile"]
 
 
-def baseline_hook(svc: Services, kind: str, obj: Any, parent: dict[str, Any] | None,
-                  options: dict[str, Any], payload: Any = None) -> dict[str, Any]:
+def baseline_hook(
+    svc: Services, kind: str, obj: Any, parent: dict[str, Any] | None, options: dict[str, Any], payload: Any = None
+) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     blobs: list[str] = []
     time_column = options.get("time_column")
@@ -45,8 +46,13 @@ def baseline_hook(svc: Services, kind: str, obj: Any, parent: dict[str, Any] | N
             except (KeyError, TypeError) as exc:
                 raise UsageInputError(f"cannot compute the baseline: {exc.args[0]}") from None
             cid, _ = svc.ctx.blobs.put(canonical(prof))
-            extra["baseline"] = {"blob": cid, "rows": prof["rows"], "columns": len(prof["columns"]),
-                                 "format": prof["format"], "time_column": time_column}
+            extra["baseline"] = {
+                "blob": cid,
+                "rows": prof["rows"],
+                "columns": len(prof["columns"]),
+                "format": prof["format"],
+                "time_column": time_column,
+            }
             blobs.append(cid)
         elif time_column is not None:
             raise UsageInputError("time_column= needs a tabular dataset (DataFrame, Series, dict of columns)")
@@ -66,8 +72,6 @@ def baseline_hook(svc: Services, kind: str, obj: Any, parent: dict[str, Any] | N
     if blobs:
         extra["blobs"] = blobs
     return extra
-
-
 
 
 def load_profile(svc: Services, cid: str) -> dict[str, Any]:

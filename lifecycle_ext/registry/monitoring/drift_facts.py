@@ -20,8 +20,13 @@ def drift_facts(svc: Services, state: dict[str, Any], rec: dict[str, Any], stage
 
     asset = f"{rec['kind']}:{rec['name']}"
     found = find_baseline(svc, rec, state)
-    facts: dict[str, Any] = {"baseline": found[0] if found else None, "stage": stage, "production": None,
-                             "batches": [], "psi": {}}
+    facts: dict[str, Any] = {
+        "baseline": found[0] if found else None,
+        "stage": stage,
+        "production": None,
+        "batches": [],
+        "psi": {},
+    }
     number = state["assets"][asset]["stages"].get(stage)
     if number is None:
         return facts

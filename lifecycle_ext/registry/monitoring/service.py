@@ -42,8 +42,9 @@ def _read_batch(batch: Any) -> Any:
         raise UsageInputError(f"batch file {path!r}: give a .parquet or .csv file")
     df = as_frame(batch)
     if df is None:
-        raise UsageInputError(f"batch must be a DataFrame, dict of columns or a .parquet/.csv path, "
-                              f"not {type(batch).__name__}")
+        raise UsageInputError(
+            f"batch must be a DataFrame, dict of columns or a .parquet/.csv path, not {type(batch).__name__}"
+        )
     return df
 
 
@@ -86,8 +87,10 @@ class MonitoringService(Service):
         rv = rec.get("revalidation") or {}
         if not rv.get("required"):
             return None
-        return (f"revalidation required after the monitoring alert at event {rv.get('alert_seq')}; "
-                f"clear it with clear_revalidation({rec['kind']}:{rec['name']}@{rec['number']}, reason=...)")
+        return (
+            f"revalidation required after the monitoring alert at event {rv.get('alert_seq')}; "
+            f"clear it with clear_revalidation({rec['kind']}:{rec['name']}@{rec['number']}, reason=...)"
+        )
 
     def gate_facts(self, state: dict[str, Any], rec: dict[str, Any], to: str, policy: Any) -> dict[str, Any]:
         """Facts the pure gate checks need from blobs: ``{"drift": {check name: facts}}``."""
@@ -98,7 +101,8 @@ class MonitoringService(Service):
             if check.type == "drift":
                 stage = check.options.get("stage") or policy.deploy_stage(rec["kind"])
                 facts.setdefault("drift", {})[check.name] = drift_facts(
-                    self.svc, state, rec, stage, int(check.options.get("window", 1)))
+                    self.svc, state, rec, stage, int(check.options.get("window", 1))
+                )
         return facts
 
     def _monitored(self, ref_or_stage: str, stage: str) -> dict[str, Any]:
@@ -109,8 +113,10 @@ class MonitoringService(Service):
             return self.ctx.resolve(f"{asset.asset}@{sel}")
         a = self.ctx.asset(asset)
         if stage not in a["stages"]:
-            raise NotFound(f"{asset.asset} has no version at stage {stage!r}; monitor a version explicitly "
-                           f"(e.g. {asset.asset}@{a['versions'][-1]['number']})")
+            raise NotFound(
+                f"{asset.asset} has no version at stage {stage!r}; monitor a version explicitly "
+                f"(e.g. {asset.asset}@{a['versions'][-1]['number']})"
+            )
         rec: dict[str, Any] = a["versions"][int(a["stages"][stage]) - 1]
         return rec
 
@@ -119,13 +125,22 @@ class MonitoringService(Service):
         rec = self.ctx.resolve(ref)
         found = find_baseline(self.svc, rec, self.ctx.log.state)
         if found is None:
-            raise NotFound(f"{rec['kind']}:{rec['name']}@{rec['number']} has no baseline: save its training "
-                           "data as a DataFrame dataset and pass it in inputs=, or monitor the dataset itself")
+            raise NotFound(
+                f"{rec['kind']}:{rec['name']}@{rec['number']} has no baseline: save its training "
+                "data as a DataFrame dataset and pass it in inputs=, or monitor the dataset itself"
+            )
         return {"ref": found[0], **load_profile(self.svc, found[1]["blob"])}
 
     # -- monitor -------------------------------------------------------------------------------------
-    def monitor(self, ref_or_stage: str, batch: Any, predictions: Any = None, latency_ms: Any = None,
-                errors: Any = None, at: Any = None) -> MonitorResult:
+    def monitor(
+        self,
+        ref_or_stage: str,
+        batch: Any,
+        predictions: Any = None,
+        latency_ms: Any = None,
+        errors: Any = None,
+        at: Any = None,
+    ) -> MonitorResult:
         """Record a production batch's drift and health against the version's baseline; apply the policy."""
         from ...analysis.drift import compare, findings_input, prediction_profile
 
@@ -139,8 +154,17 @@ class MonitoringService(Service):
         pred_base = load_profile(self.svc, pred_ref["blob"]) if pred_ref else None
         sketch: dict[str, Any] = {}
         try:
-            report = compare(base, df, at=when, predictions=predictions, prediction_baseline=pred_base,
-                             latency_ms=latency_ms, errors=errors, time_column=pol["time_column"], sketch=sketch)
+            report = compare(
+                base,
+                df,
+                at=when,
+                predictions=predictions,
+                prediction_baseline=pred_base,
+                latency_ms=latency_ms,
+                errors=errors,
+                time_column=pol["time_column"],
+                sketch=sketch,
+            )
         except (ValueError, TypeError) as exc:
             raise UsageInputError(f"cannot monitor this batch: {exc}") from None
         findings = evaluate(findings_input(report), report["schema"], pol)
@@ -157,23 +181,44 @@ class MonitoringService(Service):
             cur = self.ctx.resolve(exact, state)
             if cur.get("retired"):
                 raise ConflictError(f"{exact} is retired; monitor the version now serving")
-            data = {"asset": asset, "number": rec["number"], "ref": exact, "observed_at": iso(when),
-                    "rows": report["rows"], "baseline": {"ref": base["ref"]}, "policy_hash": pol_hash,
-                    "level": level, "findings": findings, "evidence": report, "sketch": blobs[0], "blobs": blobs}
+            data = {
+                "asset": asset,
+                "number": rec["number"],
+                "ref": exact,
+                "observed_at": iso(when),
+                "rows": report["rows"],
+                "baseline": {"ref": base["ref"]},
+                "policy_hash": pol_hash,
+                "level": level,
+                "findings": findings,
+                "evidence": report,
+                "sketch": blobs[0],
+                "blobs": blobs,
+            }
             if new_pred is not None and not cur.get("prediction_baseline"):
                 data["prediction_baseline"] = new_pred
             return "BatchMonitored", data
 
         ev = self.ctx.append(build)
-        result = dict(ref=exact, seq=ev["seq"], level=level, findings=findings, evidence=report,
-                      baseline=base["ref"])
+        result = dict(ref=exact, seq=ev["seq"], level=level, findings=findings, evidence=report, baseline=base["ref"])
         alerts = [f for f in findings if f["level"] == "alert"]
         if not alerts:
             return MonitorResult(**result)
         response = pol["on_alert"]
-        alert = self.ctx.append(lambda st: ("AlertRaised", {
-            "asset": asset, "number": rec["number"], "ref": exact, "batch_seq": ev["seq"], "findings": alerts,
-            "response": response, "policy_hash": pol_hash}))
+        alert = self.ctx.append(
+            lambda st: (
+                "AlertRaised",
+                {
+                    "asset": asset,
+                    "number": rec["number"],
+                    "ref": exact,
+                    "batch_seq": ev["seq"],
+                    "findings": alerts,
+                    "response": response,
+                    "policy_hash": pol_hash,
+                },
+            )
+        )
         outcome = None
         if response == "revalidate":
             outcome = f"{exact} marked revalidation required"
@@ -181,14 +226,14 @@ class MonitoringService(Service):
             outcome = self._policy_rollback(rec, pol["stage"], alert["seq"], alerts)
         return MonitorResult(**result, alert_seq=alert["seq"], response=response, outcome=outcome)
 
-    def _policy_rollback(self, rec: dict[str, Any], stage: str, alert_seq: int,
-                         alerts: list[dict[str, Any]]) -> str:
+    def _policy_rollback(self, rec: dict[str, Any], stage: str, alert_seq: int, alerts: list[dict[str, Any]]) -> str:
         asset = f"{rec['kind']}:{rec['name']}"
         a = self.ctx.state["assets"][asset]
         if a["stages"].get(stage) != rec["number"]:
             return f"no rollback: {asset}@{rec['number']} is not at {stage}"
-        what = "; ".join(f"{f['metric']}{'[' + f['feature'] + ']' if f.get('feature') else ''}={f['value']}"
-                         for f in alerts[:5])
+        what = "; ".join(
+            f"{f['metric']}{'[' + f['feature'] + ']' if f.get('feature') else ''}={f['value']}" for f in alerts[:5]
+        )
         reason = f"monitoring alert (event {alert_seq}): {what}"
         try:
             Services(self.ctx.acting_as(POLICY_ACTOR)).deployment.rollback(asset, reason=reason)
@@ -203,14 +248,23 @@ class MonitoringService(Service):
         if seq not in cache:
             ev = self.ctx.event(seq)
             d = ev["data"]
-            feats = {c: {k: f.get(k) for k in ("psi", "ks", "null_rate")}
-                     for c, f in d["evidence"]["features"].items()}
+            feats = {c: {k: f.get(k) for k in ("psi", "ks", "null_rate")} for c, f in d["evidence"]["features"].items()}
             psis = [f["psi"] for f in feats.values() if f.get("psi") is not None]
             kss = [f["ks"] for f in feats.values() if f.get("ks") is not None]
-            cache[seq] = {"seq": seq, "at": d["observed_at"], "recorded_at": ev["at"], "ref": d["ref"],
-                          "number": d["number"], "level": d["level"], "rows": d["rows"],
-                          "max_psi": max(psis, default=None), "max_ks": max(kss, default=None),
-                          "features": feats, "findings": d["findings"], "evidence": d["evidence"]}
+            cache[seq] = {
+                "seq": seq,
+                "at": d["observed_at"],
+                "recorded_at": ev["at"],
+                "ref": d["ref"],
+                "number": d["number"],
+                "level": d["level"],
+                "rows": d["rows"],
+                "max_psi": max(psis, default=None),
+                "max_ks": max(kss, default=None),
+                "features": feats,
+                "findings": d["findings"],
+                "evidence": d["evidence"],
+            }
         return cache[seq]
 
     def drift_history(self, name_or_ref: str) -> DriftHistory:
@@ -220,8 +274,9 @@ class MonitoringService(Service):
         number = self.ctx.resolve(f"{asset}@{sel}")["number"] if sel else None
         mon = self.ctx.state.get("monitoring", {}).get(asset, {"batches": []})
         seqs = [b["seq"] for b in mon["batches"] if number is None or b["number"] == number]
-        return DriftHistory(name=asset if number is None else f"{asset}@{number}",
-                            batches=[self._batch_summary(s) for s in seqs])
+        return DriftHistory(
+            name=asset if number is None else f"{asset}@{number}", batches=[self._batch_summary(s) for s in seqs]
+        )
 
     def health(self, name: str) -> Health:
         """The health of the version at the monitored stage (else the last monitored version) of ``name``."""
@@ -244,9 +299,17 @@ class MonitoringService(Service):
         if batches:
             latest = {k: batches[-1][k] for k in ("seq", "at", "level", "features", "findings")}
         alerts = [dict(x) for x in mon["alerts"] if x["open"] and x["number"] == number]
-        return Health(name=ref.asset, ref=f"{ref.asset}@{number}", stage=stage,
-                      baseline=found[0] if found else None, latest=latest, trend=trend, open_alerts=alerts,
-                      revalidation_required=bool((rec.get("revalidation") or {}).get("required")), batches=batches)
+        return Health(
+            name=ref.asset,
+            ref=f"{ref.asset}@{number}",
+            stage=stage,
+            baseline=found[0] if found else None,
+            latest=latest,
+            trend=trend,
+            open_alerts=alerts,
+            revalidation_required=bool((rec.get("revalidation") or {}).get("required")),
+            batches=batches,
+        )
 
     # -- revalidation & review -----------------------------------------------------------------------
     def revalidation_required(self, ref: str) -> bool:
@@ -277,15 +340,38 @@ class MonitoringService(Service):
         changes = _texts(criteria_changes, "criteria_changes")
         rec = self.ctx.resolve(ref)
         exact = exact_ref(rec)
-        ev = self.ctx.append(lambda st: ReviewRecorded(
-            asset=rec.asset, number=rec.number, ref_=exact, summary=summary.strip(), lessons=tuple(lessons_l),
-            criteria_changes=tuple(changes)))
-        return Review(ref=exact, seq=ev["seq"], at=ev["at"], by=ev["actor"], summary=summary.strip(),
-                      lessons=lessons_l, criteria_changes=changes)
+        ev = self.ctx.append(
+            lambda st: ReviewRecorded(
+                asset=rec.asset,
+                number=rec.number,
+                ref_=exact,
+                summary=summary.strip(),
+                lessons=tuple(lessons_l),
+                criteria_changes=tuple(changes),
+            )
+        )
+        return Review(
+            ref=exact,
+            seq=ev["seq"],
+            at=ev["at"],
+            by=ev["actor"],
+            summary=summary.strip(),
+            lessons=lessons_l,
+            criteria_changes=changes,
+        )
 
     def reviews(self, ref: str) -> list[Review]:
         rec = self.ctx.resolve(ref)
         exact = exact_ref(rec)
-        return [Review(ref=exact, seq=r["seq"], at=r["at"], by=r["by"], summary=r["summary"],
-                       lessons=list(r["lessons"]), criteria_changes=list(r["criteria_changes"]))
-                for r in rec.get("reviews", [])]
+        return [
+            Review(
+                ref=exact,
+                seq=r["seq"],
+                at=r["at"],
+                by=r["by"],
+                summary=r["summary"],
+                lessons=list(r["lessons"]),
+                criteria_changes=list(r["criteria_changes"]),
+            )
+            for r in rec.get("reviews", [])
+        ]

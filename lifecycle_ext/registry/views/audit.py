@@ -11,9 +11,15 @@ from .html import badge, esc, table
 
 __all__ = ["AuditTrail", "AssetListing"]
 
-_ACTION_COLOURS = {"VersionPromoted": "#1e7e34", "PromotionApproved": "#1e7e34", "PromotionRefused": "#c82333",
-                   "PromotionRejected": "#c82333", "ActionDenied": "#c82333", "RolledBack": "#b8860b",
-                   "VersionRetired": "#495057"}
+_ACTION_COLOURS = {
+    "VersionPromoted": "#1e7e34",
+    "PromotionApproved": "#1e7e34",
+    "PromotionRefused": "#c82333",
+    "PromotionRejected": "#c82333",
+    "ActionDenied": "#c82333",
+    "RolledBack": "#b8860b",
+    "VersionRetired": "#495057",
+}
 
 
 def _v(value: Any) -> Any:
@@ -38,8 +44,10 @@ class AuditTrail:
         for r in self.frame.itertuples(index=False):
             frm, to = _v(r.from_stage), _v(r.to_stage)
             move = f" {frm or '-'} -> {to}" if to else ""
-            lines.append(f"  #{r.seq} {r.time} {r.actor} {r.action} {_v(r.ref) or ''}{move}"
-                         + (f": {r.reason}" if _v(r.reason) else ""))
+            lines.append(
+                f"  #{r.seq} {r.time} {r.actor} {r.action} {_v(r.ref) or ''}{move}"
+                + (f": {r.reason}" if _v(r.reason) else "")
+            )
         return "\n".join(lines)
 
     __str__ = __repr__
@@ -49,15 +57,27 @@ class AuditTrail:
         for r in self.frame.itertuples(index=False):
             colour = _ACTION_COLOURS.get(r.action, "#333")
             ev = json.dumps(r.evidence, indent=1, default=str, ensure_ascii=False) if r.evidence else ""
-            rows.append([esc(r.seq), esc(r.time), esc(r.actor), f'<b style="color:{colour}">{esc(r.action)}</b>',
-                         esc(_v(r.ref) or ""), (badge(_v(r.from_stage)) or "") + (
-                             " &rarr; " + badge(_v(r.to_stage)) if _v(r.to_stage) else ""),
-                         esc(_v(r.reason) or ""),
-                         f"<details><summary>evidence</summary><pre>{esc(ev)}</pre></details>" if ev else ""])
-        body = (table(["#", "time", "actor", "action", "ref", "stage", "reason", ""], rows, raw=True) if rows
-                else "<i>no events</i>")
-        return (f'<div class="lifecycle-audit"><b>Audit trail{" of " + esc(self.ref) if self.ref else ""}</b>'
-                f" <small>{len(rows)} events</small>{body}</div>")
+            rows.append(
+                [
+                    esc(r.seq),
+                    esc(r.time),
+                    esc(r.actor),
+                    f'<b style="color:{colour}">{esc(r.action)}</b>',
+                    esc(_v(r.ref) or ""),
+                    (badge(_v(r.from_stage)) or "") + (" &rarr; " + badge(_v(r.to_stage)) if _v(r.to_stage) else ""),
+                    esc(_v(r.reason) or ""),
+                    f"<details><summary>evidence</summary><pre>{esc(ev)}</pre></details>" if ev else "",
+                ]
+            )
+        body = (
+            table(["#", "time", "actor", "action", "ref", "stage", "reason", ""], rows, raw=True)
+            if rows
+            else "<i>no events</i>"
+        )
+        return (
+            f'<div class="lifecycle-audit"><b>Audit trail{" of " + esc(self.ref) if self.ref else ""}</b>'
+            f" <small>{len(rows)} events</small>{body}</div>"
+        )
 
 
 @dataclass(frozen=True)
@@ -84,13 +104,22 @@ class AssetListing:
     __str__ = __repr__
 
     def asset_html(self, asset: dict[str, Any]) -> str:
-        rows = [[f"@{v['number']}", badge(v["stage"]) + (" " + badge("retired") if v["retired"] else ""),
-                 esc(v["created_at"]), esc(v["author"]), esc(", ".join(v["tags"])),
-                 esc(v["metrics"]) if v["metrics"] else "", esc(v["metadata"]) if v["metadata"] else "",
-                 esc(v["note"])] for v in asset["versions"]]
-        return (f"<b>{esc(asset['asset'])}</b>"
-                + table(["version", "stage", "created", "author", "tags", "metrics", "metadata", "note"], rows,
-                        raw=True))
+        rows = [
+            [
+                f"@{v['number']}",
+                badge(v["stage"]) + (" " + badge("retired") if v["retired"] else ""),
+                esc(v["created_at"]),
+                esc(v["author"]),
+                esc(", ".join(v["tags"])),
+                esc(v["metrics"]) if v["metrics"] else "",
+                esc(v["metadata"]) if v["metadata"] else "",
+                esc(v["note"]),
+            ]
+            for v in asset["versions"]
+        ]
+        return f"<b>{esc(asset['asset'])}</b>" + table(
+            ["version", "stage", "created", "author", "tags", "metrics", "metadata", "note"], rows, raw=True
+        )
 
     def _repr_html_(self) -> str:
         parts = ['<div class="lifecycle-assets">']

@@ -28,8 +28,13 @@ def _dict_rows(d: dict[str, Any]) -> list[list[str]]:
 def _unified_html(text: str) -> str:
     lines = []
     for line in text.splitlines():
-        colour = _ADD if line.startswith("+") and not line.startswith("+++") else \
-            _DEL if line.startswith("-") and not line.startswith("---") else None
+        colour = (
+            _ADD
+            if line.startswith("+") and not line.startswith("+++")
+            else _DEL
+            if line.startswith("-") and not line.startswith("---")
+            else None
+        )
         lines.append(f'<span style="background:{colour}">{esc(line)}</span>' if colour else esc(line))
     return '<pre style="font-size:11px;margin:0">' + "\n".join(lines) + "</pre>"
 
@@ -58,8 +63,10 @@ class Diff:
         from ...core.errors import UsageInputError
 
         if self.delta is None:
-            raise UsageInputError(f"this {self.kind} diff carries no row-level changes to apply "
-                                  "(only dataset versions with a key column do)")
+            raise UsageInputError(
+                f"this {self.kind} diff carries no row-level changes to apply "
+                "(only dataset versions with a key column do)"
+            )
         return apply_delta(df_a, self.delta)
 
     # -- text ------------------------------------------------------------------------------------
@@ -85,8 +92,10 @@ class Diff:
                 lines.append(f"  {k} ~ {name}: {o} -> {n}")
         for m in s.get("metrics", []):
             if m["delta"]:
-                lines.append(f"  metric {m['metric']}: {m['old']} -> {m['new']} ({m['direction']}"
-                             f"{', better' if m['better'] else ', worse' if m['better'] is False else ''})")
+                lines.append(
+                    f"  metric {m['metric']}: {m['old']} -> {m['new']} ({m['direction']}"
+                    f"{', better' if m['better'] else ', worse' if m['better'] is False else ''})"
+                )
         for i in s.get("inputs", []):
             lines.append(f"  input {i['change']}: {i['old'] or '-'} -> {i['new'] or '-'}")
         for c in s.get("class_changes", []):
@@ -109,8 +118,13 @@ class Diff:
             pairs.append(("rows", f"{esc(s['rows']['before'])} &rarr; {esc(s['rows']['after'])}"))
             if s.get("additive", {}).get("count"):
                 ad = s["additive"]
-                pairs.append(("added rows", _span(f"+{ad['count']}", _ADD) + f" source: {esc(ad.get('source'))} "
-                              f"labels: {esc(ad.get('label_distribution'))}"))
+                pairs.append(
+                    (
+                        "added rows",
+                        _span(f"+{ad['count']}", _ADD) + f" source: {esc(ad.get('source'))} "
+                        f"labels: {esc(ad.get('label_distribution'))}",
+                    )
+                )
             if s.get("removal", {}).get("count"):
                 rm = s["removal"]
                 pairs.append(("removed rows", _span(f"-{rm['count']}", _DEL) + " keys: " + esc(rm["keys"][:20])))
@@ -118,17 +132,26 @@ class Diff:
                 co = s["corrective"]
                 pairs.append(("corrected labels", _span(co["count"], _CHG) + " " + esc(co.get("transitions"))))
             if s.get("feature_edits"):
-                pairs.append(("feature edits", table(["column", "cells changed"],
-                                                     [[c, n] for c, n in s["feature_edits"].items()])))
+                pairs.append(
+                    (
+                        "feature edits",
+                        table(["column", "cells changed"], [[c, n] for c, n in s["feature_edits"].items()]),
+                    )
+                )
             sch = s.get("schema") or {}
             if any(sch.get(k) for k in ("added", "removed", "dtype_changed", "label_categories", "label_schema")):
                 pairs.append(("schema", esc(sch)))
             for col, rows in (s.get("samples", {}).get("changed") or {}).items():
-                body = table(["key", "old", "new"], [[esc(k), _span(o, _DEL), _span(n, _ADD)] for k, o, n in rows],
-                             raw=True)
+                body = table(
+                    ["key", "old", "new"], [[esc(k), _span(o, _DEL), _span(n, _ADD)] for k, o, n in rows], raw=True
+                )
                 pairs.append((f"sample changes: {col}", body))
-        for label, key in (("params", "params"), ("environment", "env"), ("metadata", "metadata"),
-                           ("summary", "summary")):
+        for label, key in (
+            ("params", "params"),
+            ("environment", "env"),
+            ("metadata", "metadata"),
+            ("summary", "summary"),
+        ):
             d = s.get(key)
             if isinstance(d, dict) and any(d.get(k) for k in ("added", "removed", "changed")):
                 pairs.append((label, table(["key", self.a, self.b], _dict_rows(d), raw=True)))
@@ -143,15 +166,28 @@ class Diff:
                 rows.append([esc(m["metric"]), esc(m["old"]), esc(m["new"]), f"{arrow} {delta}"])
             pairs.append(("metrics", table(["metric", self.a, self.b, "delta"], rows, raw=True)))
         if s.get("inputs"):
-            pairs.append(("inputs", table(["asset", "change", self.a, self.b],
-                                          [[i["asset"], i["change"], i["old"] or "-", i["new"] or "-"]
-                                           for i in s["inputs"]])))
+            pairs.append(
+                (
+                    "inputs",
+                    table(
+                        ["asset", "change", self.a, self.b],
+                        [[i["asset"], i["change"], i["old"] or "-", i["new"] or "-"] for i in s["inputs"]],
+                    ),
+                )
+            )
         if s.get("source"):
             pairs.append(("source", _unified_html(s["source"])))
         if s.get("class_changes"):
-            rows = [[esc(c["type"]), esc(", ".join(c["old"])), esc(", ".join(c["new"])),
-                     _span("retroactive", _DEL) if c["retroactive"] else "additive", esc(c.get("detail", ""))]
-                    for c in s["class_changes"]]
+            rows = [
+                [
+                    esc(c["type"]),
+                    esc(", ".join(c["old"])),
+                    esc(", ".join(c["new"])),
+                    _span("retroactive", _DEL) if c["retroactive"] else "additive",
+                    esc(c.get("detail", "")),
+                ]
+                for c in s["class_changes"]
+            ]
             pairs.append(("class changes", table(["change", "old", "new", "effect", "detail"], rows, raw=True)))
         if s.get("impact"):
             pairs.append(("impact", SchemaImpact.from_dict(s["impact"]).body_html()))
@@ -175,13 +211,20 @@ class SchemaImpact:
     models: list[dict[str, Any]]
 
     @classmethod
-    def build(cls, rec: dict[str, Any], changes: list[dict[str, Any]], affected: list[str],
-              rows: tuple[list[Any], list[Any]]) -> SchemaImpact:
+    def build(
+        cls, rec: dict[str, Any], changes: list[dict[str, Any]], affected: list[str], rows: tuple[list[Any], list[Any]]
+    ) -> SchemaImpact:
         """The impact view of label-schema version ``rec``; ``rows`` are (datasets, models) affected."""
         datasets, models = rows
         prev = (rec.get("label_schema") or {}).get("previous")
-        return cls(schema=exact_ref(rec), previous=prev, changes=list(changes),
-                   affected_classes=list(affected), datasets=datasets, models=models)
+        return cls(
+            schema=exact_ref(rec),
+            previous=prev,
+            changes=list(changes),
+            affected_classes=list(affected),
+            datasets=datasets,
+            models=models,
+        )
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SchemaImpact:
@@ -192,27 +235,49 @@ class SchemaImpact:
         return any(c["retroactive"] for c in self.changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": self.schema, "previous": self.previous, "changes": self.changes,
-                "affected_classes": self.affected_classes, "datasets": self.datasets, "models": self.models}
+        return {
+            "schema": self.schema,
+            "previous": self.previous,
+            "changes": self.changes,
+            "affected_classes": self.affected_classes,
+            "datasets": self.datasets,
+            "models": self.models,
+        }
 
     def __repr__(self) -> str:
-        lines = [f"Impact of {self.schema}: retroactive={self.retroactive}, affected classes: "
-                 f"{', '.join(self.affected_classes) or 'none'}"]
-        lines += [f"  dataset {d['dataset']} ({d['schema']}): {d['affected_samples']} samples {json.dumps(d['samples'])}"
-                  for d in self.datasets]
+        lines = [
+            f"Impact of {self.schema}: retroactive={self.retroactive}, affected classes: "
+            f"{', '.join(self.affected_classes) or 'none'}"
+        ]
+        lines += [
+            f"  dataset {d['dataset']} ({d['schema']}): {d['affected_samples']} samples {json.dumps(d['samples'])}"
+            for d in self.datasets
+        ]
         lines += [f"  model {m['model']} trained on {', '.join(m['trained_on'])}" for m in self.models]
         return "\n".join(lines)
 
     def body_html(self) -> str:
-        ds = table(["dataset", "labeled under", "affected samples", "per class", "models"],
-                   [[d["dataset"], d["schema"], d["affected_samples"], d["samples"], ", ".join(d["models"])]
-                    for d in self.datasets]) if self.datasets else "<i>no dataset versions labeled under earlier " \
-                                                                     "versions</i>"
-        ms = table(["model", "trained on"], [[m["model"], ", ".join(m["trained_on"])] for m in self.models]) \
-            if self.models else "<i>no models trained on them</i>"
+        ds = (
+            table(
+                ["dataset", "labeled under", "affected samples", "per class", "models"],
+                [
+                    [d["dataset"], d["schema"], d["affected_samples"], d["samples"], ", ".join(d["models"])]
+                    for d in self.datasets
+                ],
+            )
+            if self.datasets
+            else "<i>no dataset versions labeled under earlier versions</i>"
+        )
+        ms = (
+            table(["model", "trained on"], [[m["model"], ", ".join(m["trained_on"])] for m in self.models])
+            if self.models
+            else "<i>no models trained on them</i>"
+        )
         return f"{ds}{ms}"
 
     def _repr_html_(self) -> str:
-        head = (f"<b>Impact of</b> <code>{esc(self.schema)}</code>: affected classes "
-                f"{esc(', '.join(self.affected_classes) or 'none')}")
+        head = (
+            f"<b>Impact of</b> <code>{esc(self.schema)}</code>: affected classes "
+            f"{esc(', '.join(self.affected_classes) or 'none')}"
+        )
         return f'<div class="lifecycle-impact">{head}{self.body_html()}</div>'

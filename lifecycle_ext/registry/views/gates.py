@@ -40,13 +40,23 @@ class GateReport:
         return [c.name for c in self.checks if c.status != "pass"] + (["transition"] if self.problem else [])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ref": self.ref, "to": self.to, "from": self.from_stage, "passed": self.passed,
-                "status": self.status, "policy_hash": self.policy_hash, "evaluated_at": self.evaluated_at,
-                "problem": self.problem, "checks": [c.to_dict() for c in self.checks]}
+        return {
+            "ref": self.ref,
+            "to": self.to,
+            "from": self.from_stage,
+            "passed": self.passed,
+            "status": self.status,
+            "policy_hash": self.policy_hash,
+            "evaluated_at": self.evaluated_at,
+            "problem": self.problem,
+            "checks": [c.to_dict() for c in self.checks],
+        }
 
     def __repr__(self) -> str:
-        head = (f"gates {self.ref} -> {self.to}: {self.status.upper()} "
-                f"(policy {self.policy_hash[:19]}, {self.evaluated_at})")
+        head = (
+            f"gates {self.ref} -> {self.to}: {self.status.upper()} "
+            f"(policy {self.policy_hash[:19]}, {self.evaluated_at})"
+        )
         lines = [head]
         if self.problem:
             lines.append(f"  [fail]    transition: {self.problem}")
@@ -59,17 +69,28 @@ class GateReport:
 
     def _repr_html_(self) -> str:
         rows = [[mark("fail"), "transition", esc(self.problem), ""]] if self.problem else []
-        rows += [[mark(c.status), esc(c.name) + f" <small>({esc(c.type)})</small>", esc(c.message),
-                  f"<details><summary>evidence</summary><pre>{esc(_pretty(c.evidence))}</pre></details>"
-                  if c.evidence else ""] for c in self.checks]
+        rows += [
+            [
+                mark(c.status),
+                esc(c.name) + f" <small>({esc(c.type)})</small>",
+                esc(c.message),
+                f"<details><summary>evidence</summary><pre>{esc(_pretty(c.evidence))}</pre></details>"
+                if c.evidence
+                else "",
+            ]
+            for c in self.checks
+        ]
         body = table(["", "check", "result", ""], rows, raw=True) if rows else "<i>no checks configured</i>"
-        return (f'<div class="lifecycle-gates"><b>Gates {esc(self.ref)} &rarr; {badge(self.to)}</b> '
-                f"{mark(self.status)} <small>policy <code>{esc(self.policy_hash[:19])}</code>, "
-                f"{esc(self.evaluated_at)}</small>{body}</div>")
+        return (
+            f'<div class="lifecycle-gates"><b>Gates {esc(self.ref)} &rarr; {badge(self.to)}</b> '
+            f"{mark(self.status)} <small>policy <code>{esc(self.policy_hash[:19])}</code>, "
+            f"{esc(self.evaluated_at)}</small>{body}</div>"
+        )
 
 
 def _pretty(value: Any) -> str:
     import json
+
     return json.dumps(value, indent=1, default=str, ensure_ascii=False)
 
 
@@ -97,53 +118,71 @@ class DeploymentRecord:
     @classmethod
     def from_dict(cls, d: dict[str, Any], rolled_back: dict[str, Any] | None = None) -> DeploymentRecord:
         fields: dict[str, Any] = {k: d.get(k) for k in cls.__dataclass_fields__ if k != "rolled_back"}
-        return cls(**fields,
-                   rolled_back=rolled_back)
+        return cls(**fields, rolled_back=rolled_back)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def __repr__(self) -> str:
         td = self.training_data
-        return "\n".join([
-            f"deployment of {self.ref} to {self.stage} at {self.deployed_at} by {self.deployed_by}"
-            + (" (FORCED)" if self.forced else ""),
-            f"  content: {self.content_hash} ({self.serialization_format}"
-            f"{', ' + str(self.framework) + ' ' + str(self.framework_version or '') if self.framework else ''})",
-            f"  datasets: {', '.join(td.get('datasets', [])) or '-'}; label schema: "
-            f"{', '.join(td.get('label_schemas', [])) or '-'}; pipeline: {', '.join(td.get('pipelines', [])) or '-'}",
-            "  gates: " + ", ".join(f"{g['name']}={g['status']}" for g in self.gate_results) if self.gate_results
-            else "  gates: none configured",
-            f"  known limitations: {self.known_limitations}",
-            f"  rollback to: {self.rollback_to or '-'}",
-            f"  policy: {self.policy_hash}",
-        ] + ([f"  rolled back at {self.rolled_back['at']} by {self.rolled_back['by']}: {self.rolled_back['reason']}"]
-             if self.rolled_back else []))
+        return "\n".join(
+            [
+                f"deployment of {self.ref} to {self.stage} at {self.deployed_at} by {self.deployed_by}"
+                + (" (FORCED)" if self.forced else ""),
+                f"  content: {self.content_hash} ({self.serialization_format}"
+                f"{', ' + str(self.framework) + ' ' + str(self.framework_version or '') if self.framework else ''})",
+                f"  datasets: {', '.join(td.get('datasets', [])) or '-'}; label schema: "
+                f"{', '.join(td.get('label_schemas', [])) or '-'}; pipeline: {', '.join(td.get('pipelines', [])) or '-'}",
+                "  gates: " + ", ".join(f"{g['name']}={g['status']}" for g in self.gate_results)
+                if self.gate_results
+                else "  gates: none configured",
+                f"  known limitations: {self.known_limitations}",
+                f"  rollback to: {self.rollback_to or '-'}",
+                f"  policy: {self.policy_hash}",
+            ]
+            + (
+                [f"  rolled back at {self.rolled_back['at']} by {self.rolled_back['by']}: {self.rolled_back['reason']}"]
+                if self.rolled_back
+                else []
+            )
+        )
 
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
         td = self.training_data
         pairs = [
-            ("deployed", f"{esc(self.deployed_at)} by {esc(self.deployed_by)}"
-                         + (" <b>FORCED</b>" if self.forced else "")),
+            (
+                "deployed",
+                f"{esc(self.deployed_at)} by {esc(self.deployed_by)}" + (" <b>FORCED</b>" if self.forced else ""),
+            ),
             ("content", f"<code>{esc(self.content_hash)}</code> {esc(self.serialization_format)}"),
             ("framework", esc(f"{self.framework or '-'} {self.framework_version or ''}")),
             ("datasets", esc(", ".join(td.get("datasets", [])) or "-")),
             ("label schema", esc(", ".join(td.get("label_schemas", [])) or "-")),
             ("pipeline", esc(", ".join(td.get("pipelines", [])) or "-")),
-            ("gates", table(["check", "status", "message"], [[g["name"], g["status"], g["message"]]
-                                                               for g in self.gate_results])),
+            (
+                "gates",
+                table(
+                    ["check", "status", "message"], [[g["name"], g["status"], g["message"]] for g in self.gate_results]
+                ),
+            ),
             ("known limitations", esc(self.known_limitations)),
             ("rollback to", esc(self.rollback_to or "-")),
             ("policy", f"<code>{esc(self.policy_hash)}</code>"),
             ("reason", esc(self.reason or "-")),
         ]
         if self.rolled_back:
-            pairs.append(("rolled back", esc(f"{self.rolled_back['at']} by {self.rolled_back['by']}: "
-                                             f"{self.rolled_back['reason']}")))
-        return (f'<div class="lifecycle-deployment"><b>Deployment {esc(self.ref)}</b> {badge(self.stage)}'
-                f"{kv_table(pairs, raw_values=True)}</div>")
+            pairs.append(
+                (
+                    "rolled back",
+                    esc(f"{self.rolled_back['at']} by {self.rolled_back['by']}: {self.rolled_back['reason']}"),
+                )
+            )
+        return (
+            f'<div class="lifecycle-deployment"><b>Deployment {esc(self.ref)}</b> {badge(self.stage)}'
+            f"{kv_table(pairs, raw_values=True)}</div>"
+        )
 
 
 @dataclass(frozen=True)
@@ -178,18 +217,23 @@ class Explanation:
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        story = table(["#", "time", "who", "what"], [[s["seq"], s["at"], s["actor"], s["summary"]]
-                                                     for s in self.story])
-        ch = ("<i>no earlier version</i>" if self.previous is None else
-              f"<p>since <b>{esc(self.previous)}</b> ({esc(self.previous_why)})</p>" + change_table(self.changes))
+        story = table(["#", "time", "who", "what"], [[s["seq"], s["at"], s["actor"], s["summary"]] for s in self.story])
+        ch = (
+            "<i>no earlier version</i>"
+            if self.previous is None
+            else f"<p>since <b>{esc(self.previous)}</b> ({esc(self.previous_why)})</p>" + change_table(self.changes)
+        )
         rv = "".join(
             f"<p><b>{esc(r['by'])}</b> {esc(r['at'])}: {esc(r['summary'])}</p>"
             + "".join(f"<div>lesson: {esc(x)}</div>" for x in r.get("lessons", []))
             + "".join(f"<div>criteria change: {esc(x)}</div>" for x in r.get("criteria_changes", []))
-            for r in self.reviews)
-        return (f'<div class="lifecycle-explain"><b>{esc(self.ref)}</b> {badge(self.stage)}'
-                f"<h4>Why</h4>{story}<h4>What changed</h4>{ch}"
-                f"{'<h4>Post-release reviews</h4>' + rv if rv else ''}</div>")
+            for r in self.reviews
+        )
+        return (
+            f'<div class="lifecycle-explain"><b>{esc(self.ref)}</b> {badge(self.stage)}'
+            f"<h4>Why</h4>{story}<h4>What changed</h4>{ch}"
+            f"{'<h4>Post-release reviews</h4>' + rv if rv else ''}</div>"
+        )
 
 
 def change_lines(changes: dict[str, Any]) -> list[str]:
@@ -246,8 +290,10 @@ class PolicyView:
 
     def _repr_html_(self) -> str:
         src = "default policy" if self.is_default else f"set by {self.set_by} at {self.set_at}"
-        return (f'<div class="lifecycle-policy"><b>Policy</b> <code>{esc(self.hash[:19])}</code> '
-                f"<small>{esc(src)}</small><pre>{esc(self.text)}</pre></div>")
+        return (
+            f'<div class="lifecycle-policy"><b>Policy</b> <code>{esc(self.hash[:19])}</code> '
+            f"<small>{esc(src)}</small><pre>{esc(self.text)}</pre></div>"
+        )
 
 
 @dataclass(frozen=True)
@@ -263,10 +309,16 @@ class PromotionRequest:
 
     @classmethod
     def from_state(cls, req: dict[str, Any]) -> PromotionRequest:
-        return cls(ref=f"{req['asset']}@{req['number']}", to=req["to"], status=req["status"],
-                   requested_by=req.get("requested_by"), requested_at=req.get("requested_at"),
-                   reason=req.get("reason", ""), approvals=list(req.get("approvals", [])),
-                   rejected_by=list(req.get("rejected_by", [])))
+        return cls(
+            ref=f"{req['asset']}@{req['number']}",
+            to=req["to"],
+            status=req["status"],
+            requested_by=req.get("requested_by"),
+            requested_at=req.get("requested_at"),
+            reason=req.get("reason", ""),
+            approvals=list(req.get("approvals", [])),
+            rejected_by=list(req.get("rejected_by", [])),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -274,13 +326,20 @@ class PromotionRequest:
     def __repr__(self) -> str:
         ap = ", ".join(a["user"] for a in self.approvals) or "none"
         rj = ", ".join(r["user"] for r in self.rejected_by)
-        return (f"promotion of {self.ref} to {self.to}: {self.status}; approvals: {ap}"
-                + (f"; rejected by {rj}" if rj else ""))
+        return f"promotion of {self.ref} to {self.to}: {self.status}; approvals: {ap}" + (
+            f"; rejected by {rj}" if rj else ""
+        )
 
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        return (f'<div class="lifecycle-request"><b>{esc(self.ref)}</b> &rarr; {badge(self.to)} '
-                f"{esc(self.status)}" + table(["user", "decision", "time", "reason"], [
-                    [a["user"], "approved", a["at"], a.get("reason", "")] for a in self.approvals] + [
-                    [r["user"], "rejected", r["at"], r.get("reason", "")] for r in self.rejected_by]) + "</div>")
+        return (
+            f'<div class="lifecycle-request"><b>{esc(self.ref)}</b> &rarr; {badge(self.to)} '
+            f"{esc(self.status)}"
+            + table(
+                ["user", "decision", "time", "reason"],
+                [[a["user"], "approved", a["at"], a.get("reason", "")] for a in self.approvals]
+                + [[r["user"], "rejected", r["at"], r.get("reason", "")] for r in self.rejected_by],
+            )
+            + "</div>"
+        )

@@ -9,11 +9,14 @@ from typing import Any
 __all__ = ["esc", "badge", "table", "kv_table", "STAGE_COLOURS", "mark", "fmt"]
 
 STAGE_COLOURS = {
-    "development": "#6c757d", "draft": "#6c757d", "staging": "#b8860b", "validated": "#b8860b",
-    "production": "#1e7e34", "retired": "#495057",
+    "development": "#6c757d",
+    "draft": "#6c757d",
+    "staging": "#b8860b",
+    "validated": "#b8860b",
+    "production": "#1e7e34",
+    "retired": "#495057",
 }
-_STYLE = ("font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:12px;"
-          "border-collapse:collapse")
+_STYLE = "font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:12px;border-collapse:collapse"
 
 
 def esc(value: Any) -> str:
@@ -33,13 +36,16 @@ def badge(stage: str | None) -> str:
     if not stage:
         return ""
     colour = STAGE_COLOURS.get(stage, "#0d6efd")
-    return (f'<span class="lifecycle-badge" style="background:{colour};color:#fff;border-radius:8px;'
-            f'padding:0 6px;font-size:11px">{esc(stage)}</span>')
+    return (
+        f'<span class="lifecycle-badge" style="background:{colour};color:#fff;border-radius:8px;'
+        f'padding:0 6px;font-size:11px">{esc(stage)}</span>'
+    )
 
 
 def mark(status: str) -> str:
-    sym = {"pass": ("&#10004;", "#1e7e34"), "fail": ("&#10008;", "#c82333"),
-           "pending": ("&#8987;", "#b8860b")}.get(status, ("?", "#6c757d"))
+    sym = {"pass": ("&#10004;", "#1e7e34"), "fail": ("&#10008;", "#c82333"), "pending": ("&#8987;", "#b8860b")}.get(
+        status, ("?", "#6c757d")
+    )
     return f'<span style="color:{sym[1]};font-weight:bold" title="{esc(status)}">{sym[0]} {esc(status)}</span>'
 
 
@@ -47,13 +53,18 @@ def table(headers: list[str], rows: list[list[str]], *, raw: bool = False) -> st
     """Rows are escaped unless ``raw`` (cells already rendered HTML)."""
     head = "".join(f'<th style="text-align:left;padding:2px 8px">{esc(h)}</th>' for h in headers)
     body = "".join(
-        "<tr>" + "".join(f'<td style="padding:2px 8px;vertical-align:top">{c if raw else esc(c)}</td>'
-                         for c in r) + "</tr>" for r in rows)
+        "<tr>"
+        + "".join(f'<td style="padding:2px 8px;vertical-align:top">{c if raw else esc(c)}</td>' for c in r)
+        + "</tr>"
+        for r in rows
+    )
     return f'<table style="{_STYLE}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def kv_table(pairs: list[tuple[str, Any]], *, raw_values: bool = False) -> str:
     rows = "".join(
         f'<tr><th style="text-align:left;padding:2px 8px;vertical-align:top">{esc(k)}</th>'
-        f'<td style="padding:2px 8px">{v if raw_values else esc(v)}</td></tr>' for k, v in pairs)
+        f'<td style="padding:2px 8px">{v if raw_values else esc(v)}</td></tr>'
+        for k, v in pairs
+    )
     return f'<table style="{_STYLE}">{rows}</table>'

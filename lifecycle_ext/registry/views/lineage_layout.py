@@ -53,32 +53,40 @@ def lineage_svg(lin: Any, *, selected: str | None = None) -> str:
             pos[n] = (10 + i * (_W + _GX), 10 + j * (_H + _GY))
     width = 20 + len(cols) * (_W + _GX) - _GX
     height = 20 + max((len(c) for c in cols), default=1) * (_H + _GY) - _GY
-    parts = [f'<svg class="lifecycle-lineage-svg" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" style="font-family:system-ui,sans-serif;'
-             f'font-size:11px">',
-             '<defs><marker id="lc-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
-             'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>']
+    parts = [
+        f'<svg class="lifecycle-lineage-svg" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" style="font-family:system-ui,sans-serif;'
+        f'font-size:11px">',
+        '<defs><marker id="lc-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
+        'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker></defs>',
+    ]
     for a, b in lin.edges:
         if a in pos and b in pos:
             (x1, y1), (x2, y2) = pos[a], pos[b]
-            parts.append(f'<line x1="{x1 + _W}" y1="{y1 + _H // 2}" x2="{x2}" y2="{y2 + _H // 2}" '
-                         'stroke="#888" stroke-width="1.2" marker-end="url(#lc-arrow)"/>')
+            parts.append(
+                f'<line x1="{x1 + _W}" y1="{y1 + _H // 2}" x2="{x2}" y2="{y2 + _H // 2}" '
+                'stroke="#888" stroke-width="1.2" marker-end="url(#lc-arrow)"/>'
+            )
     for n, (x, y) in pos.items():
         info = lin.nodes.get(n, {})
         kind, label = node_label(n)
         stage = info.get("stage")
         root = n == lin.root
         stroke = "#0d6efd" if n == selected else "#333" if root else "#aaa"
-        parts.append(f'<g><title>{esc(n)}</title><rect x="{x}" y="{y}" width="{_W}" height="{_H}" rx="6" '
-                     f'fill="{"#eef4ff" if root else "#fff"}" stroke="{stroke}" stroke-width="{2 if root else 1}"/>'
-                     f'<text x="{x + 8}" y="{y + 15}" fill="#666">{esc(kind)}</text>'
-                     f'<text x="{x + 8}" y="{y + 32}" font-weight="bold" fill="#222">{esc(_clip(label))}</text>')
+        parts.append(
+            f'<g><title>{esc(n)}</title><rect x="{x}" y="{y}" width="{_W}" height="{_H}" rx="6" '
+            f'fill="{"#eef4ff" if root else "#fff"}" stroke="{stroke}" stroke-width="{2 if root else 1}"/>'
+            f'<text x="{x + 8}" y="{y + 15}" fill="#666">{esc(kind)}</text>'
+            f'<text x="{x + 8}" y="{y + 32}" font-weight="bold" fill="#222">{esc(_clip(label))}</text>'
+        )
         if stage or info.get("retired"):
             st = "retired" if info.get("retired") else stage
             colour = STAGE_COLOURS.get(st, "#0d6efd")
-            parts.append(f'<rect x="{x + _W - 78}" y="{y + 5}" width="72" height="14" rx="7" fill="{colour}"/>'
-                         f'<text x="{x + _W - 42}" y="{y + 15}" fill="#fff" text-anchor="middle" '
-                         f'font-size="10">{esc(_clip(st, 12))}</text>')
+            parts.append(
+                f'<rect x="{x + _W - 78}" y="{y + 5}" width="72" height="14" rx="7" fill="{colour}"/>'
+                f'<text x="{x + _W - 42}" y="{y + 15}" fill="#fff" text-anchor="middle" '
+                f'font-size="10">{esc(_clip(st, 12))}</text>'
+            )
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)

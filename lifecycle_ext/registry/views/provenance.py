@@ -23,7 +23,7 @@ class OutputCheck:
 @dataclass(frozen=True)
 class ReproduceReport:
     ref: str
-    status: str                      # "match" | "mismatch" | "error"
+    status: str  # "match" | "mismatch" | "error"
     outputs: list[OutputCheck]
     seed: int | None
     seconds: float
@@ -43,35 +43,53 @@ class ReproduceReport:
     def __repr__(self) -> str:
         lines = [f"reproduce {self.ref}: {self.status.upper()} (seed {self.seed}, {self.seconds:.2f} s)"]
         for c in self.outputs:
-            lines.append(f"  {c.var} -> {c.ref}: {'match' if c.match else 'MISMATCH'}"
-                         + (f" ({c.diff})" if c.diff else ""))
+            lines.append(
+                f"  {c.var} -> {c.ref}: {'match' if c.match else 'MISMATCH'}" + (f" ({c.diff})" if c.diff else "")
+            )
         if self.error:
             lines.append(f"  error: {self.error}")
         if self.uncaptured and self.status == "error":
-            lines.append("  not captured by the original run: " + ", ".join(
-                f"{k} ({v})" for k, v in self.uncaptured.items()))
+            lines.append(
+                "  not captured by the original run: " + ", ".join(f"{k} ({v})" for k, v in self.uncaptured.items())
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         st = {"match": "pass", "mismatch": "fail", "error": "fail"}[self.status]
-        rows = [[esc(c.var), esc(c.ref), mark("pass" if c.match else "fail"),
-                 f"<code>{esc(c.recorded[:25])}</code>", f"<code>{esc((c.reproduced or '-')[:25])}</code>",
-                 esc(c.diff)] for c in self.outputs]
-        body = table(["variable", "version", "", "recorded hash", "reproduced hash", "difference"], rows,
-                     raw=True) if rows else ""
+        rows = [
+            [
+                esc(c.var),
+                esc(c.ref),
+                mark("pass" if c.match else "fail"),
+                f"<code>{esc(c.recorded[:25])}</code>",
+                f"<code>{esc((c.reproduced or '-')[:25])}</code>",
+                esc(c.diff),
+            ]
+            for c in self.outputs
+        ]
+        body = (
+            table(["variable", "version", "", "recorded hash", "reproduced hash", "difference"], rows, raw=True)
+            if rows
+            else ""
+        )
         extra = f"<div><b>error:</b> <code>{esc(self.error)}</code></div>" if self.error else ""
         if self.uncaptured and self.status == "error":
-            extra += "<div>not captured by the original run: " + esc(", ".join(
-                f"{k} ({v})" for k, v in self.uncaptured.items())) + "</div>"
-        return (f'<div class="lifecycle-reproduce"><b>reproduce {esc(self.ref)}</b> {mark(st)} '
-                f"{esc(self.status)} &middot; seed {esc(self.seed)} &middot; {self.seconds:.2f} s{body}{extra}</div>")
+            extra += (
+                "<div>not captured by the original run: "
+                + esc(", ".join(f"{k} ({v})" for k, v in self.uncaptured.items()))
+                + "</div>"
+            )
+        return (
+            f'<div class="lifecycle-reproduce"><b>reproduce {esc(self.ref)}</b> {mark(st)} '
+            f"{esc(self.status)} &middot; seed {esc(self.seed)} &middot; {self.seconds:.2f} s{body}{extra}</div>"
+        )
 
 
 @dataclass(frozen=True)
 class TrackSummary:
     """What one ``%%track`` run did: refs created, inputs, seeds, duration (and errors)."""
 
-    status: str                      # "saved" | "failed" | "dry-run" | "not saved" | "no outputs"
+    status: str  # "saved" | "failed" | "dry-run" | "not saved" | "no outputs"
     duration_s: float
     created: list[dict[str, str]] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)
@@ -79,7 +97,7 @@ class TrackSummary:
     configs: list[str] = field(default_factory=list)
     uncaptured: dict[str, str] = field(default_factory=dict)
     error: str | None = None
-    record: dict[str, Any] | None = None   # the captured record (shown by --dry-run)
+    record: dict[str, Any] | None = None  # the captured record (shown by --dry-run)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,8 +123,9 @@ class TrackSummary:
         colour = {"saved": "pass", "dry-run": "pending", "no outputs": "pending"}.get(self.status, "fail")
         pairs: list[tuple[str, Any]] = []
         if self.created:
-            pairs.append(("created", "<br>".join(f"{esc(c['var'])} &rarr; <b>{esc(c['ref'])}</b>"
-                                                 for c in self.created)))
+            pairs.append(
+                ("created", "<br>".join(f"{esc(c['var'])} &rarr; <b>{esc(c['ref'])}</b>" for c in self.created))
+            )
         pairs.append(("inputs", "<br>".join(f"{esc(k)} = {esc(v)}" for k, v in self.inputs.items()) or "-"))
         pairs.append(("seeds", esc(self._seed_text())))
         if self.configs:
@@ -118,7 +137,15 @@ class TrackSummary:
             pairs.append(("error", f"<code>{esc(self.error)}</code>"))
         if self.record is not None:
             import json
-            pairs.append(("captured", f"<pre style='max-height:20em;overflow:auto'>"
-                                      f"{esc(json.dumps(self.record, indent=1, default=str)[:20000])}</pre>"))
-        return (f'<div class="lifecycle-track">{mark(colour)} <b>%%track</b> {esc(self.status)}'
-                f"{kv_table(pairs, raw_values=True)}</div>")
+
+            pairs.append(
+                (
+                    "captured",
+                    f"<pre style='max-height:20em;overflow:auto'>"
+                    f"{esc(json.dumps(self.record, indent=1, default=str)[:20000])}</pre>",
+                )
+            )
+        return (
+            f'<div class="lifecycle-track">{mark(colour)} <b>%%track</b> {esc(self.status)}'
+            f"{kv_table(pairs, raw_values=True)}</div>"
+        )

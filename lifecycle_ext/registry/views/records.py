@@ -44,20 +44,35 @@ class Version:
     @classmethod
     def from_record(cls, rec: dict[str, Any], stage: str | None = None) -> Version:
         return cls(
-            ref=exact_ref(rec), kind=rec["kind"], name=rec["name"],
-            number=rec["number"], content_hash=rec["content_hash"], created_at=rec["created_at"],
-            author=rec["author"], parent=(f"{rec['kind']}:{rec['name']}@{rec['parent']}" if rec.get("parent")
-                                          else None),
-            object_type=rec["object_type"], summary=rec.get("summary", {}), size=rec.get("size", 0),
-            params=rec.get("params") or {}, metrics=rec.get("metrics") or {}, metadata=rec.get("metadata") or {},
-            inputs=list(rec.get("inputs") or []), tags=list(rec.get("tags") or []), note=rec.get("note") or "",
-            stage=stage, record=rec.get("record") or {}, new_bytes=rec.get("new_bytes", 0),
-            retired=bool(rec.get("retired")))
+            ref=exact_ref(rec),
+            kind=rec["kind"],
+            name=rec["name"],
+            number=rec["number"],
+            content_hash=rec["content_hash"],
+            created_at=rec["created_at"],
+            author=rec["author"],
+            parent=(f"{rec['kind']}:{rec['name']}@{rec['parent']}" if rec.get("parent") else None),
+            object_type=rec["object_type"],
+            summary=rec.get("summary", {}),
+            size=rec.get("size", 0),
+            params=rec.get("params") or {},
+            metrics=rec.get("metrics") or {},
+            metadata=rec.get("metadata") or {},
+            inputs=list(rec.get("inputs") or []),
+            tags=list(rec.get("tags") or []),
+            note=rec.get("note") or "",
+            stage=stage,
+            record=rec.get("record") or {},
+            new_bytes=rec.get("new_bytes", 0),
+            retired=bool(rec.get("retired")),
+        )
 
     def __repr__(self) -> str:
         stage = f" [{self.stage}]" if self.stage else ""
-        return (f"<Version {self.ref}{stage} {self.object_type} {self.content_hash[:21]} "
-                f"by {self.author} at {self.created_at}>")
+        return (
+            f"<Version {self.ref}{stage} {self.object_type} {self.content_hash[:21]} "
+            f"by {self.author} at {self.created_at}>"
+        )
 
     def _repr_html_(self) -> str:
         pairs: list[tuple[str, Any]] = [
@@ -112,6 +127,7 @@ class Lineage:
 
     def to_frame(self) -> Any:
         import pandas as pd
+
         return pd.DataFrame([{"input": a, "output": b} for a, b in self.edges], columns=["input", "output"])
 
     def __repr__(self) -> str:
@@ -122,13 +138,24 @@ class Lineage:
     def _repr_html_(self) -> str:
         from .lineage_layout import lineage_svg
 
-        rows = [[esc(a) + " " + badge(self.nodes.get(a, {}).get("stage")), "&rarr;",
-                 esc(b) + " " + badge(self.nodes.get(b, {}).get("stage"))] for a, b in self.edges]
-        body = (f'<div style="overflow-x:auto">{lineage_svg(self)}</div><details><summary>edges</summary>'
-                f'{table(["input", "", "output"], rows, raw=True)}</details>' if rows
-                else "<i>no lineage recorded</i>")
-        return (f'<div class="lifecycle-lineage"><b>Lineage of {esc(self.root)}</b> '
-                f'{badge(self.nodes.get(self.root, {}).get("stage"))}{body}</div>')
+        rows = [
+            [
+                esc(a) + " " + badge(self.nodes.get(a, {}).get("stage")),
+                "&rarr;",
+                esc(b) + " " + badge(self.nodes.get(b, {}).get("stage")),
+            ]
+            for a, b in self.edges
+        ]
+        body = (
+            f'<div style="overflow-x:auto">{lineage_svg(self)}</div><details><summary>edges</summary>'
+            f"{table(['input', '', 'output'], rows, raw=True)}</details>"
+            if rows
+            else "<i>no lineage recorded</i>"
+        )
+        return (
+            f'<div class="lifecycle-lineage"><b>Lineage of {esc(self.root)}</b> '
+            f"{badge(self.nodes.get(self.root, {}).get('stage'))}{body}</div>"
+        )
 
 
 @dataclass(frozen=True)
@@ -144,16 +171,20 @@ class VerifyReport:
         return self.ok
 
     def __repr__(self) -> str:
-        head = (f"verify: {'OK' if self.ok else 'FAILED'}: {self.events} events, {self.blobs} blobs, "
-                f"{self.bytes / 1e6:.1f} MB in {self.seconds:.2f} s")
+        head = (
+            f"verify: {'OK' if self.ok else 'FAILED'}: {self.events} events, {self.blobs} blobs, "
+            f"{self.bytes / 1e6:.1f} MB in {self.seconds:.2f} s"
+        )
         return "\n".join([head] + [f"  {p['ref']}: {p['object']}: {p['problem']}" for p in self.problems])
 
     def _repr_html_(self) -> str:
         colour = "#1e7e34" if self.ok else "#c82333"
         rows = [[p["ref"], p["object"], p["problem"]] for p in self.problems]
         detail = table(["ref", "object", "problem"], rows) if rows else ""
-        return (f'<div><b style="color:{colour}">{"&#10004; verified" if self.ok else "&#10008; problems found"}'
-                f"</b> {self.events} events, {self.blobs} blobs, {self.bytes / 1e6:.1f} MB{detail}</div>")
+        return (
+            f'<div><b style="color:{colour}">{"&#10004; verified" if self.ok else "&#10008; problems found"}'
+            f"</b> {self.events} events, {self.blobs} blobs, {self.bytes / 1e6:.1f} MB{detail}</div>"
+        )
 
 
 @dataclass(frozen=True)
@@ -179,12 +210,22 @@ class RegistryInfo:
         lines = [f"registry: {self.location}", f"{len(self.assets)} assets, {n} versions, {self.events} events"]
         for a in self.assets:
             stages = ", ".join(f"{s}=v{v}" for s, v in a["stages"].items())
-            lines.append(f"  {a['asset']}: {a['versions']} versions, latest v{a['latest']}"
-                         + (f" ({stages})" if stages else ""))
+            lines.append(
+                f"  {a['asset']}: {a['versions']} versions, latest v{a['latest']}" + (f" ({stages})" if stages else "")
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        rows = [[esc(a["asset"]), str(a["versions"]), f"v{a['latest']}",
-                 " ".join(f"{badge(s)} v{v}" for s, v in a["stages"].items())] for a in self.assets]
-        return (f"<div><b>Registry</b> <code>{esc(self.location)}</code>: {len(self.assets)} assets, "
-                f"{self.events} events{table(['asset', 'versions', 'latest', 'stages'], rows, raw=True)}</div>")
+        rows = [
+            [
+                esc(a["asset"]),
+                str(a["versions"]),
+                f"v{a['latest']}",
+                " ".join(f"{badge(s)} v{v}" for s, v in a["stages"].items()),
+            ]
+            for a in self.assets
+        ]
+        return (
+            f"<div><b>Registry</b> <code>{esc(self.location)}</code>: {len(self.assets)} assets, "
+            f"{self.events} events{table(['asset', 'versions', 'latest', 'stages'], rows, raw=True)}</div>"
+        )

@@ -4,7 +4,7 @@ import gc
 
 import numpy as np
 
-from lifecycle_ext.registry.identity_map import IdentityMap
+from lifecycle_ext.registry.object_refs import IdentityMap
 
 
 def test_weakref_entries_disappear_with_the_object() -> None:
@@ -13,7 +13,7 @@ def test_weakref_entries_disappear_with_the_object() -> None:
     assert m.remember(a, "dataset:a@1", "loc")
     assert m.lookup(a) == "dataset:a@1" and m.lookup(a, "loc") == "dataset:a@1"
     assert m.lookup(a, "other") is None
-    assert m.lookup(np.zeros(3)) is None     # equal but not the same object
+    assert m.lookup(np.zeros(3)) is None  # equal but not the same object
     del a
     gc.collect()
     assert len(m) == 0

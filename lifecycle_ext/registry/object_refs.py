@@ -45,8 +45,11 @@ class _Entry:
         if self.strong is not None:
             return self.strong is obj
         if self.keys is not None and self.values is not None and isinstance(obj, dict):
-            return (tuple(obj) == self.keys and len(obj) == len(self.values)
-                    and all(w() is v for w, v in zip(self.values, obj.values())))
+            return (
+                tuple(obj) == self.keys
+                and len(obj) == len(self.values)
+                and all(w() is v for w, v in zip(self.values, obj.values()))
+            )
         return False
 
 
