@@ -106,7 +106,7 @@ class RegistryContext:
         self.log.refresh()
         return self.log.state
 
-    def append(self, build: Callable[[State], EventSpec | None]) -> Any:
+    def append(self, build: Callable[[State], EventSpec | None]) -> dict[str, Any] | None:
         """Append the event ``build(state)`` returns, as the acting principal (None: nothing to append)."""
         return self.log.append(build, self.user)
 
@@ -116,6 +116,13 @@ class RegistryContext:
         if ev is None:
             raise IntegrityError(f"event {seq} is missing from the log of the registry at {self.location}")
         return dict(ev)
+
+    def record(self, build: Callable[[State], EventSpec]) -> dict[str, Any]:
+        """Append the event ``build(state)`` always returns (raises if the log appended nothing)."""
+        event = self.append(build)
+        if event is None:
+            raise RuntimeError("the event log appended nothing for an event that must be recorded")
+        return event
 
     # -- resolution ------------------------------------------------------------------------------------------
     def asset(self, ref: Ref, state: State | None = None) -> dict[str, Any]:

@@ -237,7 +237,7 @@ class Registry:
         reason: str = "",
         force: bool = False,
         known_limitations: str | None = None,
-    ) -> Any:
+    ) -> Version:
         """Move ``ref`` to stage ``to`` if its gates pass; else record the refusal and raise GateFailed.
 
         ``force=True`` (only for a role the policy allows, with a reason) promotes despite failing checks and
