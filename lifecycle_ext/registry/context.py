@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .datasets import DatasetsService
     from .deployment import DeploymentService
     from .diffs import DiffService
+    from .exports.service import ExportService
     from .integrity import IntegrityService
     from .lineage import LineageService
     from .listing import ListingService
@@ -269,6 +270,12 @@ class Services:
         from .monitoring.service import MonitoringService
 
         return MonitoringService(self.ctx, self)
+
+    @cached_property
+    def exports(self) -> ExportService:
+        from .exports.service import ExportService
+
+        return ExportService(self.ctx, self)
 
 
 class Service:
