@@ -48,7 +48,6 @@ def prov_document(f: ExportFacts) -> dict[str, Any]:
         "wasDerivedFrom": {},
         "wasAttributedTo": {},
         "wasAssociatedWith": {},
-        "wasRevisionOf": {},
         "wasInvalidatedBy": {},
     }
     n = iter(range(1, 1_000_000))
@@ -104,7 +103,14 @@ def prov_document(f: ExportFacts) -> dict[str, Any]:
         if rec.parent is not None:
             parent = f"{rec.asset}@{rec.parent}"
             if parent in f.records:
-                rel("wasRevisionOf", {"prov:generatedEntity": eid, "prov:usedEntity": _eid(parent)})
+                rel(
+                    "wasDerivedFrom",
+                    {
+                        "prov:generatedEntity": eid,
+                        "prov:usedEntity": _eid(parent),
+                        "prov:type": {"$": "prov:Revision", "type": "prov:QUALIFIED_NAME"},
+                    },
+                )
 
     for e in f.events:
         kind = _DECISIONS.get(e["type"])
