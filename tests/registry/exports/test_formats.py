@@ -304,10 +304,9 @@ def test_cyclonedx_ml_bom_is_valid_with_digests_and_spdx_ids(life: Lifecycle, ou
 
 
 def test_a_licence_that_is_no_spdx_id_is_named(reg: Any) -> None:
+    import numpy as np
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
-
-    import numpy as np
 
     reg.save(np.arange(3), "model:m", metadata={"licence": "internal use only"})
     doc = reg.export("model:m", format="cyclonedx").document
