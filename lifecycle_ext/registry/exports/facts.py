@@ -18,7 +18,7 @@ from typing import Any
 from ...core.records import VersionRecord
 from ...core.refs import exact_ref
 
-__all__ = ["ExportFacts", "gather", "DOC_FIELDS", "PRODUCER", "spdx_id"]
+__all__ = ["ExportFacts", "gather", "DOC_FIELDS", "PRODUCER", "spdx_id", "registry_namespace"]
 
 DOC_FIELDS = ("intended_use", "out_of_scope_use", "risks")
 """The optional documentation fields of a version's metadata (accepted at save, see ``core/doc_fields.py``)."""
@@ -192,7 +192,8 @@ class ExportFacts:
         return md.get(name)
 
 
-def _namespace(ctx: Any) -> str:
+def registry_namespace(ctx: Any) -> str:
+    """The stable namespace of the registry: ``urn:lifecycle:registry:`` and 16 hex digits of its first event."""
     first = ctx.event(0)
     return "urn:lifecycle:registry:" + str(first["hash"])[:16]
 
@@ -249,7 +250,7 @@ def gather(services: Any, ref: str) -> ExportFacts:
         if hit:
             events.append(dict(e))
     return ExportFacts(
-        namespace=_namespace(ctx),
+        namespace=registry_namespace(ctx),
         location=ctx.location,
         record=rec,
         records=records,
