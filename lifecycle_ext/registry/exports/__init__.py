@@ -130,7 +130,7 @@ def format_names() -> tuple[str, ...]:
     return tuple(FORMATS)
 
 
-def load_format(name: str) -> Callable[[ExportJob], Any]:
+def load_format(name: str) -> Callable[..., Any]:
     """The export function of format ``name``, imported now; a clear error for an unknown or absent format."""
     fmt = FORMATS.get(name)
     if fmt is None:
@@ -150,10 +150,10 @@ def load_format(name: str) -> Callable[[ExportJob], Any]:
     fn = getattr(module, func, None)
     if not callable(fn):
         raise UsageInputError(f"export format {name!r}: {module_name} has no function {func}")
-    return cast(Callable[[ExportJob], Any], fn)
+    return cast(Callable[..., Any], fn)
 
 
-def run_format(job: ExportJob, fn: Callable[[ExportJob], Any]) -> ExportResult:
+def run_format(job: ExportJob, fn: Callable[..., Any]) -> ExportResult:
     """Call ``fn`` and turn what it returns into an :class:`ExportResult`."""
     import inspect
 

@@ -67,7 +67,7 @@ def card_markdown(f: ExportFacts) -> str:
     lines.append(f"- name: {_y(rec.name)}")
     lines.append("  results:")
     task = f.doc("task") or "other"
-    for ds in datasets or [None]:
+    for ds in datasets or [""]:
         lines.append(f"  - task: {{type: {_y(str(task))}}}")
         if ds:
             lines.append(f"    dataset: {{name: {_y(ds)}, type: {_y(ds.split('@', 1)[0])}}}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from typing import Any
 
 from ...core.errors import UsageInputError
 from . import ExportJob, ExportResult
@@ -53,7 +54,7 @@ def export_zarr(job: ExportJob) -> ExportResult:
     return ExportResult("zarr", job.facts.ref, (str(out),), summary={"keys": len(entries), "bytes": total})
 
 
-def _with_note(key: str, data: bytes, note: dict[str, object]) -> bytes:
+def _with_note(key: str, data: bytes, note: dict[str, Any]) -> bytes:
     """The root ``zarr.json`` also says where the copy came from (the data keys are written unchanged)."""
     if key != "zarr.json":
         return data

@@ -52,3 +52,23 @@ def test_zarr_export_refuses_a_used_path_and_a_missing_output(reg: Any, tmp_path
     assert (tmp_path / "full" / "x").read_text() == "keep"
     with pytest.raises(UsageInputError, match="give output"):
         reg.export("model:m", format="zarr")
+
+
+def test_the_reader_in_docs_storage_md_runs_without_the_package(make_registry: Any, tmp_path: Path) -> None:
+    import re
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "storage.md").read_text()
+    section = doc.split("## Reading a version without lifecycle_ext", 1)[1]
+    (code,) = re.findall(r"```python\n(.*?)```", section.split("\n## ", 1)[0], re.S)
+    lc = build_lifecycle(make_registry)
+    lc.reg.export(lc.dataset, format="zarr", output=tmp_path / "churn.zarr")
+    script = "import sys\nsys.modules['lifecycle_ext'] = None\n" + code + "\ndf.to_parquet('read.parquet')\n"
+    p = subprocess.run(
+        [sys.executable, "-I", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert p.returncode == 0, p.stderr[-3000:]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "read.parquet"), lc.reg.load(lc.dataset))
