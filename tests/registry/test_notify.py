@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from lifecycle_ext.core.errors import PolicyError
-from lifecycle_ext.registry.notify import wait_for_deliveries
+from lifecycle_ext.registry.notify import NOTIFY_EVENTS, wait_for_deliveries
 from tests.support.policy import build_policy
 from tests.support.waiting import wait_until
 
@@ -228,3 +228,35 @@ def test_bad_notify_sections_are_refused_with_the_line(reg: Any, section: str, m
         reg.set_policy(text)
     assert exc.value.line is not None and exc.value.line > text.count("\n") - section.count("\n") - 2
     assert reg.state.get("policy") is None
+
+
+def test_every_notifiable_event_reaches_the_receiver(make_registry: Any, receiver: Receiver) -> None:
+    """Requests, promotions, a refusal, a rollback, a retirement and a monitoring alert, each sent once."""
+    from lifecycle_ext.core.errors import GateFailed
+    from tests.support.monitor_data import frame
+    from tests.support.policy import metric
+
+    policy = build_policy(gates={"staging": [metric("accuracy >= 0.9")]}, monitoring={"on_alert": "record"})
+    reg = make_registry(
+        policy=policy + f'[notify]\n[[notify.webhooks]]\nurl = "{receiver.url}"\nsecret_env = "LC_WEBHOOK_SECRET"\n'
+    )
+    reg.save(frame(5_000, seed=1), "dataset:train")
+    weak = reg.save({"w": 0}, "model:churn", inputs=["dataset:train@1"], metrics={"accuracy": 0.5}).ref
+    reg.promote(weak, "development")
+    with pytest.raises(GateFailed):
+        reg.promote(weak, "staging")
+    for w in (1, 2):
+        ref = reg.save({"w": w}, "model:churn", inputs=["dataset:train@1"], metrics={"accuracy": 0.95}).ref
+        reg.promote(ref, "development")
+        reg.request_promotion(ref, "staging", reason="good")
+        for stage in ("staging", "production"):
+            reg.promote(ref, stage, known_limitations="none known" if stage == "production" else None)
+    reg.monitor("model:churn", frame(2_000, seed=3, shift=1.0))
+    reg.rollback("model:churn", reason="drift")
+    reg.retire("model:churn@3", reason="drifted")
+    assert wait_for_deliveries(30)
+    sent = [json.loads(r["body"])["type"] for r in receiver.requests]
+    recorded = [e["type"] for e in reg.log.events() if e["type"] in NOTIFY_EVENTS]
+    assert sorted(sent) == sorted(recorded)
+    assert set(sent) == set(NOTIFY_EVENTS)
+    assert all(d["ok"] for d in reg.services.notify.deliveries())
