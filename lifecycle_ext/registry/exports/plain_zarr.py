@@ -1,7 +1,7 @@
 """A version as a plain zarr v3 hierarchy: a folder, or a ``.zip`` when the output path ends in ``.zip``.
 
 Every key of the version's manifest is written with its blob's bytes (each verified against its content id as it
-is read), so zarr-python opens the result with ``zarr.open_group(path, mode="r")`` and no part of lifecycle_ext.
+is read; written to a temporary name and renamed, so a failed export leaves nothing), so zarr-python opens the result with ``zarr.open_group(path, mode="r")`` and no part of lifecycle_ext.
 The layout of each stored type (how a DataFrame's Arrow buffers are laid out, for instance) is documented in
 ``docs/storage.md``; the root group's ``lifecycle`` attribute says which layout it is.
 """
@@ -9,7 +9,10 @@ The layout of each stored type (how a DataFrame's Arrow buffers are laid out, fo
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import zipfile
+from pathlib import Path
 from typing import Any
 
 from ...core.errors import UsageInputError
@@ -37,20 +40,33 @@ def export_zarr(job: ExportJob) -> ExportResult:
     }
     if out.suffix == ".zip":
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
-            for key, cid in sorted(entries.items()):
-                data = bytes(blobs.get(cid))
-                zf.writestr(key, _with_note(key, data, extra))
-                total += len(data)
-        tmp.replace(out)
+        tmp_zip = out.with_name(f".{out.name}.tmp")
+        try:
+            with zipfile.ZipFile(tmp_zip, "w", compression=zipfile.ZIP_STORED) as zf:
+                for key, cid in sorted(entries.items()):
+                    data = bytes(blobs.get(cid))
+                    zf.writestr(key, _with_note(key, data, extra))
+                    total += len(data)
+            tmp_zip.replace(out)
+        except BaseException:
+            tmp_zip.unlink(missing_ok=True)
+            raise
     else:
-        for key, cid in sorted(entries.items()):
-            data = bytes(blobs.get(cid))
-            path = out / key
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(_with_note(key, data, extra))
-            total += len(data)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+        try:
+            for key, cid in sorted(entries.items()):
+                data = bytes(blobs.get(cid))  # verified against its id: a corrupt blob stops the export here
+                path = tmp / key
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(_with_note(key, data, extra))
+                total += len(data)
+            if out.exists():
+                out.rmdir()  # empty, checked above
+            tmp.rename(out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return ExportResult("zarr", job.facts.ref, (str(out),), summary={"keys": len(entries), "bytes": total})
 
 

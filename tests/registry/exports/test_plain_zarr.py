@@ -72,3 +72,19 @@ def test_the_reader_in_docs_storage_md_runs_without_the_package(make_registry: A
     )
     assert p.returncode == 0, p.stderr[-3000:]
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "read.parquet"), lc.reg.load(lc.dataset))
+
+
+def test_a_corrupt_blob_stops_the_export_and_leaves_nothing(reg: Any, tmp_path: Path) -> None:
+    from lifecycle_ext.core.errors import IntegrityError
+
+    v = reg.save(np.arange(1000), "model:m")
+    data_key = next(k for k in reg.manifest(v.ref)["entries"] if k.startswith("data/c/"))
+    cid = reg.manifest(v.ref)["entries"][data_key]
+    blob = Path(reg.location) / "blobs" / cid.split(":", 1)[1][:2] / cid.split(":", 1)[1][2:]
+    raw = blob.read_bytes()
+    blob.chmod(0o644)
+    blob.write_bytes(bytes([raw[0] ^ 0xFF]) + raw[1:])
+    for name in ("m", "m.zip"):
+        with pytest.raises(IntegrityError):
+            reg.export(v.ref, format="zarr", output=tmp_path / name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["registry"]
