@@ -1,5 +1,5 @@
 """Every export format of a registry taken through a whole lifecycle, validated with the standard's own tool:
-PROV-JSON with ``prov``, OpenLineage events with ``openlineage-python``'s spec classes, the Model Card Toolkit JSON
+PROV-JSON with ``prov``, the model card with ``huggingface_hub``'s parser, OpenLineage events with ``openlineage-python``'s spec classes, the Model Card Toolkit JSON
 with its schema (v0.0.2, vendored in ``data/``: the toolkit itself needs TensorFlow and jsonschema<4, so it is not
 installable here), CycloneDX with ``cyclonedx-python-lib``'s strict validator; the Annex IV outline lists every
 point with its status."""
@@ -211,6 +211,14 @@ def test_model_card_names_datasets_metrics_limitations_and_approvers(life: Lifec
     assert "label_schema:churn-labels@1" in body and "crm export 2026-10" in body
     assert "| production | approvals (approvals) | pass | 2/2 reviewer approval(s) |" in body
     assert "rolled back from @2 to @1" in body
+
+    # Hugging Face's own parser reads the metadata and turns the model index into evaluation results
+    from huggingface_hub import ModelCard
+
+    hf = ModelCard.load(out / "README.md")
+    assert hf.data.license == "mit" and hf.data.datasets == [life.dataset] and hf.data.model_name == "churn"
+    results = {r.metric_type: (r.metric_value, r.dataset_name) for r in hf.data.eval_results}
+    assert results == {"accuracy": (0.91, life.dataset), "f1": (pytest.approx(0.84), life.dataset)}
 
     schema = json.loads((DATA / "model_card_toolkit_v0.0.2.schema.json").read_text())
     mct = json.loads((out / "model_card.json").read_text())
