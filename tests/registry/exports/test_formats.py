@@ -374,3 +374,25 @@ def test_cli_export_writes_the_file_and_prints_without_output(
     printed = json.loads(capsys.readouterr().out)
     assert printed["ref"] == "model:churn@2" and len(printed["paths"]) == 2  # a name exports its latest version
     assert main(["-R", loc, "export", life.model_v1, "--format", "pdf"]) == 2
+
+
+def test_a_format_is_one_function_in_either_form(
+    life: Lifecycle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from lifecycle_ext.registry import exports
+
+    table = {
+        "three": exports.ExportFormat(
+            "three", "tests.registry.exports.fake_formats:three_args", "", output="required-dir"
+        ),
+        "one": exports.ExportFormat("one", "tests.registry.exports.fake_formats:one_arg", ""),
+    }
+    for name, fmt in table.items():
+        monkeypatch.setitem(exports.FORMATS, name, fmt)
+    with pytest.raises(UsageInputError, match="give output=PATH"):
+        life.reg.export(life.model_v1, format="three")
+    res = life.reg.export("model:churn@production", format="three", output=tmp_path / "x")
+    assert res.paths == (str(tmp_path / "x"),) and res.ref == life.model_v1
+    assert (tmp_path / "x" / "ref.txt").read_text().startswith(f"{life.model_v1} xxh3-128:")
+    doc = life.reg.export(life.model_v1, format="one").document
+    assert doc == {"ref": life.model_v1, "people": ["alice", "bob", "carol", "dave"]}
