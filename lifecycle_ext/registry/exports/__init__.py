@@ -79,6 +79,12 @@ class ExportResult:
             out["document"] = self.document
         return out
 
+    def __fspath__(self) -> str:
+        """The one path written (``Path(reg.export(ref, format="zarr", output=p))``); several paths: TypeError."""
+        if len(self.paths) != 1:
+            raise TypeError(f"the {self.format} export wrote {len(self.paths)} paths; use .paths")
+        return self.paths[0]
+
     def __str__(self) -> str:
         if self.paths:
             return f"{self.format} export of {self.ref}: " + ", ".join(self.paths)

@@ -392,7 +392,9 @@ def test_a_format_is_one_function_in_either_form(
     with pytest.raises(UsageInputError, match="give output=PATH"):
         life.reg.export(life.model_v1, format="three")
     res = life.reg.export("model:churn@production", format="three", output=tmp_path / "x")
-    assert res.paths == (str(tmp_path / "x"),) and res.ref == life.model_v1
+    assert res.paths == (str(tmp_path / "x"),) and res.ref == life.model_v1 and Path(res) == tmp_path / "x"
     assert (tmp_path / "x" / "ref.txt").read_text().startswith(f"{life.model_v1} xxh3-128:")
+    with pytest.raises(TypeError, match="wrote 2 paths"):
+        Path(life.reg.export(life.model_v1, format="annex-iv", output=tmp_path / "a"))
     doc = life.reg.export(life.model_v1, format="one").document
     assert doc == {"ref": life.model_v1, "people": ["alice", "bob", "carol", "dave"]}
