@@ -132,7 +132,8 @@ def _metrics_fit(f: ExportFacts) -> tuple[list[str], list[str]]:
 
 
 def _risk_system(f: ExportFacts) -> tuple[list[str], list[str]]:
-    found = [f"risk: {r}" for r in (f.doc("risks") or [])] if isinstance(f.doc("risks"), list) else []
+    risks = f.doc("risks")
+    found = [f"risk: {r}" for r in ([risks] if isinstance(risks, str) else risks or [])]
     return found, ["the risk management system (Article 9)"]
 
 

@@ -398,3 +398,12 @@ def test_a_format_is_one_function_in_either_form(
         Path(life.reg.export(life.model_v1, format="annex-iv", output=tmp_path / "a"))
     doc = life.reg.export(life.model_v1, format="one").document
     assert doc == {"ref": life.model_v1, "people": ["alice", "bob", "carol", "dave"]}
+
+
+def test_annex_iv_takes_risks_given_as_one_text(reg: Any) -> None:
+    import numpy as np
+
+    reg.save(np.arange(3), "model:one-risk", metadata={"risks": "may drift with prices"})
+    doc = reg.export("model:one-risk", format="annex-iv").document["outline"]
+    risk_points = {p["point"]: p["from_records"] for p in doc["points"] if p["point"] in ("3", "5")}
+    assert risk_points == {"3": ["risk: may drift with prices"], "5": ["risk: may drift with prices"]}
