@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import zarr
 
+    from .exports import ExportResult
     from .views.audit import AssetListing, AuditTrail
     from .views.diffs import Diff, SchemaImpact
     from .views.gates import DeploymentRecord, Explanation, GateReport, PolicyView, PromotionRequest
@@ -370,3 +371,11 @@ class Registry:
         says why an action is not allowed (empty when it is). Nothing is recorded.
         """
         return self._svc.permissions.permissions(ref, to)
+
+    # -- exports ---------------------------------------------------------------------------------------------
+    def export(self, ref_or_name: str, format: str, output: str | os.PathLike[str] | None = None) -> ExportResult:
+        """Export a version (the latest when ``ref_or_name`` names an asset) in a standard format: ``prov``,
+        ``openlineage``, ``model-card``, ``annex-iv``, ``cyclonedx``, ``zarr`` (plain zarr v3), ``mlflow``.
+        With ``output`` the files are written there; without it the document is returned. Changes nothing.
+        """
+        return self._svc.exports.export(ref_or_name, format, output)
