@@ -488,5 +488,15 @@ CATALOGUE = Catalogue(
             ),
             result=Result("ExportResult"),
         ),
+        Action(
+            "notify",
+            "the delivery log of [notify] webhooks and commands; --test sends a sample event to every target",
+            (
+                Arg("test", type=bool, default=False, help="send a sample event and show its deliveries"),
+                Arg("event", default="VersionPromoted", metavar="TYPE", help="the sample's event type (with --test)"),
+                Arg("seq", type=int, help="only deliveries of this event"),
+            ),
+            result=Result("list[Delivery]"),
+        ),
     ]
 )

@@ -373,6 +373,15 @@ class Registry:
         return self._svc.permissions.permissions(ref, to)
 
     # -- exports ---------------------------------------------------------------------------------------------
+    def notify(
+        self, *, test: bool = False, event: str = "VersionPromoted", seq: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The delivery log of the policy's ``[notify]`` targets (of event ``seq`` when given). ``test=True`` sends
+        a sample ``event`` (marked ``"sample": true``) to every target instead and returns its tries."""
+        if test:
+            return self._svc.notify.send_sample(event)
+        return self._svc.notify.deliveries(seq)
+
     def export(self, ref_or_name: str, format: str, output: str | os.PathLike[str] | None = None) -> ExportResult:
         """Export a version (the latest when ``ref_or_name`` names an asset) in a standard format: ``prov``,
         ``openlineage``, ``model-card``, ``annex-iv``, ``cyclonedx``, ``zarr`` (plain zarr v3), ``mlflow``.

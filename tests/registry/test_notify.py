@@ -260,3 +260,20 @@ def test_every_notifiable_event_reaches_the_receiver(make_registry: Any, receive
     assert sorted(sent) == sorted(recorded)
     assert set(sent) == set(NOTIFY_EVENTS)
     assert all(d["ok"] for d in reg.services.notify.deliveries())
+
+
+def test_lifecycle_notify_test_sends_a_sample_from_the_cli(
+    make_registry: Any, receiver: Receiver, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lifecycle_ext.cli import main
+
+    reg = make_registry(tmp_path / "reg", policy=_policy(receiver.url))
+    assert main(["-R", str(tmp_path / "reg"), "notify", "--test", "--event", "RolledBack", "--json"]) == 0
+    tries = json.loads(capsys.readouterr().out)
+    assert [(t["ok"], t["status"]) for t in tries] == [(True, 200)]
+    assert json.loads(receiver.requests[0]["body"])["data"]["sample"] is True
+    assert main(["-R", str(tmp_path / "reg"), "notify", "--json"]) == 0  # real deliveries only: none yet
+    assert json.loads(capsys.readouterr().out) == []
+    assert reg.notify(test=True, event="VersionRetired")[0]["ok"]
+    with pytest.raises(Exception, match="TagAdded"):
+        reg.notify(test=True, event="TagAdded")
