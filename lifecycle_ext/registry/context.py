@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .permissions import PermissionsService
     from .promotion import PromotionService
     from .reproduce import ProvenanceService
+    from .search import SearchService
     from .versions import VersionsService
     from .views.records import Version
 
@@ -263,6 +264,12 @@ class Services:
         from .diffs import DiffService
 
         return DiffService(self.ctx, self)
+
+    @cached_property
+    def search(self) -> SearchService:
+        from .search import SearchService
+
+        return SearchService(self.ctx, self)
 
     @cached_property
     def monitoring(self) -> MonitoringService:
