@@ -88,6 +88,24 @@ export interface ISearchHit {
   retired: boolean;
 }
 
+/** One item of `GET inbox`: what awaits the current user. */
+export interface IInboxItem {
+  type: 'request' | 'soak' | 'alert';
+  ref: string;
+  to: string | null;
+  status: string;
+  by: string | null;
+  at: string | null;
+  reason: string;
+  approved_by: string[];
+  waiting_on: string[];
+}
+
+export interface IInbox {
+  user: string;
+  items: IInboxItem[];
+}
+
 export interface ISearchResult extends IPaged {
   query: string;
   versions: ISearchHit[];
@@ -169,7 +187,8 @@ export const READ_ROUTES = [
   'permissions',
   'pending',
   'audit',
-  'search'
+  'search',
+  'inbox'
 ] as const;
 
 export type ReadRoute =

@@ -488,5 +488,11 @@ CATALOGUE = Catalogue(
             rest=Rest("GET", "SearchResult"),
             result=Result("SearchResult"),
         ),
+        Action(
+            "inbox",
+            "what awaits your review: requests you may approve, soak periods that ended, alerts blocking promotion",
+            rest=Rest("GET", "Inbox"),
+            result=Result("Inbox"),
+        ),
     ]
 )

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .datasets import DatasetsService
     from .deployment import DeploymentService
     from .diffs import DiffService
+    from .inbox import InboxService
     from .integrity import IntegrityService
     from .lineage import LineageService
     from .listing import ListingService
@@ -264,6 +265,12 @@ class Services:
         from .diffs import DiffService
 
         return DiffService(self.ctx, self)
+
+    @cached_property
+    def inbox(self) -> InboxService:
+        from .inbox import InboxService
+
+        return InboxService(self.ctx, self)
 
     @cached_property
     def search(self) -> SearchService:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .views.audit import AssetListing, AuditTrail
     from .views.diffs import Diff, SchemaImpact
     from .views.gates import DeploymentRecord, Explanation, GateReport, PolicyView, PromotionRequest
+    from .views.inbox import Inbox
     from .views.metric_history import MetricHistory
     from .views.monitoring import DriftHistory, Health, MonitorResult, Review
     from .views.provenance import ReproduceReport
@@ -398,3 +399,8 @@ class Registry:
         ``cursor`` (``result.next`` is the next page's cursor). A malformed query raises ``QueryError``
         naming the column."""
         return self._svc.search.search(query, limit=limit, cursor=cursor)
+
+    def inbox(self) -> Inbox:
+        """What awaits the acting user's review: open requests they may approve, soak periods that ended,
+        monitoring alerts that block promotion."""
+        return self._svc.inbox.inbox()

@@ -178,3 +178,25 @@ async def test_rest_answers_are_gzip_compressed(jp_fetch, registry_path):
     assert len(body["events"]) > 10 and len(r.body) < len(json.dumps(body)) / 3
     plain = await jp_fetch("lifecycle", "api", "audit", headers={**headers, "Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers and json.loads(plain.body) == body
+
+
+async def test_inbox_lists_requests_the_user_may_approve_until_they_do(api, openapi, registry_path, make_registry):
+    from tests.support.policy import team_policy
+
+    reg = make_registry(registry_path, user="alice")
+    reg.as_user("carol").set_policy(team_policy(), reason="team policy")
+    reg.request_promotion("model:churn@1", to="development", reason="please look")
+    status, body = await api("inbox", user="bob")
+    assert status == 200, body
+    openapi.validate("inbox", "GET", 200, body)
+    assert body["user"] == "bob"
+    [item] = [i for i in body["items"] if i["type"] == "request"]
+    assert item["ref"] == "model:churn@1" and item["to"] == "development" and item["by"] == "alice"
+    assert item["reason"] == "please look"
+    status, body = await api("inbox", user="victor")  # a viewer may approve nothing
+    assert [i for i in body["items"] if i["type"] == "request"] == []
+    status, _ = await api("approve", user="bob", body={"ref": "model:churn@1", "to": "development", "reason": "ok"})
+    assert status == 200
+    status, body = await api("inbox", user="bob")
+    assert [i for i in body["items"] if i["type"] == "request"] == []
+    assert "await carol" in str(lifecycle_ext.open_registry(registry_path, user="carol").inbox())
