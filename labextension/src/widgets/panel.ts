@@ -62,6 +62,15 @@ export class LifecyclePanel extends Panel {
     searchWidget.addClass('jp-lifecycle-search-item');
     toolbar.addItem('search', searchWidget);
     toolbar.addItem(
+      'workspace',
+      new ToolbarButton({
+        label: 'Workspace',
+        className: 'jp-lifecycle-open-workspace',
+        tooltip: 'Open the Lifecycle workspace in the main area',
+        onClick: () => this.onOpenWorkspace(model.detail?.record.ref)
+      })
+    );
+    toolbar.addItem(
       'refresh',
       new ToolbarButton({
         icon: refreshIcon,
@@ -74,7 +83,9 @@ export class LifecyclePanel extends Panel {
     const body = new Panel();
     body.addClass('jp-lifecycle-body');
     body.addWidget(new AssetList(model));
-    body.addWidget(new VersionDetail(model));
+    const detail = new VersionDetail(model);
+    detail.onOpenWorkspace = ref => this.onOpenWorkspace(ref);
+    body.addWidget(detail);
     this.addWidget(body);
     // any key or click in the page (e.g. running a cell that saves a version) polls again soon
     document.addEventListener('keydown', this._onActivity, true);
@@ -82,6 +93,9 @@ export class LifecyclePanel extends Panel {
   }
 
   readonly model: LifecycleModel;
+
+  /** Opens the workspace (on a version when given); set by the plugin. */
+  onOpenWorkspace: (ref?: string) => void = () => undefined;
 
   dispose(): void {
     if (this.isDisposed) {
