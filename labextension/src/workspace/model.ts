@@ -14,7 +14,7 @@ import {
   ISearchHit
 } from '../tokens';
 
-export type SortKey = 'asset' | 'kind' | 'latest' | 'owner' | 'changed_at' | 'stages';
+export type SortKey = 'asset' | 'name' | 'kind' | 'latest' | 'owner' | 'changed_at' | 'stages';
 
 /** A row of the asset table: an asset, or (while a search is active) a matching version. */
 export interface ITableRow {

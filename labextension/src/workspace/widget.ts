@@ -17,7 +17,7 @@ export type WorkspaceView = 'assets' | 'inbox' | 'version';
 
 const COLUMNS: [SortKey | null, string, keyof import('./model').ITableRow][] = [
   ['kind', 'Kind', 'kind'],
-  ['asset', 'Name', 'name'],
+  ['name', 'Name', 'name'],
   ['latest', 'Latest', 'latest'],
   ['stages', 'Stages', 'stages'],
   ['owner', 'Owner', 'owner'],
