@@ -63,9 +63,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         main.title.icon = lifecycleIcon;
         main.title.closable = true;
         app.shell.add(main, 'main');
-        await versionModel.connect();
         void ws.load();
         void ws.loadInbox();
+        await versionModel.connect();
       }
       app.shell.activateById(main.id);
       if (ref) {

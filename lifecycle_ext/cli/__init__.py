@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     try:
-        print(cmd.to_json(result, reg, args) if args.json else render_text(result))
+        print(cmd.to_json(result, reg, args) if args.json else render_text(result, cmd.name))
         sys.stdout.flush()
         _say_next_page(cmd, result)
     except BrokenPipeError:  # `lifecycle ... | head`: the reader left; not an error of ours

@@ -87,9 +87,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _run_lab(
-    tmp: Path, extensions: dict[str, bool] | None = None, prepare: Any = None
-) -> Iterator[dict[str, Any]]:
+def _run_lab(tmp: Path, extensions: dict[str, bool] | None = None, prepare: Any = None) -> Iterator[dict[str, Any]]:
     """Run ``jupyter lab`` with the lifecycle extension (plus ``extensions``) over a registry made by
     ``prepare(path)`` (default: :func:`prepare_registry`)."""
     if not Path(CHROMIUM).exists():

@@ -35,7 +35,11 @@ def open_workspace(page):
     item = page.locator(".lm-CommandPalette-item", has_text="Open the Lifecycle workspace")
     item.first.wait_for(state="visible")
     palette.press("Enter")
-    page.locator(f"{WS} .jp-lifecycle-ws-row").first.wait_for(state="visible")
+    try:
+        page.locator(f"{WS} .jp-lifecycle-ws-row").first.wait_for(state="visible")
+    except PlaywrightTimeoutError:
+        page.screenshot(path="tests/output/ws-failed-open.png")
+        raise
 
 
 @pytest.fixture(scope="module")
