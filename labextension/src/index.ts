@@ -55,7 +55,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const open = async (ref?: string): Promise<LifecycleWorkspace> => {
       if (main === null || main.isDisposed) {
-        versionModel = new LifecycleModel(client);
+        versionModel = new LifecycleModel(client, { lists: false });
         const content = new LifecycleWorkspace(ws, versionModel);
         main = new MainAreaWidget({ content });
         main.id = 'jp-lifecycle-workspace-main';

@@ -47,8 +47,13 @@ export const POLL_MIN_MS = 2000;
 export const POLL_MAX_MS = 30000;
 
 export class LifecycleModel {
-  constructor(client: LifecycleClient = new LifecycleClient()) {
+  /**
+   * `lists: false` for a model that only shows versions (the workspace's version page): refreshing reloads
+   * the open version, not the asset list (the workspace pages through that itself).
+   */
+  constructor(client: LifecycleClient = new LifecycleClient(), options: { lists?: boolean } = {}) {
     this.client = client;
+    this._lists = options.lists ?? true;
   }
 
   readonly client: LifecycleClient;
@@ -217,6 +222,12 @@ export class LifecycleModel {
     try {
       const head = await this.client.head();
       this._seq = head.seq;
+      if (!this._lists) {
+        if (this._detail) {
+          await this.select(this._detail.record.ref, false);
+        }
+        return;
+      }
       this._assets = await this.client.assets();
       for (const asset of [...this._expanded]) {
         await this._loadVersions(asset);
@@ -470,6 +481,7 @@ export class LifecycleModel {
     this._messageChanged.emit(this._message);
   }
 
+  private _lists: boolean;
   private _assets: IAssetSummary[] = [];
   private _versions = new Map<string, IVersionRow[]>();
   private _expanded = new Set<string>();
