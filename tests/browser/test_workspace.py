@@ -20,7 +20,7 @@ WS = "#jp-lifecycle-workspace"
 THEMES = "lab/api/settings/@jupyterlab/apputils-extension:themes"
 
 
-def open_workspace(page):
+def open_workspace(page, timeout: float = 60_000):
     """Run ``lifecycle:open-workspace`` from the command palette and wait for the asset table."""
     palette = page.locator(".lm-CommandPalette-input")
     for attempt in range(4):  # the shortcut can land while the lab is still moving focus: open it until it stays
@@ -36,7 +36,7 @@ def open_workspace(page):
     item.first.wait_for(state="visible")
     palette.press("Enter")
     try:
-        page.locator(f"{WS} .jp-lifecycle-ws-row").first.wait_for(state="visible")
+        page.locator(f"{WS} .jp-lifecycle-ws-row").first.wait_for(state="visible", timeout=timeout)
     except PlaywrightTimeoutError:
         page.screenshot(path="tests/output/ws-failed-open.png")
         raise

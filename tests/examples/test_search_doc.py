@@ -42,3 +42,13 @@ def test_the_grammar_on_the_page_names_every_field_of_the_parser():
         if name in ("created_at", "tags"):  # spellings of created and tag
             continue
         assert f"`{name}" in text or f'"{name}"' in text, name
+
+
+def test_the_workspace_page_names_what_the_extension_registers():
+    doc = (ROOT / "docs" / "workspace.md").read_text()
+    index = (ROOT / "labextension" / "src" / "index.ts").read_text()
+    command = re.search(r"OPEN_WORKSPACE = '([^']+)'", index).group(1)
+    label = re.search(r"label: '([^']+)'", index).group(1)
+    assert f"`{command}`" in doc and label in doc
+    for test in ("tests/browser/test_workspace.py", "tests/browser/test_workspace_scale.py"):
+        assert test in doc and (ROOT / test).is_file()
