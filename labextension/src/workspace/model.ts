@@ -303,13 +303,13 @@ export class WorkspaceModel {
     }
   }
 
-  /** Remember the user's own open requests (so their outcome is notified). */
+  /** Remember the user's own open requests (so their outcome is notified): `GET pending`, not the audit. */
   async rememberMyRequests(): Promise<void> {
     try {
-      const events = (await this.client.auditPage(undefined, {})).events;
-      for (const e of events) {
-        if (e.action === 'PromotionRequested' && e.actor === this._user) {
-          this._mine.add(`${e.ref}>${e.to_stage}`);
+      for (const row of await this.client.pending()) {
+        const r = row as { ref?: string; to?: string; requested_by?: string | null };
+        if (r.requested_by === this._user && r.ref && r.to) {
+          this._mine.add(`${r.ref}>${r.to}`);
         }
       }
     } catch {
