@@ -45,8 +45,9 @@ export class LifecycleClient {
     return this._get('version');
   }
 
-  head(): Promise<IHead> {
-    return this._get('head');
+  /** The event head; `from` names a background poller (`notifications`) so it can be told apart in logs. */
+  head(from?: string): Promise<IHead> {
+    return this._get('head', { from });
   }
 
   async assets(): Promise<IAssetSummary[]> {

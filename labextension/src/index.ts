@@ -24,7 +24,7 @@ export const lifecycleIcon = new LabIcon({ name: 'lifecycle-ext:icon', svgstr: I
 export const OPEN_WORKSPACE = 'lifecycle:open-workspace';
 
 /** How often the background watcher checks the registry's head for notifications (ms). */
-const WATCH_MS = 2000;
+const WATCH_MS = 5000;
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'lifecycle-ext:sidebar',
@@ -115,7 +115,7 @@ async function watch(client: LifecycleClient, ws: WorkspaceModel, workspaceOpen:
       return; // the sidebar says why
     }
     ws.user = server.user;
-    seq = (await client.head()).seq;
+    seq = (await client.head('notifications')).seq;
     await ws.rememberMyRequests();
     await ws.loadInbox();
   } catch {
@@ -123,7 +123,7 @@ async function watch(client: LifecycleClient, ws: WorkspaceModel, workspaceOpen:
   }
   const tick = async (): Promise<void> => {
     try {
-      const head = await client.head();
+      const head = await client.head('notifications');
       if (seq !== null && head.seq !== seq) {
         const before = seq;
         seq = head.seq;
