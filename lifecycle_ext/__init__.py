@@ -22,6 +22,7 @@ from .core.errors import (
     NotFound,
     PermissionDenied,
     PolicyError,
+    QueryError,
     UnsupportedType,
     UsageInputError,
 )
@@ -42,6 +43,7 @@ __all__ = [  # sorted (tests/test_public_api.py)
     "parse_ref",
     "PermissionDenied",
     "PolicyError",
+    "QueryError",
     "Ref",
     "unload_ipython_extension",
     "UnsupportedType",

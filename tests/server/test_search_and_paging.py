@@ -73,7 +73,7 @@ async def test_service_cli_and_rest_return_the_same_versions(api, openapi, regis
 async def test_malformed_queries_are_a_positioned_error_everywhere(api, openapi, registry_path, capsys):
     bad = "metrics.accuracy > and"
     reg = lifecycle_ext.open_registry(registry_path)
-    with pytest.raises(lifecycle_ext.core.errors.QueryError) as info:
+    with pytest.raises(lifecycle_ext.QueryError) as info:
         reg.search(bad)
     assert info.value.position == 19
 
