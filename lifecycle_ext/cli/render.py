@@ -165,6 +165,21 @@ def _pending(df: Any) -> str:
     return "\n".join(out)
 
 
+def _assets(df: Any) -> str:
+    """The asset table with stages and metrics as text (``production v3``, ``accuracy=0.93``), not reprs."""
+    if not len(df):
+        return "(no assets)"
+    view = df.copy()
+    view["stages"] = [", ".join(f"{s} v{n}" for s, n in (st or {}).items()) or "-" for st in df["stages"]]
+    view["tags"] = [", ".join(t) or "-" for t in df["tags"]]
+    if "metrics" in df:
+        view["metrics"] = [", ".join(f"{k}={_value(v)}" for k, v in (m or {}).items()) or "-" for m in df["metrics"]]
+    for col in ("updated_at", "changed_at"):
+        if col in df:
+            view[col] = [str(t)[:19].replace("T", " ") for t in df[col]]
+    return str(view.to_string(index=False))
+
+
 def _environment(env: Mapping[str, Any]) -> str:
     return _mapping(env) if env else "(no environment recorded)"
 
@@ -172,6 +187,7 @@ def _environment(env: Mapping[str, Any]) -> str:
 #: action name -> its text layout
 RENDERERS: dict[str, Callable[[Any], str]] = {
     "get": _version,
+    "assets": _assets,
     "audit": _audit,
     "permissions": _permissions,
     "pending": _pending,

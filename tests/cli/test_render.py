@@ -74,3 +74,8 @@ def test_environment_is_key_value_lines():
     text = render_text(env, "environment")
     assert "{" not in text and "python:" in text and "  numpy:" in text
     assert render_text({}, "environment") == "(no environment recorded)"
+
+
+def test_the_asset_list_shows_stages_and_metrics_as_text(registry, capsys):
+    out = run(capsys, "-R", str(registry), "ls")
+    assert "development v1" in out and "accuracy=0.93" in out and "{" not in out

@@ -25,9 +25,13 @@ class StatusLine extends Widget {
       return;
     }
     this.node.dataset.level = msg.level;
-    this.node.appendChild(h('span', undefined, msg.text));
+    // with a gate report: the first line of the server's message and only the checks that did not pass (the
+    // whole report is in the Promotion section below, once)
+    this.node.appendChild(h('span', undefined, msg.report ? msg.text.split('\n')[0] : msg.text));
     if (msg.report) {
-      this.node.appendChild(gateChecks(msg.report));
+      this.node.appendChild(
+        gateChecks({ ...msg.report, checks: msg.report.checks.filter(c => c.status !== 'pass') })
+      );
     }
     const close = h('button', 'jp-lifecycle-dismiss', '\u00d7');
     close.type = 'button';

@@ -342,7 +342,7 @@ export class LifecycleWorkspace extends Widget {
     const msg = this.version.message;
     if (msg) {
       // the message alone: the gate report is shown once, in the Promotion card below
-      const m = h('div', 'jp-lifecycle-status jp-lifecycle-ws-message', msg.text);
+      const m = h('div', 'jp-lifecycle-status jp-lifecycle-ws-message', msg.report ? msg.text.split('\n')[0] : msg.text);
       m.dataset.level = msg.level;
       root.appendChild(m);
     }
