@@ -33,7 +33,7 @@ def open_workspace(page, timeout: float = 60_000):
             if attempt == 3:
                 raise
     item = page.locator(".lm-CommandPalette-item", has_text="Open the Lifecycle workspace")
-    item.first.wait_for(state="visible")
+    item.first.wait_for(state="visible", timeout=timeout)
     palette.press("Enter")
     try:
         page.locator(f"{WS} .jp-lifecycle-ws-row").first.wait_for(state="visible", timeout=timeout)
