@@ -25,6 +25,7 @@ from .core.errors import (
     NotFound,
     PermissionDenied,
     PolicyError,
+    QueryError,
     UnsupportedType,
     UsageInputError,
 )
@@ -45,6 +46,7 @@ __all__ = [  # sorted (tests/test_public_api.py)
     "parse_ref",
     "PermissionDenied",
     "PolicyError",
+    "QueryError",
     "Ref",
     "unload_ipython_extension",
     "UnsupportedType",

@@ -8,8 +8,12 @@ import {
   IActionBody,
   IActionResult,
   IApiErrorBody,
+  IAssetList,
   IAssetSummary,
   IAuditEvent,
+  IInbox,
+  IPageParams,
+  ISearchResult,
   IGateReport,
   IHead,
   ILineage,
@@ -41,8 +45,9 @@ export class LifecycleClient {
     return this._get('version');
   }
 
-  head(): Promise<IHead> {
-    return this._get('head');
+  /** The event head; `from` names a background poller (`notifications`) so it can be told apart in logs. */
+  head(from?: string): Promise<IHead> {
+    return this._get('head', { from });
   }
 
   async assets(): Promise<IAssetSummary[]> {
@@ -79,6 +84,29 @@ export class LifecycleClient {
 
   async audit(ref: string): Promise<IAuditEvent[]> {
     return (await this._get<{ events: IAuditEvent[] }>('audit', { ref })).events;
+  }
+
+  /** One page of the asset list (`next` is the following page's cursor, null on the last). */
+  assetsPage(page: IPageParams = {}, kind?: string): Promise<IAssetList> {
+    return this._get('assets', { kind, ...pageQuery(page) });
+  }
+
+  /** One page of the audit trail (of `ref`, or of everything), e.g. `{ since: '1234' }` for what is new. */
+  auditPage(
+    ref: string | undefined,
+    page: IPageParams = {}
+  ): Promise<{ events: IAuditEvent[]; next?: string | null }> {
+    return this._get('audit', { ref, ...pageQuery(page) });
+  }
+
+  /** The versions matching a query (the grammar of docs/search.md); a malformed one is an ApiError 400. */
+  search(query: string, page: IPageParams = {}): Promise<ISearchResult> {
+    return this._get('search', { query, limit: pageQuery(page).limit, cursor: page.cursor });
+  }
+
+  /** What awaits the current user's review. */
+  inbox(): Promise<IInbox> {
+    return this._get('inbox');
   }
 
   act(action: ActionName, body: IActionBody): Promise<IActionResult> {
@@ -138,6 +166,14 @@ export class LifecycleClient {
   }
 
   private _settings: ServerConnection.ISettings;
+}
+
+function pageQuery(page: IPageParams): Query {
+  return {
+    limit: page.limit !== undefined ? String(page.limit) : undefined,
+    since: page.since,
+    cursor: page.cursor
+  };
 }
 
 function isErrorBody(data: unknown): data is IApiErrorBody {

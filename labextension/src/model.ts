@@ -47,8 +47,13 @@ export const POLL_MIN_MS = 2000;
 export const POLL_MAX_MS = 30000;
 
 export class LifecycleModel {
-  constructor(client: LifecycleClient = new LifecycleClient()) {
+  /**
+   * `lists: false` for a model that only shows versions (the workspace's version page): refreshing reloads
+   * the open version, not the asset list (the workspace pages through that itself).
+   */
+  constructor(client: LifecycleClient = new LifecycleClient(), options: { lists?: boolean } = {}) {
     this.client = client;
+    this._lists = options.lists ?? true;
   }
 
   readonly client: LifecycleClient;
@@ -216,8 +221,16 @@ export class LifecycleModel {
     }
     try {
       const head = await this.client.head();
+      const before = this._seq;
       this._seq = head.seq;
-      this._assets = await this.client.assets();
+      if (!this._lists) {
+        if (this._detail) {
+          await this.select(this._detail.record.ref, false);
+        }
+        return;
+      }
+      this._assets = before >= 0 && this._assetsLoaded ? await this._mergeChanged(before) : await this.client.assets();
+      this._assetsLoaded = true;
       for (const asset of [...this._expanded]) {
         await this._loadVersions(asset);
       }
@@ -434,6 +447,23 @@ export class LifecycleModel {
     this._listChanged.emit();
   }
 
+  /** The asset list with the assets changed after event `since` fetched again (`GET assets?since=`). */
+  private async _mergeChanged(since: number): Promise<IAssetSummary[]> {
+    const byName = new Map(this._assets.map(a => [a.asset, a]));
+    let cursor: string | undefined = undefined;
+    for (;;) {
+      const page = await this.client.assetsPage({ since: String(since), limit: 500, cursor });
+      for (const a of page.assets) {
+        byName.set(a.asset, a);
+      }
+      if (!page.next) {
+        break;
+      }
+      cursor = page.next;
+    }
+    return [...byName.values()].sort((x, y) => (x.asset < y.asset ? -1 : x.asset > y.asset ? 1 : 0));
+  }
+
   private async _loadVersions(asset: string): Promise<void> {
     const list = await this.client.versions(asset);
     this._versions.set(asset, list.versions);
@@ -475,6 +505,8 @@ export class LifecycleModel {
     this._messageChanged.emit(this._message);
   }
 
+  private _lists: boolean;
+  private _assetsLoaded = false;
   private _assets: IAssetSummary[] = [];
   private _versions = new Map<string, IVersionRow[]>();
   private _expanded = new Set<string>();

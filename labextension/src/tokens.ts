@@ -30,6 +30,25 @@ export interface IAssetSummary {
   updated_at: string;
   stages: StageMap;
   tags: string[];
+  owner?: string;
+  metrics?: Record<string, JSONValue>;
+  changed_at?: string;
+}
+
+/** A page of a paged list: `next` is the cursor of the following page (null on the last). */
+export interface IPaged {
+  next?: string | null;
+}
+
+export interface IAssetList extends IPaged {
+  assets: IAssetSummary[];
+}
+
+/** Paging query parameters of `assets`, `versions`, `audit` and `search`. */
+export interface IPageParams {
+  limit?: number;
+  since?: string;
+  cursor?: string;
 }
 
 export interface IVersionRow {
@@ -47,9 +66,49 @@ export interface IVersionRow {
   metrics: Record<string, number | boolean>;
 }
 
-export interface IVersionList {
+export interface IVersionList extends IPaged {
   asset: string;
   versions: IVersionRow[];
+}
+
+/** One version matched by `GET search?query=` (reg.search). */
+export interface ISearchHit {
+  ref: string;
+  kind: string;
+  name: string;
+  number: number;
+  stage: string | null;
+  author: string | null;
+  created_at: string | null;
+  tags: string[];
+  params: JSONObject;
+  metrics: JSONObject;
+  metadata: JSONObject;
+  inputs: string[];
+  retired: boolean;
+}
+
+/** One item of `GET inbox`: what awaits the current user. */
+export interface IInboxItem {
+  type: 'request' | 'soak' | 'alert';
+  ref: string;
+  to: string | null;
+  status: string;
+  by: string | null;
+  at: string | null;
+  reason: string;
+  approved_by: string[];
+  waiting_on: string[];
+}
+
+export interface IInbox {
+  user: string;
+  items: IInboxItem[];
+}
+
+export interface ISearchResult extends IPaged {
+  query: string;
+  versions: ISearchHit[];
 }
 
 export interface IVersionRecord {
@@ -127,7 +186,9 @@ export const READ_ROUTES = [
   'gates',
   'permissions',
   'pending',
-  'audit'
+  'audit',
+  'search',
+  'inbox'
 ] as const;
 
 export type ReadRoute =

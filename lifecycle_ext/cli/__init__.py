@@ -51,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     try:
-        print(cmd.to_json(result, reg, args) if args.json else render_text(result))
+        print(cmd.to_json(result, reg, args) if args.json else render_text(result, cmd.name))
         sys.stdout.flush()
+        _say_next_page(cmd, result)
     except BrokenPipeError:  # `lifecycle ... | head`: the reader left; not an error of ours
         import os
 
@@ -60,6 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     if cmd.exit_code is not None:
         return cmd.exit_code(result)
     return 0 if getattr(result, "ok", True) is not False else 1
+
+
+def _say_next_page(cmd: Any, result: Any) -> None:
+    """On stderr (stdout stays the list): where the next page of a paged list starts."""
+    from ..registry.serialize import next_cursor
+
+    if cmd.action is not None and any(a.name == "cursor" for a in cmd.action.args):
+        nxt = next_cursor(result)
+        if nxt:
+            print(f"more: repeat with --cursor {nxt}", file=sys.stderr)
 
 
 def _entry() -> Any:  # pragma: no cover

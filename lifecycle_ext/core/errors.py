@@ -12,6 +12,7 @@
     ├── PermissionDenied (PermissionError)  the acting user's role does not allow the action
     ├── GateFailed                       a promotion whose gates did not all pass (carries the report)
     └── UsageInputError (ValueError)     any other bad argument (names the argument)
+        └── QueryError                   a malformed search query (names the position)
 
 Every surface translates these in exactly one place: an HTTP status map in the server's base handler,
 ``UsageError`` in the magics, an exit code in the CLI.
@@ -30,6 +31,7 @@ __all__ = [
     "PermissionDenied",
     "GateFailed",
     "UsageInputError",
+    "QueryError",
 ]
 
 
@@ -79,3 +81,22 @@ class GateFailed(LifecycleError):
 
 class UsageInputError(LifecycleError, ValueError):
     """An argument was not acceptable; the message names it."""
+
+
+class QueryError(UsageInputError):
+    """A search query that cannot be parsed; ``position`` is the 0-based offset of the problem in ``query``.
+
+    The message names the column and draws a caret under it::
+
+        query error at column 20: expected a value after '>'
+          metrics.accuracy > and
+                             ^
+    """
+
+    def __init__(self, message: str, query: str, position: int) -> None:
+        position = max(0, min(position, len(query)))
+        line = query.replace("\n", " ")
+        super().__init__(f"query error at column {position + 1}: {message}\n  {line}\n  {' ' * position}^")
+        self.query = query
+        self.position = position
+        self.reason = message

@@ -160,6 +160,10 @@ _TO = Arg("to", help="target stage (default: the next stage)")
 _REASON = Arg("reason", flags=("-r",), default="", help="why (recorded in the audit trail)", rest_required=True)
 _STAGE = (_REF, _TO, _REASON)
 _POST = Rest("POST", "ActionResult")
+_LIMIT = Arg("limit", type=int, help="at most this many items (a page)")
+_CURSOR = Arg("cursor", help="continue after the page that gave this cursor")
+_SINCE = Arg("since", help="only what changed after event #N or since an ISO-8601 date/time")
+_PAGE = (_LIMIT, _SINCE, _CURSOR)
 
 CATALOGUE = Catalogue(
     [
@@ -168,7 +172,7 @@ CATALOGUE = Catalogue(
         Action(
             "assets",
             "list assets (optionally of one kind)",
-            (_KIND,),
+            (_KIND, *_PAGE),
             aliases=("ls",),
             rest=Rest("GET", "AssetList", envelope="assets"),
             result=Result("DataFrame[AssetSummary]"),
@@ -181,6 +185,7 @@ CATALOGUE = Catalogue(
                 Arg("name", help="KIND:NAME contains this text"),
                 Arg("tag", help="versions with this tag"),
                 Arg("metadata", help="versions whose metadata has KEY or KEY=VALUE"),
+                *_PAGE,
             ),
             result=Result("AssetListing"),
         ),
@@ -195,7 +200,7 @@ CATALOGUE = Catalogue(
         Action(
             "versions",
             "list the versions of an asset",
-            (_NAME,),
+            (_NAME, *_PAGE),
             rest=Rest("GET", "VersionList"),
             result=Result("DataFrame[VersionRow]", shape="version_list"),
         ),
@@ -380,7 +385,7 @@ CATALOGUE = Catalogue(
         Action(
             "audit",
             "the audit trail of every recorded event",
-            (_REF_OPT,),
+            (_REF_OPT, *_PAGE),
             rest=Rest("GET", "Audit", envelope="events"),
             result=Result("DataFrame[AuditEvent]"),
         ),
@@ -497,6 +502,24 @@ CATALOGUE = Catalogue(
                 Arg("seq", type=int, help="only deliveries of this event"),
             ),
             result=Result("list[Delivery]"),
+        ),
+        # -- search --------------------------------------------------------------------------------------------
+        Action(
+            "search",
+            "versions matching a query: metrics.accuracy > 0.9 and params.C = 0.5 (see docs/search.md)",
+            (
+                Arg("query", required=True, positional=True, metavar="QUERY", help="the query (quote it)"),
+                _LIMIT,
+                _CURSOR,
+            ),
+            rest=Rest("GET", "SearchResult"),
+            result=Result("SearchResult"),
+        ),
+        Action(
+            "inbox",
+            "what awaits your review: requests you may approve, soak periods that ended, alerts blocking promotion",
+            rest=Rest("GET", "Inbox"),
+            result=Result("Inbox"),
         ),
     ]
 )

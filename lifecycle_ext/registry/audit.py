@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+from ..core.errors import UsageInputError
+from ..core.paging import decode_cursor, parse_since, take_page
 from ..core.refs import exact_ref, parse_ref
 from .context import Service
 from .views.audit import AuditTrail
@@ -18,7 +20,7 @@ __all__ = ["AuditService", "AUDIT_COLUMNS"]
 AUDIT_COLUMNS = ["seq", "time", "actor", "action", "ref", "from_stage", "to_stage", "reason", "policy_hash", "evidence"]
 
 
-def _refs_of(e: dict[str, Any]) -> list[str]:
+def refs_of(e: dict[str, Any]) -> list[str]:
     """Exact refs an event is about."""
     d = e["data"]
     if e["type"] == "VersionCreated":
@@ -113,7 +115,7 @@ _MONITORING_SUMMARIES: dict[str, Any] = {
 
 
 class AuditService(Service):
-    def _events_about(self, ref: str | None) -> Iterator[tuple[dict[str, Any], str | None]]:
+    def _events_about(self, ref: str | None, start: int = 0) -> Iterator[tuple[dict[str, Any], str | None]]:
         want_exact: str | None = None
         want_asset: str | None = None
         if ref is not None:
@@ -123,20 +125,39 @@ class AuditService(Service):
                 want_asset = r.asset
             else:
                 want_exact = exact_ref(self.ctx.resolve(r))
-        for e in self.ctx.log.events():
-            refs = _refs_of(e)
+        for e in self.ctx.log.events(start):
+            refs = refs_of(e)
             if want_exact is not None and want_exact not in refs:
                 continue
             if want_asset is not None and not any(x == want_asset or x.startswith(want_asset + "@") for x in refs):
                 continue
             yield e, (want_exact if want_exact in refs else (refs[0] if refs else None))
 
-    def audit(self, ref: str | None = None) -> pd.DataFrame:
-        """Every recorded event (optionally only those about ``ref``) as a DataFrame, oldest first."""
+    def audit(
+        self, ref: str | None = None, *, limit: int | None = None, since: str | None = None, cursor: str | None = None
+    ) -> pd.DataFrame:
+        """Every recorded event (optionally only those about ``ref``) as a DataFrame, oldest first: those after
+        event #``since`` (or at/after an ISO time), one page of ``limit`` after ``cursor`` (the next page's
+        cursor is ``df.attrs["next"]``). The log is read from where the page starts."""
         import pandas as pd
 
+        when = parse_since(since)
+        start = 0
+        if when is not None and when.seq is not None:
+            start = when.seq + 1
+        if cursor:
+            after = decode_cursor(cursor)
+            if not isinstance(after, int) or isinstance(after, bool):
+                raise UsageInputError(f"cursor {cursor!r} is not a cursor of the audit trail")
+            start = max(start, after + 1)
+        chosen = (
+            (e, about)
+            for e, about in self._events_about(ref, start)
+            if when is None or when.at is None or when.admits(None, e["at"])
+        )
+        page, nxt = take_page(chosen, lambda item: item[0]["seq"], limit=limit, cursor=None)
         rows = []
-        for e, about in self._events_about(ref):
+        for e, about in page:
             d = e["data"]
             to = d.get("to", d.get("stage") if e["type"] in ("RolledBack", "ActionDenied") else None)
             frm = d.get("from", d.get("from_stage"))
@@ -154,7 +175,9 @@ class AuditService(Service):
                     "evidence": _evidence(e),
                 }
             )
-        return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+        df = pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+        df.attrs["next"] = nxt
+        return df
 
     def explain(self, ref: str) -> Explanation:
         """Why this version was chosen (its promotions, approvals, gate results) and what changed since the

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .deployment import DeploymentService
     from .diffs import DiffService
     from .exports.service import ExportService
+    from .inbox import InboxService
     from .integrity import IntegrityService
     from .lineage import LineageService
     from .listing import ListingService
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from .permissions import PermissionsService
     from .promotion import PromotionService
     from .reproduce import ProvenanceService
+    from .search import SearchService
     from .versions import VersionsService
     from .views.records import Version
 
@@ -280,6 +282,18 @@ class Services:
         from .diffs import DiffService
 
         return DiffService(self.ctx, self)
+
+    @cached_property
+    def inbox(self) -> InboxService:
+        from .inbox import InboxService
+
+        return InboxService(self.ctx, self)
+
+    @cached_property
+    def search(self) -> SearchService:
+        from .search import SearchService
+
+        return SearchService(self.ctx, self)
 
     @cached_property
     def monitoring(self) -> MonitoringService:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+from ..core.paging import decode_cursor, parse_since, take_page
 from ..core.refs import exact_ref
 from .context import Service
 from .views.audit import AssetListing
@@ -18,11 +19,17 @@ __all__ = ["ListingService"]
 
 
 class ListingService(Service):
-    def versions(self, name: str) -> pd.DataFrame:
-        """All versions of an asset as a DataFrame (``name`` is ``KIND:NAME`` or a unique ``NAME``)."""
+    def versions(
+        self, name: str, *, limit: int | None = None, since: str | None = None, cursor: str | None = None
+    ) -> pd.DataFrame:
+        """The versions of an asset as a DataFrame (``name`` is ``KIND:NAME`` or a unique ``NAME``), oldest
+        first: those created after ``since``, one page of ``limit`` after ``cursor`` (``df.attrs["next"]``)."""
         import pandas as pd
 
         a = self.ctx.asset(self.ctx.asset_ref(name))
+        when = parse_since(since)
+        chosen = (v for v in a["versions"] if when is None or when.admits(v.get("seq"), v.get("created_at")))
+        page, nxt = take_page(chosen, lambda v: v["number"], limit=limit, cursor=cursor)
         stage_of: dict[int, list[str]] = {}
         for s, n in a["stages"].items():
             stage_of.setdefault(n, []).append(s)
@@ -41,9 +48,11 @@ class ListingService(Service):
                 "note": v.get("note", ""),
                 **{f"metric.{k}": m for k, m in (v.get("metrics") or {}).items()},
             }
-            for v in a["versions"]
+            for v in page
         ]
-        return pd.DataFrame(rows)
+        df = pd.DataFrame(rows)
+        df.attrs["next"] = nxt
+        return df
 
     def info(self) -> RegistryInfo:
         """Where this registry is and what it holds."""
@@ -59,14 +68,38 @@ class ListingService(Service):
         ]
         return RegistryInfo(location=self.ctx.location, events=st["seq"] + 1, assets=assets)
 
-    def assets(self, kind: str | None = None) -> pd.DataFrame:
-        """Assets (optionally of one kind) as a DataFrame: latest version, stages, counts."""
+    def assets(
+        self,
+        kind: str | None = None,
+        *,
+        limit: int | None = None,
+        since: str | None = None,
+        cursor: str | None = None,
+    ) -> pd.DataFrame:
+        """Assets (optionally of one kind) as a DataFrame, by name: latest version, stages, tags, owner (who
+        created the first version), the latest version's metrics and the time of the last change. ``since``
+        keeps the assets changed after event #N (or at/after an ISO time); ``limit`` and ``cursor`` page
+        (``df.attrs["next"]`` is the next page's cursor, None on the last)."""
         import pandas as pd
 
+        st = self.ctx.state
+        when = parse_since(since)
+        touched = self._touched_since(when.seq) if when is not None and when.seq is not None else None
+
+        def chosen() -> Any:
+            for key in sorted(st["assets"]):
+                a = st["assets"][key]
+                if kind is not None and a["kind"] != kind:
+                    continue
+                if touched is not None and key not in touched:
+                    continue
+                if when is not None and when.at is not None and _changed_at(a) < when.at:
+                    continue
+                yield key, a
+
+        page, nxt = take_page(chosen(), lambda item: item[0], limit=limit, cursor=cursor)
         rows = []
-        for key, a in sorted(self.ctx.state["assets"].items()):
-            if kind is not None and a["kind"] != kind:
-                continue
+        for key, a in page:
             latest = a["versions"][-1]
             rows.append(
                 {
@@ -78,11 +111,24 @@ class ListingService(Service):
                     "updated_at": latest["created_at"],
                     "stages": {s: n for s, n in a["stages"].items()},
                     "tags": sorted({t for v in a["versions"] for t in v.get("tags", [])}),
+                    "owner": a["versions"][0]["author"],
+                    "metrics": dict(latest.get("metrics") or {}),
+                    "changed_at": _changed_at(a),
                 }
             )
-        return pd.DataFrame(
-            rows, columns=["asset", "kind", "name", "versions", "latest", "updated_at", "stages", "tags"]
-        )
+        df = pd.DataFrame(rows, columns=[*_ASSET_COLUMNS])
+        df.attrs["next"] = nxt
+        return df
+
+    def _touched_since(self, seq: int) -> set[str]:
+        """Assets named by an event after #``seq`` (read from the log from there on)."""
+        from .audit import refs_of
+
+        out: set[str] = set()
+        for e in self.ctx.log.events(seq + 1):
+            for r in refs_of(e):
+                out.add(r.split("@", 1)[0])
+        return out
 
     def metric_history(self, name: str, metric: str | list[str] | None = None) -> MetricHistory:
         """Metrics across the versions of asset ``name`` and the stages each version reached."""
@@ -121,16 +167,29 @@ class ListingService(Service):
         return MetricHistory(asset=r.asset, metrics=seen, rows=rows, stages=order)
 
     def browse(
-        self, kind: str | None = None, *, name: str | None = None, tag: str | None = None, metadata: str | None = None
+        self,
+        kind: str | None = None,
+        *,
+        name: str | None = None,
+        tag: str | None = None,
+        metadata: str | None = None,
+        limit: int | None = None,
+        since: str | None = None,
+        cursor: str | None = None,
     ) -> AssetListing:
         """Assets by kind with their versions and stages, filtered: ``name`` (substring of KIND:NAME),
         ``tag`` (exact) and ``metadata`` (``key`` or ``key=value``). An asset is listed with the versions that
-        match; assets with none are left out."""
+        match; assets with none are left out. ``since`` keeps versions created after event #N (or at/after an
+        ISO time); ``limit`` and ``cursor`` page by asset (``listing.next`` is the next page's cursor)."""
         st = self.ctx.state
-        assets = []
+        when = parse_since(since)
+        after = decode_cursor(cursor) if cursor else None
+        assets: list[dict[str, Any]] = []
         for key, a in sorted(st["assets"].items()):
             if kind and a["kind"] != kind:
                 continue
+            if limit is not None and len(assets) > limit:
+                break
             vs = [
                 {
                     "ref": f"{key}@{v['number']}",
@@ -146,16 +205,43 @@ class ListingService(Service):
                 }
                 for v in a["versions"]
                 if _matches(v, name, tag, metadata, key)
+                and (when is None or when.admits(v.get("seq"), v.get("created_at")))
             ]
-            if vs:
+            if vs and (after is None or key > str(after)):
                 assets.append(
                     {"asset": key, "kind": a["kind"], "name": a["name"], "stages": dict(a["stages"]), "versions": vs}
                 )
+        page, nxt = take_page(assets, lambda item: item["asset"], limit=limit, cursor=None)
         return AssetListing(
             filters={"kind": kind, "name": name, "tag": tag, "metadata": metadata},
-            assets=assets,
+            assets=page,
+            next=nxt,
             kinds=sorted({a["kind"] for a in st["assets"].values()}),
         )
+
+
+_ASSET_COLUMNS = (
+    "asset",
+    "kind",
+    "name",
+    "versions",
+    "latest",
+    "updated_at",
+    "stages",
+    "tags",
+    "owner",
+    "metrics",
+    "changed_at",
+)
+
+
+def _changed_at(a: dict[str, Any]) -> str:
+    """When the asset last changed: its newest version, or a stage entered or left since."""
+    times: list[str] = [str(a["versions"][-1]["created_at"])]
+    for v in a["versions"]:
+        for h in v.get("history") or ():
+            times += [str(t) for t in (h.get("entered"), h.get("left")) if t]
+    return max(times)
 
 
 def _matches(v: dict[str, Any], name: str | None, tag: str | None, metadata: str | None, asset: str) -> bool:

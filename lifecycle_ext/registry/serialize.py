@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["jsonable", "frame_records", "version_dict", "result_json", "dumps", "SHAPES"]
+__all__ = ["jsonable", "frame_records", "version_dict", "result_json", "dumps", "SHAPES", "next_cursor"]
 
 
 def jsonable(obj: Any) -> Any:
@@ -114,6 +114,16 @@ def result_json(action: Any, result: Any, reg: Any = None, args: dict[str, Any] 
     if shape is not None:
         return SHAPES[shape](result, reg, args or {})
     return jsonable(result)
+
+
+def next_cursor(result: Any) -> str | None:
+    """The next page's cursor of a paged result (a view's ``next``, a DataFrame's ``attrs["next"]``), or None."""
+    attrs = getattr(result, "attrs", None)
+    if isinstance(attrs, dict):
+        nxt = attrs.get("next")
+    else:
+        nxt = getattr(result, "next", None)
+    return nxt if isinstance(nxt, str) else None
 
 
 def dumps(data: Any) -> str:

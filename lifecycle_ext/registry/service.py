@@ -30,9 +30,11 @@ if TYPE_CHECKING:
     from .views.audit import AssetListing, AuditTrail
     from .views.diffs import Diff, SchemaImpact
     from .views.gates import DeploymentRecord, Explanation, GateReport, PolicyView, PromotionRequest
+    from .views.inbox import Inbox
     from .views.metric_history import MetricHistory
     from .views.monitoring import DriftHistory, Health, MonitorResult, Review
     from .views.provenance import ReproduceReport
+    from .views.search import SearchResult
 
 __all__ = ["Registry", "manifest_bytes", "PROGRESS_MIN_BYTES"]
 
@@ -178,26 +180,42 @@ class Registry:
         return self._svc.versions.load(ref, dest=dest)
 
     # -- listing ---------------------------------------------------------------------------------------------
-    def versions(self, name: str) -> pd.DataFrame:
-        """All versions of an asset as a DataFrame (``name`` is ``KIND:NAME`` or a unique ``NAME``)."""
-        return self._svc.listing.versions(name)
+    def versions(
+        self, name: str, *, limit: int | None = None, since: str | None = None, cursor: str | None = None
+    ) -> pd.DataFrame:
+        """All versions of an asset as a DataFrame (``name`` is ``KIND:NAME`` or a unique ``NAME``); ``since``,
+        ``limit`` and ``cursor`` page it (``df.attrs["next"]`` is the next page's cursor)."""
+        return self._svc.listing.versions(name, limit=limit, since=since, cursor=cursor)
 
     def info(self) -> RegistryInfo:
         """Where this registry is and what it holds."""
         return self._svc.listing.info()
 
-    def assets(self, kind: str | None = None) -> pd.DataFrame:
-        """Assets (optionally of one kind) as a DataFrame: latest version, stages, counts."""
-        return self._svc.listing.assets(kind)
+    def assets(
+        self, kind: str | None = None, *, limit: int | None = None, since: str | None = None, cursor: str | None = None
+    ) -> pd.DataFrame:
+        """Assets (optionally of one kind) as a DataFrame: latest version, stages, counts, owner, metrics, last
+        change; ``since`` (event #N or an ISO time), ``limit`` and ``cursor`` page it (``df.attrs["next"]``)."""
+        return self._svc.listing.assets(kind, limit=limit, since=since, cursor=cursor)
 
     def browse(
-        self, kind: str | None = None, *, name: str | None = None, tag: str | None = None, metadata: str | None = None
+        self,
+        kind: str | None = None,
+        *,
+        name: str | None = None,
+        tag: str | None = None,
+        metadata: str | None = None,
+        limit: int | None = None,
+        since: str | None = None,
+        cursor: str | None = None,
     ) -> AssetListing:
         """Assets by kind with their versions and stages, filtered: ``name`` (substring of KIND:NAME),
         ``tag`` (exact) and ``metadata`` (``key`` or ``key=value``). An asset is listed with the versions that
         match; assets with none are left out.
         """
-        return self._svc.listing.browse(kind, name=name, tag=tag, metadata=metadata)
+        return self._svc.listing.browse(
+            kind, name=name, tag=tag, metadata=metadata, limit=limit, since=since, cursor=cursor
+        )
 
     def metric_history(self, name: str, metric: str | list[str] | None = None) -> MetricHistory:
         """Metrics across the versions of asset ``name`` and the stages each version reached."""
@@ -277,9 +295,12 @@ class Registry:
         return self._svc.deployment.retire(ref, reason=reason, replaced_by=replaced_by)
 
     # -- audit -----------------------------------------------------------------------------------------------
-    def audit(self, ref: str | None = None) -> pd.DataFrame:
-        """Every recorded event (optionally only those about ``ref``) as a DataFrame, oldest first."""
-        return self._svc.audit.audit(ref)
+    def audit(
+        self, ref: str | None = None, *, limit: int | None = None, since: str | None = None, cursor: str | None = None
+    ) -> pd.DataFrame:
+        """Every recorded event (optionally only those about ``ref``) as a DataFrame, oldest first; ``since``
+        (event #N or an ISO time), ``limit`` and ``cursor`` page it (``df.attrs["next"]``)."""
+        return self._svc.audit.audit(ref, limit=limit, since=since, cursor=cursor)
 
     def explain(self, ref: str) -> Explanation:
         """Why this version was chosen (its promotions, approvals, gate results) and what changed since the
@@ -388,3 +409,16 @@ class Registry:
         With ``output`` the files are written there; without it the document is returned. Changes nothing.
         """
         return self._svc.exports.export(ref_or_name, format, output)
+
+    # -- search ----------------------------------------------------------------------------------------------
+    def search(self, query: str, *, limit: int | None = None, cursor: str | None = None) -> SearchResult:
+        """The versions matching ``query`` (``metrics.accuracy > 0.9 and params.C = 0.5``, ``trained_on
+        dataset:churn@3``; the grammar is in :mod:`lifecycle_ext.core.query`), one page of ``limit`` after
+        ``cursor`` (``result.next`` is the next page's cursor). A malformed query raises ``QueryError``
+        naming the column."""
+        return self._svc.search.search(query, limit=limit, cursor=cursor)
+
+    def inbox(self) -> Inbox:
+        """What awaits the acting user's review: open requests they may approve, soak periods that ended,
+        monitoring alerts that block promotion."""
+        return self._svc.inbox.inbox()

@@ -23,7 +23,10 @@ from ..core.errors import (
 from ..registry.principal import clean_user
 from ..registry.serialize import jsonable
 
-__all__ = ["LifecycleHandler", "status_for", "STATUS_MAP"]
+__all__ = ["LifecycleHandler", "status_for", "STATUS_MAP", "GZIP_MIN_BYTES"]
+
+#: answers shorter than this go uncompressed (gzip would not pay for its header)
+GZIP_MIN_BYTES = 1024
 
 #: The one place where service errors become HTTP statuses (first match wins).
 STATUS_MAP: tuple[tuple[type[LifecycleError], int], ...] = (
@@ -125,4 +128,18 @@ class LifecycleHandler(APIHandler):
             self.set_status(body["status"])
             self.finish(json.dumps(body))
             return
-        self.finish(json.dumps(jsonable(result)))
+        self._finish_json(json.dumps(jsonable(result)))
+
+    def _finish_json(self, text: str) -> None:
+        """Finish with ``text``, gzip-compressed when the client accepts it and it is worth it (tornado's
+        ``compress_response`` does the same for a whole server; this keeps it on for our routes alone)."""
+        data = text.encode()
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.add_header("Vary", "Accept-Encoding")
+        accepts = self.request.headers.get("Accept-Encoding", "")
+        if len(data) >= GZIP_MIN_BYTES and "gzip" in accepts.lower():
+            import gzip
+
+            data = gzip.compress(data, compresslevel=6)
+            self.set_header("Content-Encoding", "gzip")
+        self.finish(data)

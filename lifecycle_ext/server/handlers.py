@@ -18,7 +18,7 @@ from tornado import web
 
 from ..core.errors import UsageInputError
 from ..registry.actions import CATALOGUE, Action, Arg, Catalogue
-from ..registry.serialize import result_json
+from ..registry.serialize import next_cursor, result_json
 from .base import LifecycleHandler
 
 __all__ = ["setup_handlers", "ROUTES", "META_ROUTES", "routes", "query_values", "body_values", "run_action"]
@@ -111,10 +111,15 @@ def run_action(action: Action, reg: Any, values: dict[str, Any]) -> Any:
     """Call the action on ``reg`` and answer its JSON: the shaped result (in its envelope) for a read,
     ``{"result", "seq"}`` for a write."""
     assert action.rest is not None
-    data = result_json(action, action.call(reg, values), reg, values)
+    result = action.call(reg, values)
+    data = result_json(action, result, reg, values)
     if action.rest.write:
         return {"result": data, "seq": reg.state["seq"]}
-    return {action.rest.envelope: data} if action.rest.envelope else data
+    if action.rest.envelope:
+        data = {action.rest.envelope: data}
+    if any(a.name == "cursor" for a in action.args) and isinstance(data, dict):
+        data["next"] = next_cursor(result)  # a paged list: where the next page starts (null on the last)
+    return data
 
 
 class ActionHandler(LifecycleHandler):

@@ -9,7 +9,7 @@ import ipywidgets as w
 from ..registry.views.html import esc
 from ._base import Closing, registry_or_default
 
-__all__ = ["VersionDiffWidget", "TABS", "tab_html"]
+__all__ = ["VersionDiffWidget", "TABS", "tab_html", "first_tab"]
 
 # tab title -> the Diff sections it shows
 TABS: dict[str, tuple[str, ...]] = {
@@ -32,6 +32,25 @@ TABS: dict[str, tuple[str, ...]] = {
     "source": ("source",),
     "environment": ("env", "env_note"),
 }
+
+
+def first_tab(diff: Any) -> str:
+    """The tab to open on: the first that holds a change (datasets and label schemas: "data changes"; models:
+    "params" or "metrics"), else the one for the version's kind."""
+    sections = diff.to_dict()["sections"]
+
+    def has_change(key: str) -> bool:
+        v = sections.get(key)
+        if isinstance(v, dict):
+            return any(v.get(k) for k in ("added", "removed", "changed", "count")) or key == "rows"
+        return bool(v) and not (key == "metrics" and not any(m.get("delta") for m in v))
+
+    kind = diff.to_dict().get("kind")
+    order = ["data changes", *[t for t in TABS if t != "data changes"]] if kind != "model" else list(TABS)
+    for title in order:
+        if any(has_change(k) for k in TABS[title] if k in sections):
+            return title
+    return "data changes" if kind in ("dataset", "label_schema") else "params"
 
 
 def tab_html(diff: Any, title: str) -> str:
@@ -74,6 +93,7 @@ class VersionDiffWidget(Closing, w.VBox):
         self.tabs.children = pages
         for i, t in enumerate(TABS):
             self.tabs.set_title(i, t)
+        self.tabs.selected_index = list(TABS).index(first_tab(diff))
         self._own(*cards, side, *pages, self.tabs)
         super().__init__([side, self.tabs], **kwargs)
         self.add_class("lifecycle-diff-widget")

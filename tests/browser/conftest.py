@@ -5,10 +5,9 @@ Two labs: ``lab`` (session scope) runs the lifecycle server extension and sideba
 this checkout (for notebook/widget tests; extra environment via the ``lab_extra_env`` fixture), paired with
 ``lab_page``.
 
-The lab uses the labextension installed in this Python environment (``pip install .`` puts it in
-``share/jupyter/labextensions/lifecycle-ext``). When it is not installed (a development checkout), the build
-in ``lifecycle_ext/labextension`` (``jlpm build`` in ``labextension/``) is linked into a temporary
-``JUPYTER_PATH`` instead. The server extension, registry location and test identity provider are given in a
+The lab uses this checkout's build in ``lifecycle_ext/labextension`` (``jlpm build`` in ``labextension/``),
+linked into a temporary ``JUPYTER_PATH`` ahead of any installed copy; without a build, the labextension
+installed in this Python environment (``pip install .`` puts it in ``share/jupyter/labextensions``). The server extension, registry location and test identity provider are given in a
 temporary config file, so nothing outside the test's temp folder is read or changed.
 """
 
@@ -88,15 +87,16 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _run_lab(tmp: Path, extensions: dict[str, bool] | None = None) -> Iterator[dict[str, Any]]:
-    """Run ``jupyter lab`` with the lifecycle extension (plus ``extensions``) over a prepared registry."""
+def _run_lab(tmp: Path, extensions: dict[str, bool] | None = None, prepare: Any = None) -> Iterator[dict[str, Any]]:
+    """Run ``jupyter lab`` with the lifecycle extension (plus ``extensions``) over a registry made by
+    ``prepare(path)`` (default: :func:`prepare_registry`)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)")
     root, home, cfg = tmp / "root", tmp / "home", tmp / "config"
     for d in (root, home, cfg):
         d.mkdir()
     registry = tmp / "registry"
-    prepare_registry(registry)
+    (prepare or prepare_registry)(registry)
     env = {
         **os.environ,
         "HOME": str(home),
@@ -107,8 +107,9 @@ def _run_lab(tmp: Path, extensions: dict[str, bool] | None = None) -> Iterator[d
     }
     # the lab imports lifecycle_ext and the test-only server parts (tests.support) from this checkout
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    if not _labextension_installed():
-        built = Path(lifecycle_ext.__file__).parent / "labextension"
+    built = Path(lifecycle_ext.__file__).parent / "labextension"
+    if (built / "package.json").is_file() or not _labextension_installed():
+        # this checkout's own build (jlpm build in labextension/) wins over an installed copy of another one
         if not (built / "package.json").is_file():
             pytest.fail(
                 "the labextension is neither installed nor built: pip install . (or jlpm build in labextension/)"

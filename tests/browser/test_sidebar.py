@@ -16,7 +16,8 @@ PANEL = "#jp-lifecycle-panel"
 
 
 def _is_head_poll(request) -> bool:
-    return "/lifecycle/api/head" in request.url
+    """The sidebar's poll (not the notification watcher's, ``head?from=notifications``, which runs regardless)."""
+    return "/lifecycle/api/head" in request.url and "from=notifications" not in request.url
 
 
 def _open_version(page, asset: str, ref: str):

@@ -22,7 +22,7 @@ def test_approve_button_records_an_approval_by_the_current_user(built, clock, mo
     assert not gw.buttons["approve"].disabled and not gw.buttons["reject"].disabled
     assert gw.buttons["promote"].disabled  # bob is a reviewer, not a data scientist
     assert "may not promote" in gw.buttons["promote"].tooltip
-    assert "review" in gw.checks.value and "&#8987; pending" in gw.checks.value
+    assert "review" in gw.checks.value and "&#8230; pending" in gw.checks.value
     gw.reason.value = "looks good"
     gw.buttons["approve"].click()
     fresh = lifecycle_ext.open_registry(path)  # what is on disk

@@ -17,6 +17,9 @@ export class VersionDetail extends Widget {
 
   readonly model: LifecycleModel;
 
+  /** Opens a version in the main-area workspace; set by the panel. */
+  onOpenWorkspace: (ref: string) => void = () => undefined;
+
   render(): void {
     const root = this.node;
     clear(root);
@@ -37,6 +40,9 @@ export class VersionDetail extends Widget {
     if (r.retired) {
       title.appendChild(badge('retired', 'jp-lifecycle-badge-retired') as HTMLElement);
     }
+    title.appendChild(
+      button('Open in workspace', 'jp-lifecycle-open-in-workspace', () => this.onOpenWorkspace(r.ref))
+    );
     title.appendChild(button('Close', 'jp-mod-reject jp-lifecycle-close', () => this.model.closeDetail()));
     root.appendChild(title);
 

@@ -25,9 +25,13 @@ class StatusLine extends Widget {
       return;
     }
     this.node.dataset.level = msg.level;
-    this.node.appendChild(h('span', undefined, msg.text));
+    // with a gate report: the first line of the server's message and only the checks that did not pass (the
+    // whole report is in the Promotion section below, once)
+    this.node.appendChild(h('span', undefined, msg.report ? msg.text.split('\n')[0] : msg.text));
     if (msg.report) {
-      this.node.appendChild(gateChecks(msg.report));
+      this.node.appendChild(
+        gateChecks({ ...msg.report, checks: msg.report.checks.filter(c => c.status !== 'pass') })
+      );
     }
     const close = h('button', 'jp-lifecycle-dismiss', '\u00d7');
     close.type = 'button';
@@ -62,6 +66,15 @@ export class LifecyclePanel extends Panel {
     searchWidget.addClass('jp-lifecycle-search-item');
     toolbar.addItem('search', searchWidget);
     toolbar.addItem(
+      'workspace',
+      new ToolbarButton({
+        label: 'Workspace',
+        className: 'jp-lifecycle-open-workspace',
+        tooltip: 'Open the Lifecycle workspace in the main area',
+        onClick: () => this.onOpenWorkspace(model.detail?.record.ref)
+      })
+    );
+    toolbar.addItem(
       'refresh',
       new ToolbarButton({
         icon: refreshIcon,
@@ -74,7 +87,9 @@ export class LifecyclePanel extends Panel {
     const body = new Panel();
     body.addClass('jp-lifecycle-body');
     body.addWidget(new AssetList(model));
-    body.addWidget(new VersionDetail(model));
+    const detail = new VersionDetail(model);
+    detail.onOpenWorkspace = ref => this.onOpenWorkspace(ref);
+    body.addWidget(detail);
     this.addWidget(body);
     // any key or click in the page (e.g. running a cell that saves a version) polls again soon
     document.addEventListener('keydown', this._onActivity, true);
@@ -82,6 +97,9 @@ export class LifecyclePanel extends Panel {
   }
 
   readonly model: LifecycleModel;
+
+  /** Opens the workspace (on a version when given); set by the plugin. */
+  onOpenWorkspace: (ref?: string) => void = () => undefined;
 
   dispose(): void {
     if (this.isDisposed) {

@@ -87,9 +87,10 @@ class AssetListing:
     filters: dict[str, Any]
     assets: list[dict[str, Any]]
     kinds: list[str]
+    next: str | None = None  # the cursor of the next page (None on the last)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"filters": self.filters, "kinds": self.kinds, "assets": self.assets}
+        return {"filters": self.filters, "kinds": self.kinds, "assets": self.assets, "next": self.next}
 
     def __len__(self) -> int:
         return len(self.assets)

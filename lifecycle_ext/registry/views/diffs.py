@@ -12,10 +12,12 @@ from .html import esc, kv_table, table
 __all__ = ["Diff", "SchemaImpact"]
 
 _ADD, _DEL, _CHG = "#e6ffed", "#ffeef0", "#fff5b1"
+# dark text on every tint, so a chip reads on a light page and on JupyterLab's dark theme alike (>= 7:1)
+_INK = {_ADD: "#0b3d1a", _DEL: "#6e0b14", _CHG: "#4a3800"}
 
 
 def _span(text: Any, colour: str) -> str:
-    return f'<span style="background:{colour};padding:0 3px">{esc(text)}</span>'
+    return f'<span style="background:{colour};color:{_INK[colour]};padding:0 3px">{esc(text)}</span>'
 
 
 def _dict_rows(d: dict[str, Any]) -> list[list[str]]:
@@ -35,7 +37,9 @@ def _unified_html(text: str) -> str:
             if line.startswith("-") and not line.startswith("---")
             else None
         )
-        lines.append(f'<span style="background:{colour}">{esc(line)}</span>' if colour else esc(line))
+        lines.append(
+            f'<span style="background:{colour};color:{_INK[colour]}">{esc(line)}</span>' if colour else esc(line)
+        )
     return '<pre style="font-size:11px;margin:0">' + "\n".join(lines) + "</pre>"
 
 

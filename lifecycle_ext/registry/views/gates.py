@@ -249,8 +249,9 @@ def change_lines(changes: dict[str, Any]) -> list[str]:
     return out
 
 
-OLD_STYLE = "background:#fde2e2;text-decoration:line-through"
-NEW_STYLE = "background:#d4f5dc;font-weight:bold"
+# dark text on light tints: readable on a light page and in JupyterLab's dark theme
+OLD_STYLE = "background:#fde2e2;color:#6e0b14;text-decoration:line-through;padding:0 3px"
+NEW_STYLE = "background:#d4f5dc;color:#0b3d1a;font-weight:bold;padding:0 3px"
 
 
 def changed(old: Any, new: Any) -> tuple[str, str]:

@@ -11,8 +11,8 @@ __all__ = ["esc", "badge", "table", "kv_table", "STAGE_COLOURS", "mark", "fmt"]
 STAGE_COLOURS = {
     "development": "#6c757d",
     "draft": "#6c757d",
-    "staging": "#b8860b",
-    "validated": "#b8860b",
+    "staging": "#8a6500",
+    "validated": "#8a6500",
     "production": "#1e7e34",
     "retired": "#495057",
 }
@@ -35,7 +35,7 @@ def fmt(value: Any) -> str:
 def badge(stage: str | None) -> str:
     if not stage:
         return ""
-    colour = STAGE_COLOURS.get(stage, "#0d6efd")
+    colour = STAGE_COLOURS.get(stage, "#0a58ca")
     return (
         f'<span class="lifecycle-badge" style="background:{colour};color:#fff;border-radius:8px;'
         f'padding:0 6px;font-size:11px">{esc(stage)}</span>'
@@ -43,10 +43,17 @@ def badge(stage: str | None) -> str:
 
 
 def mark(status: str) -> str:
-    sym = {"pass": ("&#10004;", "#1e7e34"), "fail": ("&#10008;", "#c82333"), "pending": ("&#8987;", "#b8860b")}.get(
-        status, ("?", "#6c757d")
+    """A check's status as a chip: dark text on a light tint (readable in light and dark themes) and a glyph
+    every font has (Debian's chromium draws no hourglass)."""
+    glyph, ink, tint = {
+        "pass": ("&#10004;", "#0b5d1e", "#e6ffed"),
+        "fail": ("&#10008;", "#a1111f", "#ffeef0"),
+        "pending": ("&#8230;", "#5c4300", "#fff5b1"),
+    }.get(status, ("?", "#343a40", "#e9ecef"))
+    return (
+        f'<span class="lifecycle-mark" style="color:{ink};background:{tint};font-weight:bold;border-radius:6px;'
+        f'padding:0 4px" title="{esc(status)}">{glyph} {esc(status)}</span>'
     )
-    return f'<span style="color:{sym[1]};font-weight:bold" title="{esc(status)}">{sym[0]} {esc(status)}</span>'
 
 
 def table(headers: list[str], rows: list[list[str]], *, raw: bool = False) -> str:

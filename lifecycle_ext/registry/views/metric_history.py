@@ -67,13 +67,19 @@ class MetricHistory:
         ]
         if not pts:
             return "<i>no numeric metrics recorded</i>"
-        left, right, top, bottom = 50, 130, 12, 28
         xs = [p[0] for p in pts]
         ys = [float(p[1]) for p in pts]
         x0, x1 = min(xs), max(xs)
         y0, y1 = min(ys), max(ys)
         if y0 == y1:
             y0, y1 = y0 - 0.5, y1 + 0.5
+        # margins wide enough for the labels they hold (about 6.2 px a character at 10 px), so none is clipped
+        legend = [*self.metrics, *(f"reached {s}" for s in self.stages)]
+        left = max(50, 10 + round(6.2 * max(len(fmt(y0)), len(fmt(y1)))))
+        right = max(130, 34 + round(6.2 * max(map(len, legend))))
+        top, bottom = 12, 28
+        width = max(width, left + right + 120)
+        height = max(height, top + bottom + 14 * (len(legend) + 2))
         pw, ph = width - left - right, height - top - bottom
 
         def sx(x: float) -> float:
@@ -84,7 +90,8 @@ class MetricHistory:
 
         out = [
             f'<svg class="lifecycle-history-svg" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-            f'height="{height}" style="font-family:system-ui,sans-serif;font-size:10px">',
+            f'height="{height}" overflow="visible" fill="currentColor" '
+            'style="font-family:system-ui,sans-serif;font-size:10px;color:inherit">',
             f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#999"/>',
             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + ph}" stroke="#999"/>',
             f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{esc(fmt(y1))}</text>',
@@ -103,7 +110,7 @@ class MetricHistory:
                 )
             for x, y, r in mp:
                 st = self.highest(r)
-                fill = STAGE_COLOURS.get(st, "#0d6efd") if st else "#fff"
+                fill = STAGE_COLOURS.get(st, "#0a58ca") if st else "#fff"
                 tip = f"{r['ref']} {m}={fmt(r['metrics'][m])}" + (
                     f" reached {', '.join(r['reached'])}" if r["reached"] else ""
                 )
@@ -115,7 +122,7 @@ class MetricHistory:
         for j, s in enumerate(self.stages):
             yy = top + 12 + 14 * (len(self.metrics) + 1 + j)
             out.append(
-                f'<circle cx="{left + pw + 14}" cy="{yy - 3}" r="5" fill="{STAGE_COLOURS.get(s, "#0d6efd")}"/>'
+                f'<circle cx="{left + pw + 14}" cy="{yy - 3}" r="5" fill="{STAGE_COLOURS.get(s, "#0a58ca")}"/>'
                 f'<text x="{left + pw + 24}" y="{yy}">reached {esc(s)}</text>'
             )
         out.append("</svg>")

@@ -1,0 +1,225 @@
+"""The Lifecycle workspace in JupyterLab's main area, driven by Debian's chromium against a real ``jupyter lab``:
+opened by the command palette command, the asset table filtered and searched, a version page, approval from the
+review inbox (and on disk), a notification for a second reviewer, typed dataset diffs, and contrast of chips,
+badges and diff cells in the light and dark themes. Screenshots of every page, both themes, in tests/output/."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
+
+import lifecycle_ext
+
+from .test_sidebar import _CONTRAST_JS, _api
+
+WS = "#jp-lifecycle-workspace"
+THEMES = "lab/api/settings/@jupyterlab/apputils-extension:themes"
+
+
+def open_workspace(page, timeout: float = 60_000):
+    """Run ``lifecycle:open-workspace`` from the command palette and wait for the asset table."""
+    palette = page.locator(".lm-CommandPalette-input")
+    for attempt in range(4):  # the shortcut can land while the lab is still moving focus: open it until it stays
+        if not palette.is_visible():
+            page.keyboard.press("Control+Shift+C")
+        try:
+            palette.fill("Open the Lifecycle workspace", timeout=5000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 3:
+                raise
+    item = page.locator(".lm-CommandPalette-item", has_text="Open the Lifecycle workspace")
+    item.first.wait_for(state="visible", timeout=timeout)
+    palette.press("Enter")
+    try:
+        page.locator(f"{WS} .jp-lifecycle-ws-row").first.wait_for(state="visible", timeout=timeout)
+    except PlaywrightTimeoutError:
+        page.screenshot(path="tests/output/ws-failed-open.png")
+        raise
+
+
+@pytest.fixture(scope="module")
+def workspace_data(lab):
+    """Versions of this module's own on the session lab's registry: a request awaiting review, typed dataset
+    versions (so the earlier sidebar tests' approvals cannot empty the inbox under us)."""
+    reg = lifecycle_ext.open_registry(lab["registry"], user="alice")
+    frame = pd.DataFrame({"id": range(6), "label": ["stay", "churn"] * 3, "x": [1.0] * 6})
+    reg.save(frame, "dataset:ws-data", key="id", label="label")
+    grown = pd.concat([frame, pd.DataFrame({"id": [6, 7], "label": ["stay"] * 2, "x": [2.0] * 2})], ignore_index=True)
+    grown.loc[1, "label"] = "stay"
+    reg.save(grown, "dataset:ws-data", key="id", label="label")
+    model = reg.save({"w": [0.5]}, "model:ws-model", metrics={"accuracy": 0.97}, inputs=["dataset:ws-data@2"])
+    reg.promote(model.ref, to="development", reason="first cut")
+    reg.request_promotion(model.ref, to="staging", reason="ready for review")
+    return {"model": model.ref, "data": "dataset:ws-data@2"}
+
+
+def test_open_filter_search_and_open_a_version(open_lab, shot, workspace_data):
+    page = open_lab("bob")
+    open_workspace(page)
+    rows = page.locator(f"{WS} .jp-lifecycle-ws-row")
+    assets = rows.evaluate_all("rs => rs.map(r => r.dataset.asset)")
+    assert {"dataset:churn", "model:churn", "dataset:ws-data", "model:ws-model"} <= set(assets)
+    shot(page, "ws-01-assets-light")
+
+    # sorting: by name descending, then the kind filter and the row filter
+    for order in ("ascending", "descending"):  # a second click flips the direction
+        page.locator(f'{WS} .jp-lifecycle-ws-sort[data-sort="name"]').click()
+        page.wait_for_function(
+            f"document.querySelector('#jp-lifecycle-workspace th[aria-sort={order}] [data-sort=name]') !== null"
+        )
+        names = rows.evaluate_all("rs => rs.map(r => r.dataset.asset.split(':')[1])")
+        assert names == sorted(names, reverse=order == "descending")
+    page.locator(f"{WS} .jp-lifecycle-ws-kind").select_option("dataset")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#jp-lifecycle-workspace .jp-lifecycle-ws-row')]"
+        ".every(r => r.dataset.asset.startsWith('dataset:'))"
+    )
+    page.locator(f"{WS} .jp-lifecycle-ws-kind").select_option("")
+    page.locator(f"{WS} .jp-lifecycle-ws-filter").fill("ws-")
+    expect(rows).to_have_count(2)
+
+    # the search query language, through GET search
+    page.locator(f"{WS} .jp-lifecycle-ws-filter").fill("")
+    search = page.locator(f"{WS} .jp-lifecycle-ws-search")
+    search.fill("metrics.accuracy > 0.96 and trained_on dataset:ws-data")
+    with page.expect_response(lambda r: "/lifecycle/api/search" in r.url) as resp:
+        search.press("Enter")
+    assert resp.value.status == 200
+    expect(rows).to_have_count(1)
+    assert rows.first.get_attribute("data-ref") == workspace_data["model"]
+    shot(page, "ws-02-search-light")
+
+    # a malformed query says where
+    search.fill("metrics.accuracy > and")
+    search.press("Enter")
+    error = page.locator(f"{WS} .jp-lifecycle-ws-search-error")
+    expect(error).to_contain_text("column 20")
+    expect(error).to_contain_text("expected a value after '>'")
+
+    search.fill(f"ref = {workspace_data['model']}")
+    search.press("Enter")
+    expect(rows).to_have_count(1)
+    rows.first.click()
+    version = page.locator(f'{WS} .jp-lifecycle-ws-version[data-ref="{workspace_data["model"]}"]')
+    version.wait_for(state="visible")
+    for card in ("record", "metrics", "signature", "lineage", "promotion", "deployment", "timeline", "diff"):
+        expect(version.locator(f'[data-card="{card}"]')).to_be_visible()
+    expect(version.locator('[data-card="lineage"] .jp-lifecycle-ws-node[data-ref="dataset:ws-data@2"]')).to_be_visible()
+    expect(version.locator('[data-card="promotion"] .jp-lifecycle-check').first).to_be_visible()
+    # the version page uses the wide area: cards side by side
+    boxes = [version.locator(f'[data-card="{c}"]').bounding_box() for c in ("record", "metrics")]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"] - 1
+    shot(page, "ws-03-version-light")
+    assert not page.js_errors
+
+
+def test_approve_from_the_inbox_and_a_second_reviewer_is_notified(open_lab, lab, shot, workspace_data):
+    ref = workspace_data["model"]
+    carol = open_lab("carol")  # a second reviewer, watching
+    bob = open_lab("bob")
+    open_workspace(bob)
+    bob.locator(f'{WS} .jp-lifecycle-ws-tab[data-view="inbox"]').click()
+    item = bob.locator(f'{WS} .jp-lifecycle-ws-item[data-type="request"][data-ref="{ref}"]')
+    item.wait_for(state="visible")
+    expect(item).to_contain_text("ready for review")
+    shot(bob, "ws-04-inbox-light")
+    item.locator(".jp-lifecycle-ws-approve").click()
+    bob.locator(".jp-lifecycle-reason-text").fill("looks right to me")
+    with bob.expect_response(lambda r: "/lifecycle/api/approve" in r.url) as resp:
+        bob.locator(".jp-Dialog-button.jp-mod-accept").click()
+    assert resp.value.status == 200
+    expect(item).to_have_count(0)  # it left the inbox
+
+    # the approval in the version page's audit timeline, and on disk
+    bob.locator(f'{WS} .jp-lifecycle-ws-tab[data-view="assets"]').click()
+    bob.locator(f'{WS} .jp-lifecycle-ws-row[data-asset="model:ws-model"]').click()
+    timeline = bob.locator(f'{WS} [data-card="timeline"]')
+    approved = timeline.locator('.jp-lifecycle-event[data-action="PromotionApproved"][data-actor="bob"]')
+    expect(approved).to_have_count(1)
+    expect(approved).to_contain_text("looks right to me")
+    on_disk = lifecycle_ext.open_registry(lab["registry"]).audit(ref)
+    mine = on_disk[(on_disk.action == "PromotionApproved") & (on_disk.actor == "bob")]
+    assert list(mine.reason) == ["looks right to me"]
+
+    # a new request that carol may approve: a JupyterLab notification, with a way to open it
+    reg = lifecycle_ext.open_registry(lab["registry"], user="alice")
+    other = reg.save({"w": [0.7]}, "model:ws-model", metrics={"accuracy": 0.98}, inputs=["dataset:ws-data@2"])
+    reg.promote(other.ref, to="development", reason="second cut")
+    reg.request_promotion(other.ref, to="staging", reason="another one")
+    toast = carol.get_by_text(f"alice asks you to approve {other.ref}")
+    toast.wait_for(state="visible", timeout=30000)
+    shot(carol, "ws-05-notification-light")
+    assert not bob.js_errors and not carol.js_errors
+
+
+def test_diff_page_shows_typed_dataset_changes(open_lab, shot, workspace_data):
+    page = open_lab("alice")
+    open_workspace(page)
+    page.locator(f'{WS} .jp-lifecycle-ws-row[data-asset="dataset:ws-data"]').click()
+    page.locator(f'{WS} .jp-lifecycle-ws-version[data-ref="{workspace_data["data"]}"]').wait_for(state="visible")
+    page.locator(f"{WS} .jp-lifecycle-ws-diff-parent").click()
+    diff = page.locator(f'{WS} .jp-lifecycle-typed-diff[data-kind="dataset"]')
+    diff.wait_for(state="visible")
+    expect(diff.locator('[data-section="dataset"]')).to_contain_text("added rows")
+    expect(diff.locator('[data-section="dataset"]')).to_contain_text("corrected labels")
+    expect(diff.locator(".jp-lifecycle-chip-changed", has_text="additive")).to_have_count(1)
+    samples = diff.locator('[data-section="samples"]')
+    expect(samples.locator(".jp-lifecycle-chip-old")).to_have_text(["churn"])
+    expect(samples.locator(".jp-lifecycle-chip-new")).to_have_text(["stay"])
+    assert diff.locator("table.jp-lifecycle-kv table.jp-lifecycle-kv").count() == 0  # not nested JSON tables
+    page.locator(f'{WS} [data-card="diff"]').scroll_into_view_if_needed()
+    shot(page, "ws-06-diff-light")
+    assert not page.js_errors
+
+
+_WS_THEMED = [
+    ".jp-lifecycle-chip",
+    ".jp-lifecycle-badge",
+    ".jp-lifecycle-grid td",
+    ".jp-lifecycle-ws-row td",
+    ".jp-lifecycle-event-reason",
+]
+
+
+def _contrast(page) -> list[dict]:
+    got = page.evaluate(_CONTRAST_JS, [WS, _WS_THEMED])
+    return [i for i in got["items"] if i["text"].strip()]
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_every_page_is_readable_in_both_themes(open_lab, lab, shot, workspace_data, theme):
+    suffix = "dark" if "Dark" in theme else "light"
+    _api(lab, THEMES, "PUT", {"raw": json.dumps({"theme": theme})})
+    try:
+        page = open_lab("carol")
+        page.wait_for_function(f"document.body.dataset.jpThemeName === {json.dumps(theme)}")
+        open_workspace(page)
+        items = _contrast(page)
+        shot(page, f"ws-assets-{suffix}")
+        page.locator(f'{WS} .jp-lifecycle-ws-tab[data-view="inbox"]').click()
+        page.locator(f"{WS} .jp-lifecycle-ws-inbox").wait_for(state="visible")
+        items += _contrast(page)
+        shot(page, f"ws-inbox-{suffix}")
+        page.locator(f'{WS} .jp-lifecycle-ws-tab[data-view="assets"]').click()
+        page.locator(f'{WS} .jp-lifecycle-ws-row[data-asset="dataset:ws-data"]').click()
+        page.locator(f'{WS} .jp-lifecycle-ws-version[data-ref="{workspace_data["data"]}"]').wait_for()
+        shot(page, f"ws-version-{suffix}")
+        page.locator(f"{WS} .jp-lifecycle-ws-diff-parent").click()
+        page.locator(f"{WS} .jp-lifecycle-typed-diff .jp-lifecycle-chip-old").first.wait_for()
+        page.locator(f'{WS} [data-card="diff"]').scroll_into_view_if_needed()
+        items += _contrast(page)
+        shot(page, f"ws-diff-{suffix}")
+    finally:
+        _api(lab, THEMES, "PUT", {"raw": json.dumps({"theme": "JupyterLab Light"})})
+    kinds = {i["sel"] for i in items}
+    assert {".jp-lifecycle-chip", ".jp-lifecycle-badge", ".jp-lifecycle-grid td"} <= kinds, kinds
+    chips = [i for i in items if i["sel"] == ".jp-lifecycle-chip"]
+    assert len(chips) >= 3
+    low = [i for i in items if i["ratio"] < 4.5]  # WCAG AA for text
+    assert not low, low
+    assert not page.js_errors
