@@ -78,3 +78,16 @@ def test_gc_removes_only_unreferenced(reg):
     assert rep.removed == 1 and not reg.blobs.has(orphan)
     assert reg.verify().ok
     np.testing.assert_array_equal(reg.load(v.ref), np.arange(1000))
+
+
+def test_gc_keeps_the_bases_of_delta_chunks(reg):
+    w0 = np.random.default_rng(0).standard_normal((512, 1024)).astype(np.float32)
+    v1 = reg.save(w0, "model:ft")
+    w1 = w0 * (1 + 1e-4 * np.random.default_rng(1).standard_normal(w0.shape)).astype(np.float32)
+    v2 = reg.save(w1, "model:ft")
+    assert v2.new_bytes < 0.6 * w1.nbytes  # stored as deltas against v1's chunks
+    cid = reg.manifest(v2.ref)["entries"]["data/c/0/0"]
+    assert reg.blobs.base_of(cid) == reg.manifest(v1.ref)["entries"]["data/c/0/0"]
+    reg.gc(grace_seconds=0)
+    assert np.array_equal(reg.load(v2.ref), w1) and np.array_equal(reg.load(v1.ref), w0)
+    assert reg.verify().ok
