@@ -81,7 +81,9 @@ def _fmt(counts: dict[str, int | float] | None) -> str:
         return "-"
     reqs = {k: v for k, v in counts.items() if k != "seconds"}
     total = sum(int(v) for v in reqs.values())
-    detail = " ".join(f"{k.replace('ListObjectsV2', 'List').replace('Object', '')}={v}" for k, v in sorted(reqs.items()))
+    detail = " ".join(
+        f"{k.replace('ListObjectsV2', 'List').replace('Object', '')}={v}" for k, v in sorted(reqs.items())
+    )
     return f"{total:5d} req  {counts.get('seconds', 0):6.2f} s  ({detail})"
 
 

@@ -149,7 +149,9 @@ class VersionsService(Service):
                 out.append(exact)
         return out
 
-    def _write_payload(self, payload: Any, label: str = "save", parent: dict[str, Any] | None = None) -> tuple[str, int]:
+    def _write_payload(
+        self, payload: Any, label: str = "save", parent: dict[str, Any] | None = None
+    ) -> tuple[str, int]:
         """Store chunks and metadata documents as blobs, then the manifest; return (content hash, new bytes).
 
         Chunks the parent version's manifest lists are known to be stored: no request is made for them. A float

@@ -147,20 +147,23 @@ def encode(data: bytes | memoryview, itemsize: int = 1) -> bytes | None:
     n = memoryview(data).nbytes
     itemsize = max(1, min(int(itemsize), 255))
     if n >= MIN_SIZE:
-        packed = _cctx().compress(_group(_u8(data), itemsize))
+        packed: bytes = _cctx().compress(_group(_u8(data), itemsize))
         if _HEADER.size + len(packed) <= n * (1 - MIN_SAVING):
             return _header(ZSTD, itemsize, 0, n) + packed
     return None
 
 
-def encode_delta(data: bytes | memoryview, base: bytes | memoryview | Any, digest: bytes, depth: int, itemsize: int) -> bytes:
+def encode_delta(
+    data: bytes | memoryview, base: bytes | memoryview | Any, digest: bytes, depth: int, itemsize: int
+) -> bytes:
     """A ``DELTA`` frame: ``data`` XOR ``base`` (same length), byte-grouped, zstd."""
     a, b = _u8(data), _u8(base)
     if len(a) != len(b):
         raise ValueError("a delta needs a base of the same length")
     x = np.bitwise_xor(a, b)
     itemsize = max(1, min(int(itemsize), 255))
-    return _header(DELTA, itemsize, depth, len(a)) + digest + _cctx().compress(_group(x, itemsize))
+    packed: bytes = _cctx().compress(_group(x, itemsize))
+    return _header(DELTA, itemsize, depth, len(a)) + digest + packed
 
 
 def decode(frame: Frame, stored: bytes | memoryview | Any, base: bytes | memoryview | Any | None = None) -> np.ndarray:

@@ -13,9 +13,8 @@ from collections.abc import Callable, Container, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import xxhash
-
 import numpy as np
+import xxhash
 
 from ..core.errors import IntegrityError, NotFound
 from . import blobformat as bf
@@ -147,10 +146,11 @@ class BlobStore:
             if content_id(stored) == cid:  # an old raw blob that happens to begin with the frame marker
                 return stored, 0
             raise IntegrityError(f"blob {cid} is corrupt: {exc}") from None
-        if content_id(data) != cid:  # decoded bytes are always checked: the frame itself is not hashed
+        got = content_id(data.data)
+        if got != cid:  # decoded bytes are always checked: the frame itself is not hashed
             if content_id(stored) == cid:
                 return stored, 0
-            raise IntegrityError(f"blob {cid} is corrupt: its decoded bytes hash to {content_id(data)}")
+            raise IntegrityError(f"blob {cid} is corrupt: its decoded bytes hash to {got}")
         return data, frame.depth
 
     def base_of(self, cid: str) -> str | None:

@@ -31,9 +31,7 @@ def test_view_and_into_return_the_verified_bytes(blobs):
     assert bytes(blobs.get_view(empty)) == b""
 
 
-@pytest.mark.parametrize(
-    "data", [np.random.default_rng(1).bytes(100_000), b"x" * 100_000], ids=["raw", "compressed"]
-)
+@pytest.mark.parametrize("data", [np.random.default_rng(1).bytes(100_000), b"x" * 100_000], ids=["raw", "compressed"])
 def test_missing_and_corrupt_blobs_are_named(tmp_path, data):
     blobs = BlobStore(LocalStorage(tmp_path, fsync=False))
     cid, stored = blobs.put(data)

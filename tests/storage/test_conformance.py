@@ -120,7 +120,7 @@ def test_delta_chains_are_bounded(storage):
     w = _weights(1 << 16)
     prev, _ = blobs.put(w.tobytes(), itemsize=4)
     chain = [prev]
-    for step in range(bf.MAX_DEPTH + 2):
+    for _step in range(bf.MAX_DEPTH + 2):
         w = w * np.float32(1 + 1e-4)
         prev, _ = blobs.put(w.tobytes(), itemsize=4, base=prev)
         chain.append(prev)
