@@ -85,18 +85,21 @@ class BlobStore:
         return cid, (memoryview(stored).nbytes if created else 0)
 
     def _encode(self, data: bytes | memoryview, itemsize: int, base: str | None, cid: str) -> bytes | None:
+        """The frame to store for ``data`` (None: the raw bytes). With a ``base``, the delta against it is tried
+        first; a delta of at most half the size is taken without also compressing the chunk on its own."""
+        n = memoryview(data).nbytes
+        delta = None
+        if base is not None and base != cid and n >= bf.MIN_SIZE:
+            try:
+                base_data, depth = self._load(base, self.storage.read, True)
+            except (NotFound, IntegrityError):
+                base_data, depth = None, bf.MAX_DEPTH  # no usable base: store the chunk on its own
+            if depth < bf.MAX_DEPTH and base_data is not None and len(base_data) == n:
+                delta = bf.encode_delta(data, base_data, bytes.fromhex(base[len(_PREFIX) :]), depth + 1, itemsize)
+                if len(delta) <= n // 2:
+                    return delta
         packed = bf.encode(data, itemsize)
-        if base is None or base == cid or memoryview(data).nbytes < bf.MIN_SIZE:
-            return packed
-        try:
-            base_data, depth = self._load(base, self.storage.read, True)
-        except (NotFound, IntegrityError):
-            return packed  # no usable base: store the chunk on its own
-        if depth >= bf.MAX_DEPTH or len(base_data) != memoryview(data).nbytes:
-            return packed
-        delta = bf.encode_delta(data, base_data, bytes.fromhex(base[len(_PREFIX) :]), depth + 1, itemsize)
-        best = packed if packed is not None else data
-        if len(delta) < memoryview(best).nbytes and len(delta) <= memoryview(data).nbytes * (1 - bf.MIN_SAVING):
+        if delta is not None and len(delta) < (len(packed) if packed is not None else n * (1 - bf.MIN_SAVING)):
             return delta
         return packed
 

@@ -1,0 +1,18 @@
+"""docs/storage.md: its Python blocks run, in order, in one namespace."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "storage.md"
+
+
+def test_storage_doc_python_blocks_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
+    assert blocks, "docs/storage.md has no python example"
+    ns: dict = {}
+    for block in blocks:
+        exec(compile(block, str(DOC), "exec"), ns)  # noqa: S102 - the documentation's own example
+    assert "then" in capsys.readouterr().out
