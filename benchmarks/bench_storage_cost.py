@@ -6,6 +6,12 @@
    (stored as deltas against the parent's chunks) vs the array, save time vs ``np.save`` + fsync; and a 1%-row
    change (new bytes vs the array).
 
+3. A 32 MB float32 array of 2,048 columns saved as a dataset (monitoring baseline included), then saved again
+   with 1% of its rows changed: how much the registry grows, and the baseline's share.
+
+``--compare CHECKOUT`` runs the same cases with another checkout's ``lifecycle_ext`` first (e.g. the code
+before these changes) and prints its report above this one's.
+
 Each timing is the best of ``--repeat`` runs; the spread (max/min - 1) is printed as the noise of this machine.
 Run: ``PYTHONPATH=. python benchmarks/bench_storage_cost.py [--rows 10000000] [--mb 1024]``.
 """
@@ -141,17 +147,61 @@ def finetune_case(mb: int, repeat: int) -> list[tuple[str, str]]:
     return out
 
 
+def wide_case(repeat: int) -> list[tuple[str, str]]:
+    a = np.random.default_rng(0).standard_normal((4096, 2048)).astype(np.float32)
+    base = scratch("cost-wide")
+    reg = lifecycle_ext.open_registry(base / "reg", user="bench", fsync=False)
+    t0 = time.perf_counter()
+    reg.save(a, "dataset:wide")
+    t1 = time.perf_counter() - t0
+    root = Path(reg.location)
+    size1 = _du(root) - _du(root / "tmp")
+    blob = reg.state["assets"]["dataset:wide"]["versions"][0]["baseline"]["blob"]
+    baseline = (root / reg.blobs.key(blob)).stat().st_size
+    b = a.copy()
+    b[np.random.default_rng(1).choice(len(a), len(a) // 100, replace=False)] += 0.5
+    t0 = time.perf_counter()
+    reg.save(b, "dataset:wide")
+    t2 = time.perf_counter() - t0
+    size2 = _du(root) - _du(root / "tmp")
+    drop_tree(base)
+    return [
+        ("array", f"{a.nbytes / 1e6:.1f} MB float32, {a.shape[0]} x {a.shape[1]} columns"),
+        (
+            "registry after first save",
+            f"{size1 / 1e6:.1f} MB ({t1:.2f} s); baseline {baseline / a.nbytes:.1%} of the data",
+        ),
+        (
+            "second save, 1% rows changed",
+            f"grows the registry by {(size2 - size1) / 1e6:.2f} MB = {(size2 - size1) / size1:.1%}   (target < 10%; {t2:.2f} s)",
+        ),
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--mb", type=int, default=1024, help="size of the fine-tuned weights in MiB")
     ap.add_argument("--repeat", type=int, default=2)
-    ap.add_argument("--cases", default="frame,finetune")
+    ap.add_argument("--cases", default="frame,finetune,wide")
+    ap.add_argument("--compare", help="another checkout whose lifecycle_ext runs the same cases first")
     args = ap.parse_args()
+    if args.compare:
+        import subprocess
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="bench-cost-path-") as shim:
+            os.symlink(Path(args.compare).resolve() / "lifecycle_ext", Path(shim) / "lifecycle_ext")
+            argv = [a for a in sys.argv[1:] if not a.startswith("--compare") and a != args.compare]
+            print(f"#### with lifecycle_ext from {args.compare}", flush=True)
+            subprocess.run([sys.executable, __file__, *argv], env=dict(os.environ, PYTHONPATH=shim), check=True)
+        print("#### with this checkout", flush=True)
     if "frame" in args.cases:
         report("DataFrame vs parquet", frame_case(args.rows, args.repeat))
     if "finetune" in args.cases:
         report("fine-tuned float32 weights", finetune_case(args.mb, args.repeat))
+    if "wide" in args.cases:
+        report("wide float array as a dataset", wide_case(args.repeat))
 
 
 if __name__ == "__main__":
