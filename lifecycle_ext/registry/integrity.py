@@ -85,7 +85,7 @@ class IntegrityService(Service):
 
     def _check_blob(self, cid: str) -> tuple[str | None, int]:
         try:
-            return None, len(self.ctx.blobs.get_view(cid))
+            return None, len(self.ctx.blobs.get_view(cid, fresh=True))
         except NotFound:
             return "missing", 0
         except IntegrityError:

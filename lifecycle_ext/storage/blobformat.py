@@ -50,7 +50,7 @@ VERSION = 1
 STORED, ZSTD, DELTA = 0, 1, 2
 HEAD_BYTES = _HEADER.size + 16  # enough to read any frame's header including a delta's base
 MAX_DEPTH = 3  # a delta of a delta of a delta at most: a chunk reads at most 4 objects
-MIN_SAVING = 0.10  # store compressed only when it saves at least this fraction (else raw: mapped reads)
+MIN_SAVING = 0.25  # store compressed only when it saves at least this fraction (else raw: mapped, zero-copy reads)
 MIN_SIZE = 1024  # below this, compression saves too little to be worth a frame
 LEVEL = 1
 

@@ -8,6 +8,7 @@ is decided per blob when it is written. Reads undo it and verify the result agai
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Container, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,9 @@ def _key(cid: str) -> str:
 
 SMALL = 64 * 1024  # metadata documents (zarr.json, manifests of small artifacts) are cached once verified
 _SMALL_CACHE_ITEMS = 4096
+# Decoded compressed/delta blobs kept in memory (bytes), as the page cache keeps raw blobs that are mapped:
+# a dataset diff reads a chunk and, as a delta's base, again. Verified before they enter; ``verify()`` bypasses.
+DECODED_CACHE_BYTES = int(os.environ.get("LIFECYCLE_DECODED_CACHE_MB", "256")) << 20
 
 
 class BlobStore:
@@ -47,6 +51,9 @@ class BlobStore:
         self.storage = storage
         self._pool: ThreadPoolExecutor | None = None
         self._small: OrderedDict[str, bytes] = OrderedDict()
+        self._decoded: OrderedDict[str, tuple[np.ndarray, int]] = OrderedDict()
+        self._decoded_bytes = 0
+        self._lock = threading.Lock()
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -111,15 +118,23 @@ class BlobStore:
         data, _ = self._load(cid, self.storage.read, verify)
         return data if isinstance(data, bytes) else bytes(data)
 
-    def get_view(self, cid: str) -> bytes | memoryview:
+    def get_view(self, cid: str, *, fresh: bool = False) -> bytes | memoryview:
         """:meth:`get` without copying where the backend can map the blob (local folders) and it is stored raw:
-        the verified bytes as a read-only buffer over the file (compressed blobs are decoded into memory). For
-        reading and comparing large chunks; copy what is kept."""
-        data, _ = self._load(cid, getattr(self.storage, "read_mapped", self.storage.read), True)
+        the verified bytes as a read-only buffer over the file. Compressed blobs are decoded into memory and
+        kept in a bounded cache of decoded blobs (``fresh=True``: read and check the stored object again, as
+        ``verify`` does). For reading and comparing large chunks; copy what is kept."""
+        data, _ = self._load(cid, getattr(self.storage, "read_mapped", self.storage.read), True, cached=not fresh)
         return data if isinstance(data, bytes) else memoryview(data)
 
-    def _load(self, cid: str, reader: Callable[[str], Any], verify: bool) -> tuple[Any, int]:
-        """(raw bytes of blob ``cid``, its delta depth): read, decoded, and verified unless ``verify`` is False."""
+    def _load(self, cid: str, reader: Callable[[str], Any], verify: bool, cached: bool = False) -> tuple[Any, int]:
+        """(raw bytes of blob ``cid``, its delta depth): read, decoded, and verified unless ``verify`` is False.
+        ``cached``: a decoded blob may come from (and goes into) the cache of decoded blobs."""
+        if cached:
+            with self._lock:
+                hit = self._decoded.get(cid)
+                if hit is not None:
+                    self._decoded.move_to_end(cid)
+                    return hit
         try:
             stored = reader(_key(cid))
         except NotFound:
@@ -138,7 +153,7 @@ class BlobStore:
         if frame.base is not None:
             base_id = _PREFIX + frame.base.hex()
             try:
-                base, _ = self._load(base_id, self.storage.read, True)
+                base, _ = self._load(base_id, getattr(self.storage, "read_mapped", self.storage.read), True, cached)
             except NotFound:
                 raise NotFound(f"blob {cid} is stored as a delta against blob {base_id}, which is missing") from None
             except IntegrityError as exc:
@@ -154,6 +169,15 @@ class BlobStore:
             if content_id(stored) == cid:
                 return stored, 0
             raise IntegrityError(f"blob {cid} is corrupt: its decoded bytes hash to {got}")
+        data.flags.writeable = False
+        if cached and data.nbytes <= DECODED_CACHE_BYTES // 8:
+            with self._lock:
+                if cid not in self._decoded:
+                    self._decoded[cid] = (data, frame.depth)
+                    self._decoded_bytes += data.nbytes
+                while self._decoded_bytes > DECODED_CACHE_BYTES:
+                    _, (old, _) = self._decoded.popitem(last=False)
+                    self._decoded_bytes -= old.nbytes
         return data, frame.depth
 
     def base_of(self, cid: str) -> str | None:
