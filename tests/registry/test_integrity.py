@@ -91,3 +91,14 @@ def test_gc_keeps_the_bases_of_delta_chunks(reg):
     reg.gc(grace_seconds=0)
     assert np.array_equal(reg.load(v2.ref), w1) and np.array_equal(reg.load(v1.ref), w0)
     assert reg.verify().ok
+
+
+def test_verify_rereads_compressed_chunks_that_reads_have_cached(reg):
+    v = reg.save(np.arange(1 << 20, dtype=np.int64), "model:ints")  # compresses: stored as a zstd frame
+    cid = reg.manifest(v.ref)["entries"]["data/c/0"]
+    assert np.array_equal(reg.load(v.ref), np.arange(1 << 20))  # decoded once, now in the decoded cache
+    path = reg.storage.root / reg.blobs.key(cid)
+    assert path.stat().st_size < (1 << 23) // 10
+    _flip(path)
+    rep = reg.verify()
+    assert not rep.ok and "data/c/0" in rep.problems[0]["object"]
