@@ -166,11 +166,22 @@ def encode_delta(
     return _header(DELTA, itemsize, depth, len(a)) + digest + packed
 
 
-def decode(frame: Frame, stored: bytes | memoryview | Any, base: bytes | memoryview | Any | None = None) -> np.ndarray:
-    """The raw bytes a frame holds, as a new uint8 array (``base``: the base blob's raw bytes, for ``DELTA``)."""
+def decode(
+    frame: Frame,
+    stored: bytes | memoryview | Any,
+    base: bytes | memoryview | Any | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """The raw bytes a frame holds, as a uint8 array (``base``: the base blob's raw bytes, for ``DELTA``);
+    written into ``out`` (uint8, ``frame.length`` long) when given, else into a new array."""
     payload = memoryview(stored)[frame.offset :]
+    if out is not None and len(out) != frame.length:
+        raise FormatError(f"stored blob holds {frame.length} bytes where {len(out)} were expected")
     if frame.method == STORED:
-        out = _u8(payload).copy()
+        if out is None:
+            out = _u8(payload).copy()
+        else:
+            out[:] = _u8(payload)[: len(out)]
     else:
         try:
             grouped = _dctx().decompress(payload, max_output_size=frame.length)
@@ -178,7 +189,8 @@ def decode(frame: Frame, stored: bytes | memoryview | Any, base: bytes | memoryv
             raise FormatError(f"compressed blob does not decompress: {exc}") from None
         if len(grouped) != frame.length:
             raise FormatError(f"compressed blob holds {len(grouped)} bytes where its header says {frame.length}")
-        out = np.empty(frame.length, dtype=np.uint8)
+        if out is None:
+            out = np.empty(frame.length, dtype=np.uint8)
         _ungroup(_u8(grouped), frame.itemsize, out)
         if frame.method == DELTA:
             if base is None or memoryview(base).nbytes != frame.length:
