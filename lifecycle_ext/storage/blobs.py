@@ -93,17 +93,18 @@ class BlobStore:
 
     def _encode(self, data: bytes | memoryview, itemsize: int, base: str | None, cid: str) -> bytes | None:
         """The frame to store for ``data`` (None: the raw bytes). With a ``base``, the delta against it is tried
-        first; a delta of at most half the size is taken without also compressing the chunk on its own."""
+        first; a delta of at most 60% of the size is taken without also compressing the chunk on its own (a
+        float chunk that changed in every value rarely compresses better than that on its own)."""
         n = memoryview(data).nbytes
         delta = None
         if base is not None and base != cid and n >= bf.MIN_SIZE:
             try:
-                base_data, depth = self._load(base, self.storage.read, True)
+                base_data, depth = self._load(base, getattr(self.storage, "read_mapped", self.storage.read), True)
             except (NotFound, IntegrityError):
                 base_data, depth = None, bf.MAX_DEPTH  # no usable base: store the chunk on its own
             if depth < bf.MAX_DEPTH and base_data is not None and len(base_data) == n:
                 delta = bf.encode_delta(data, base_data, bytes.fromhex(base[len(_PREFIX) :]), depth + 1, itemsize)
-                if len(delta) <= n // 2:
+                if len(delta) <= n * 0.6:
                     return delta
         packed = bf.encode(data, itemsize)
         if delta is not None and len(delta) < (len(packed) if packed is not None else n * (1 - bf.MIN_SAVING)):
