@@ -19,6 +19,11 @@ Column profiles by kind:
 
 Every profile carries ``dtype`` (the pandas dtype as text) and ``kind``. Profiles never hold rows, so
 monitoring needs no access to the training data. numpy/pandas are imported by the callers' modules only.
+
+Wide tables: the quantiles of all columns together stay within :data:`QUANTILE_BUDGET` numbers (each column
+gets ``QUANTILE_BUDGET // columns`` of them, at least :data:`MIN_QUANTILES`), so a 2-D array of 2,048 float
+columns gets a baseline of a few percent of its size instead of more than the array itself; the KS statistic
+from m quantiles is within about 1/m of the exact one.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ __all__ = [
     "SKETCH_QUANTILES",
     "TOP_K",
     "PROFILE_FORMAT",
+    "QUANTILE_BUDGET",
+    "quantiles_per_column",
 ]
 
 PROFILE_FORMAT = 1
@@ -46,7 +53,14 @@ SKETCH_QUANTILES = 201  # compact sketches of monitored batches (used by the dri
 TOP_K = 100  # categories kept by name; the rest are counted as "other"
 SAMPLE_ROWS = 2_000_000  # above this, quantiles come from a fixed-seed sample (adds ~1e-3 to the KS error)
 CATEGORY_SAMPLE_ROWS = 500_000  # above this, text-column frequencies come from a fixed-seed sample
+QUANTILE_BUDGET = 65_536  # quantiles of all columns of one profile together (65 columns get the full 1001)
+MIN_QUANTILES = 33
 _DECILES = np.linspace(0.1, 0.9, 9)
+
+
+def quantiles_per_column(columns: int, n_quantiles: int = BASELINE_QUANTILES) -> int:
+    """How many quantiles each of ``columns`` columns keeps (see :data:`QUANTILE_BUDGET`)."""
+    return max(min(n_quantiles, MIN_QUANTILES), min(n_quantiles, QUANTILE_BUDGET // max(columns, 1)))
 
 
 def as_frame(obj: Any) -> Any:
@@ -235,9 +249,17 @@ def column_profile(
 
 
 def profile(
-    obj: Any, *, n_quantiles: int = BASELINE_QUANTILES, histogram: bool = True, time_column: str | None = None
+    obj: Any,
+    *,
+    n_quantiles: int = BASELINE_QUANTILES,
+    histogram: bool = True,
+    time_column: str | None = None,
+    reuse: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The profile of a table (see the module docstring). Raises ``TypeError`` for non-tabular objects."""
+    """The profile of a table (see the module docstring). Raises ``TypeError`` for non-tabular objects.
+
+    ``reuse`` maps column names to profiles already computed for the very same values (the parent version's,
+    for columns whose stored chunks did not change): those are taken as they are."""
     df = as_frame(obj)
     if df is None:
         raise TypeError(f"cannot profile a {type(obj).__name__}; give a DataFrame, Series or dict of columns")
@@ -248,7 +270,12 @@ def profile(
             raise TypeError(f"column name {name!r} is duplicated")
         columns.append((str(name), col))
 
+    n_quantiles = quantiles_per_column(len(columns), n_quantiles)
+    known = reuse or {}
+
     def one(item: tuple[str, Any]) -> tuple[str, dict[str, Any]]:
+        if item[0] in known:
+            return item[0], known[item[0]]
         return item[0], column_profile(item[1], n_quantiles=n_quantiles, histogram=histogram)
 
     if len(df) * len(columns) > 1_000_000:  # sorting and counting release the GIL: profile columns in parallel

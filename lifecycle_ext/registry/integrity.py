@@ -85,11 +85,30 @@ class IntegrityService(Service):
 
     def _check_blob(self, cid: str) -> tuple[str | None, int]:
         try:
-            return None, len(self.ctx.blobs.get_view(cid))
+            return None, len(self.ctx.blobs.get_view(cid, fresh=True))
         except NotFound:
             return "missing", 0
         except IntegrityError:
             return "corrupt (content does not match its hash)", 0
+
+    def _add_delta_bases(self, uses: dict[str, list[tuple[str, str]]]) -> None:
+        """A blob stored as a delta needs its base: keep every base (and its bases) that a kept blob needs.
+        Reads only each referenced blob's header."""
+
+        def base(cid: str) -> str | None:
+            try:
+                return self.ctx.blobs.base_of(cid)
+            except NotFound:
+                return None
+
+        pending = list(uses)
+        while pending:
+            found = []
+            for cid, b in zip(pending, list(self.ctx.blobs.pool.map(base, pending))):
+                if b is not None and b not in uses:
+                    uses[b] = [(r, f"delta base of {cid}") for r, _ in uses[cid]]
+                    found.append(b)
+            pending = found
 
     def gc(self, *, grace_seconds: float = 3600.0, dry_run: bool = False) -> GcReport:
         """Remove blobs no version references, if older than ``grace_seconds`` (protects saves in flight)."""
@@ -99,6 +118,7 @@ class IntegrityService(Service):
                 "gc refused: some manifests are missing or corrupt, so references are unknown: "
                 + "; ".join(f"{p['ref']} {p['problem']}" for p in problems)
             )
+        self._add_delta_bases(uses)
         removed = kept = freed = 0
         storage = self.ctx.storage
         for cid in list(self.ctx.blobs.ids()):

@@ -55,7 +55,7 @@ class PromotionService(Service):
         """Validate and record a new policy (TOML text or a file path). A malformed policy changes nothing."""
         text = _read_policy_arg(text_or_path)
         new = parse_policy(text)  # PolicyError names the line; nothing stored yet
-        blob, _ = self.ctx.blobs.put(text.encode())
+        blob, _ = self.ctx.blobs.put(text.encode(), compress=False)  # kept as text: people read policies on disk
 
         def inner(state: State, policy: Policy, verdict: dict[str, Any]) -> EventSpec | None:
             if policy.hash == new.hash and state.get("policy"):

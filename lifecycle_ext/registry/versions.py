@@ -13,7 +13,7 @@ import xxhash
 
 from ..core import progress
 from ..core.doc_fields import validate_doc_fields
-from ..core.errors import InvalidRef, NotFound, UsageInputError
+from ..core.errors import IntegrityError, InvalidRef, NotFound, UsageInputError
 from ..core.event_types import AliasSet, TagAdded, TagRemoved
 from ..core.events import canonical
 from ..core.records import VersionRecord
@@ -109,7 +109,7 @@ class VersionsService(Service):
                 else:
                     extra[k] = v
 
-        content_hash, new_bytes = self._write_payload(payload, label=f"save {r.asset}")
+        content_hash, new_bytes = self._write_payload(payload, label=f"save {r.asset}", parent=parent)
         meta_hash = "xxh3-128:" + xxhash.xxh3_128_hexdigest(canonical({**meta, **extra}))
 
         def build(state: State) -> EventSpec | None:
@@ -151,26 +151,45 @@ class VersionsService(Service):
                 out.append(exact)
         return out
 
-    def _write_payload(self, payload: Any, label: str = "save") -> tuple[str, int]:
-        """Store chunks and metadata documents as blobs, then the manifest; return (content hash, new bytes)."""
-        keys = [k for k, _ in payload.chunks] + list(payload.docs)
-        datas = [d for _, d in payload.chunks] + list(payload.docs.values())
+    def _write_payload(
+        self, payload: Any, label: str = "save", parent: dict[str, Any] | None = None
+    ) -> tuple[str, int]:
+        """Store chunks and metadata documents as blobs, then the manifest; return (content hash, new bytes).
+
+        Chunks the parent version's manifest lists are known to be stored: no request is made for them. A float
+        chunk that replaces the parent's chunk at the same position may be stored as a delta against it."""
+        blobs = self.ctx.blobs
+        before: dict[str, str] = {}
+        if parent is not None and parent.get("object_type") == payload.object_type:
+            try:
+                before = json.loads(blobs.get_cached(parent["content_hash"]))["entries"]
+            except (NotFound, IntegrityError, KeyError, ValueError):
+                before = {}  # an unreadable parent manifest only costs the shortcuts
+        known = frozenset(before.values())
+        elements = getattr(payload, "elements", {})
+        jobs: list[tuple[str, Any, int, str | None]] = []
+        for key, data in payload.chunks:
+            width, floating = elements.get(key.rpartition("/c")[0], (1, False))
+            jobs.append((key, data, width, before.get(key) if floating else None))
+        jobs += [(key, doc, 1, None) for key, doc in payload.docs.items()]
         total = payload.nbytes if isinstance(payload.nbytes, int) else 0
         bar = progress.task(label, total) if total >= PROGRESS_MIN_BYTES and progress.active() else None
+
+        def put(job: tuple[str, Any, int, str | None]) -> tuple[str, int]:
+            _, data, width, base = job
+            out = blobs.put(data, itemsize=width, base=base, known=known)
+            if bar is not None:
+                bar.advance(memoryview(data).nbytes)
+            return out
+
         if bar is None:
-            results = self.ctx.blobs.put_many(datas) if len(datas) > 4 else [self.ctx.blobs.put(d) for d in datas]
+            results = list(blobs.pool.map(put, jobs)) if len(jobs) > 4 else [put(j) for j in jobs]
         else:
-
-            def put(d: Any) -> tuple[str, int]:
-                out = self.ctx.blobs.put(d)
-                bar.advance(memoryview(d).nbytes)
-                return out
-
             with bar:
-                results = list(self.ctx.blobs.pool.map(put, datas))
-        entries = {k: cid for k, (cid, _) in zip(keys, results)}
+                results = list(blobs.pool.map(put, jobs))
+        entries = {job[0]: cid for job, (cid, _) in zip(jobs, results)}
         new_bytes = sum(n for _, n in results)
-        cid, n = self.ctx.blobs.put(manifest_bytes(payload.object_type, entries))
+        cid, n = blobs.put(manifest_bytes(payload.object_type, entries))
         self.ctx.storage.sync()  # blob directory entries durable before the version is published
         return cid, new_bytes + n
 

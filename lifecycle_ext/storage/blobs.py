@@ -1,16 +1,24 @@
-"""Content-addressed blobs: ``xxh3-128:<hex>`` ids, stored once, verified on every read."""
+"""Content-addressed blobs: ``xxh3-128:<hex>`` ids, stored once, verified on every read.
+
+The id is the hash of the blob's *uncompressed* bytes; how the bytes are stored (raw, zstd-compressed with byte
+grouping, or as a delta against the same chunk of the parent version) is :mod:`.blobformat`'s business and
+is decided per blob when it is written. Reads undo it and verify the result against the id.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 import xxhash
 
 from ..core.errors import IntegrityError, NotFound
+from . import blobformat as bf
 from .ports import Storage
 
 __all__ = ["BlobStore", "content_id", "ALGO"]
@@ -33,6 +41,9 @@ def _key(cid: str) -> str:
 
 SMALL = 64 * 1024  # metadata documents (zarr.json, manifests of small artifacts) are cached once verified
 _SMALL_CACHE_ITEMS = 4096
+# Decoded compressed/delta blobs kept in memory (bytes), as the page cache keeps raw blobs that are mapped:
+# a dataset diff reads a chunk and, as a delta's base, again. Verified before they enter; ``verify()`` bypasses.
+DECODED_CACHE_BYTES = int(os.environ.get("LIFECYCLE_DECODED_CACHE_MB", "256")) << 20
 
 
 class BlobStore:
@@ -40,6 +51,9 @@ class BlobStore:
         self.storage = storage
         self._pool: ThreadPoolExecutor | None = None
         self._small: OrderedDict[str, bytes] = OrderedDict()
+        self._decoded: OrderedDict[str, tuple[np.ndarray, int]] = OrderedDict()
+        self._decoded_bytes = 0
+        self._lock = threading.Lock()
 
     @property
     def pool(self) -> ThreadPoolExecutor:
@@ -47,44 +61,175 @@ class BlobStore:
             self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="lifecycle-blob")
         return self._pool
 
-    def put(self, data: bytes | memoryview, *, durable: bool = True) -> tuple[str, int]:
-        """Store ``data``; return (id, bytes newly written: 0 when it was already stored)."""
+    def put(
+        self,
+        data: bytes | memoryview,
+        *,
+        durable: bool = True,
+        itemsize: int = 1,
+        base: str | None = None,
+        compress: bool = True,
+        known: Container[str] = (),
+    ) -> tuple[str, int]:
+        """Store ``data``; return (id, bytes newly stored: 0 when it was already stored).
+
+        One conditional create decides whether it is new: no existence probe first, except on backends where a
+        probe is a cheap local call (``storage.cheap_probe``), which spares compressing what is stored already.
+        ``itemsize`` is the element width byte grouping uses (8 for float64...); ``base`` is the id of the blob
+        this one replaces (same position in the parent version): when given and a delta against it is smaller,
+        the delta is stored. ``compress=False`` stores the raw bytes (and keeps them mappable). Ids in ``known``
+        (the parent version's chunks) are taken as stored without a request."""
         cid = content_id(data)
-        key = _key(cid)
-        if self.storage.exists(key):
+        if cid in known:
             return cid, 0
-        created = self.storage.create(key, data, durable=durable)
-        return cid, (memoryview(data).nbytes if created else 0)
+        key = _key(cid)
+        if getattr(self.storage, "cheap_probe", False) and self.storage.exists(key):
+            return cid, 0
+        stored: bytes | memoryview | None = self._encode(data, itemsize, base, cid) if compress else None
+        if stored is None:
+            stored = bf.raw(data)
+        created = self.storage.create(key, stored, durable=durable)
+        return cid, (memoryview(stored).nbytes if created else 0)
+
+    def _encode(self, data: bytes | memoryview, itemsize: int, base: str | None, cid: str) -> bytes | None:
+        """The frame to store for ``data`` (None: the raw bytes). With a ``base``, the delta against it is tried
+        first; a delta of at most 60% of the size is taken without also compressing the chunk on its own (a
+        float chunk that changed in every value rarely compresses better than that on its own)."""
+        n = memoryview(data).nbytes
+        delta = None
+        if base is not None and base != cid and n >= bf.MIN_SIZE:
+            try:
+                base_data, depth = self._load(base, getattr(self.storage, "read_mapped", self.storage.read), True)
+            except (NotFound, IntegrityError):
+                base_data, depth = None, bf.MAX_DEPTH  # no usable base: store the chunk on its own
+            if depth < bf.MAX_DEPTH and base_data is not None and len(base_data) == n:
+                delta = bf.encode_delta(data, base_data, bytes.fromhex(base[len(_PREFIX) :]), depth + 1, itemsize)
+                if len(delta) <= n * 0.6:
+                    return delta
+        packed = bf.encode(data, itemsize)
+        if delta is not None and len(delta) < (len(packed) if packed is not None else n * (1 - bf.MIN_SAVING)):
+            return delta
+        return packed
 
     def put_many(self, chunks: Iterable[bytes | memoryview], *, durable: bool = True) -> list[tuple[str, int]]:
-        """Store many chunks in parallel (hashing and writing release the GIL)."""
+        """Store many chunks in parallel (hashing, compressing and writing release the GIL)."""
         return list(self.pool.map(lambda c: self.put(c, durable=durable), chunks))
 
     def get(self, cid: str, *, verify: bool = True) -> bytes:
-        data: bytes = self._read(cid, self.storage.read, verify)
-        return data
+        data, _ = self._load(cid, self.storage.read, verify)
+        return data if isinstance(data, bytes) else bytes(data)
 
-    def get_view(self, cid: str) -> bytes | memoryview:
-        """:meth:`get` without copying where the backend can map the blob (local folders): the verified bytes
-        as a read-only buffer over the file. For reading and comparing large chunks; copy what is kept."""
-        data: bytes | memoryview = self._read(cid, getattr(self.storage, "read_mapped", self.storage.read), True)
-        return data
+    def get_view(self, cid: str, *, fresh: bool = False) -> bytes | memoryview:
+        """:meth:`get` without copying where the backend can map the blob (local folders) and it is stored raw:
+        the verified bytes as a read-only buffer over the file. Compressed blobs are decoded into memory and
+        kept in a bounded cache of decoded blobs (``fresh=True``: read and check the stored object again, as
+        ``verify`` does). For reading and comparing large chunks; copy what is kept."""
+        data, _ = self._load(cid, getattr(self.storage, "read_mapped", self.storage.read), True, cached=not fresh)
+        return data if isinstance(data, bytes) else memoryview(data)
 
-    def _read(self, cid: str, reader: Callable[[str], Any], verify: bool) -> Any:
+    def _load(self, cid: str, reader: Callable[[str], Any], verify: bool, cached: bool = False) -> tuple[Any, int]:
+        """(raw bytes of blob ``cid``, its delta depth): read, decoded, and verified unless ``verify`` is False.
+        ``cached``: a decoded blob may come from (and goes into) the cache of decoded blobs."""
+        if cached:
+            with self._lock:
+                hit = self._decoded.get(cid)
+                if hit is not None:
+                    self._decoded.move_to_end(cid)
+                    return hit
         try:
-            data = reader(_key(cid))
+            stored = reader(_key(cid))
         except NotFound:
             raise NotFound(f"blob {cid} is missing from the registry at {self.storage.location}") from None
-        if verify and content_id(data) != cid:
-            raise IntegrityError(f"blob {cid} is corrupt: its bytes hash to {content_id(data)}")
-        return data
+        try:
+            frame = bf.parse(stored)
+        except bf.FormatError:
+            frame = None
+            if content_id(stored) != cid:
+                raise IntegrityError(f"blob {cid} is corrupt: its stored frame is unreadable") from None
+        if frame is None:
+            if verify and content_id(stored) != cid:
+                raise IntegrityError(f"blob {cid} is corrupt: its bytes hash to {content_id(stored)}")
+            return stored, 0
+        base = None
+        if frame.base is not None:
+            base_id = _PREFIX + frame.base.hex()
+            try:
+                base, _ = self._load(base_id, getattr(self.storage, "read_mapped", self.storage.read), True, cached)
+            except NotFound:
+                raise NotFound(f"blob {cid} is stored as a delta against blob {base_id}, which is missing") from None
+            except IntegrityError as exc:
+                raise IntegrityError(f"blob {cid} is stored as a delta against a corrupt blob: {exc}") from None
+        try:
+            data: np.ndarray = bf.decode(frame, stored, base)
+        except bf.FormatError as exc:
+            if content_id(stored) == cid:  # an old raw blob that happens to begin with the frame marker
+                return stored, 0
+            raise IntegrityError(f"blob {cid} is corrupt: {exc}") from None
+        got = content_id(data.data)
+        if got != cid:  # decoded bytes are always checked: the frame itself is not hashed
+            if content_id(stored) == cid:
+                return stored, 0
+            raise IntegrityError(f"blob {cid} is corrupt: its decoded bytes hash to {got}")
+        data.flags.writeable = False
+        if cached and data.nbytes <= DECODED_CACHE_BYTES // 8:
+            with self._lock:
+                if cid not in self._decoded:
+                    self._decoded[cid] = (data, frame.depth)
+                    self._decoded_bytes += data.nbytes
+                while self._decoded_bytes > DECODED_CACHE_BYTES:
+                    _, (old, _) = self._decoded.popitem(last=False)
+                    self._decoded_bytes -= old.nbytes
+        return data, frame.depth
+
+    def base_of(self, cid: str) -> str | None:
+        """The blob a delta-stored blob is reconstructed from (None when stored on its own). Reads only the header."""
+        try:
+            frame = bf.parse(self.storage.read_head(_key(cid), bf.HEAD_BYTES))
+        except bf.FormatError:
+            return None
+        return None if frame is None or frame.base is None else _PREFIX + frame.base.hex()
 
     def get_into(self, cid: str, out: memoryview) -> None:
-        """Read blob ``cid``, which must be exactly ``len(out)`` bytes, into ``out`` (verified)."""
-        data = self.get_view(cid)
+        """Read blob ``cid``, which must be exactly ``len(out)`` bytes, into ``out`` (verified). Compressed
+        blobs are decoded straight into ``out`` (no intermediate copy, nothing kept in the decoded cache)."""
+        with self._lock:
+            hit = self._decoded.get(cid)
+        if hit is not None:
+            data: Any = hit[0]
+        else:
+            stored = self._read_stored(cid, getattr(self.storage, "read_mapped", self.storage.read))
+            try:
+                frame = bf.parse(stored)
+            except bf.FormatError:
+                frame = None
+            if frame is not None and frame.method != bf.STORED:
+                self._decode_into(cid, stored, frame, out)
+                return
+            data = stored if frame is None and content_id(stored) == cid else self.get_view(cid)
         if len(data) != len(out):
             raise IntegrityError(f"blob {cid} holds {len(data)} bytes where {len(out)} were expected")
         out[:] = data
+
+    def _decode_into(self, cid: str, stored: Any, frame: bf.Frame, out: memoryview) -> None:
+        if frame.length != out.nbytes:
+            raise IntegrityError(f"blob {cid} holds {frame.length} bytes where {out.nbytes} were expected")
+        target = np.frombuffer(out, dtype=np.uint8)
+        base = None
+        if frame.base is not None:
+            base = self.get_view(_PREFIX + frame.base.hex())
+        try:
+            bf.decode(frame, stored, base, out=target)
+        except bf.FormatError:
+            target[:] = np.frombuffer(self.get_view(cid), dtype=np.uint8)  # the slow path names the problem
+            return
+        if content_id(out) != cid:
+            target[:] = np.frombuffer(self.get_view(cid, fresh=True), dtype=np.uint8)  # raises IntegrityError
+
+    def _read_stored(self, cid: str, reader: Callable[[str], Any]) -> Any:
+        try:
+            return reader(_key(cid))
+        except NotFound:
+            raise NotFound(f"blob {cid} is missing from the registry at {self.storage.location}") from None
 
     def get_cached(self, cid: str) -> bytes:
         """:meth:`get` for small immutable documents read again and again (zarr metadata): a verified copy is

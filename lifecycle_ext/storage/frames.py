@@ -38,8 +38,28 @@ def _buffers(p: Payload, path: str, arr: Any) -> dict[str, Any]:
         if b is None:
             bufs.append(None)
         else:
-            bufs.append(p.add_array(f"{path}b{j}", np.frombuffer(b, dtype=np.uint8)))
+            bufs.append(p.add_array(f"{path}b{j}", np.frombuffer(b, dtype=np.uint8), element=_element(arr.type, j)))
     return {"length": len(arr), "null_count": arr.null_count, "offset": arr.offset, "buffers": bufs}
+
+
+def _element(typ: Any, j: int) -> tuple[int, bool]:
+    """(bytes per value, floating point?) of an Arrow array's buffer ``j``: 0 is the validity bitmap, 1 the
+    values of fixed-width types or the offsets of strings/binaries, 2 string bytes (for compression only)."""
+    import pyarrow as pa
+
+    if j != 1:
+        return 1, False
+    if pa.types.is_large_string(typ) or pa.types.is_large_binary(typ):
+        return 8, False
+    if pa.types.is_string(typ) or pa.types.is_binary(typ):
+        return 4, False
+    try:
+        bits = typ.bit_width
+    except ValueError:
+        return 1, False
+    if bits % 8 or bits > 128:
+        return 1, False
+    return bits // 8 if bits <= 64 else 8, pa.types.is_floating(typ)
 
 
 def _rebuild(group: Any, typ: Any, layout: dict[str, Any]) -> Any:

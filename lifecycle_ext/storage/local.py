@@ -17,6 +17,8 @@ _POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # map every page up front (Linux):
 
 
 class LocalStorage:
+    cheap_probe = True  # exists() is a stat
+
     def __init__(self, root: str | os.PathLike[str], *, fsync: bool = True) -> None:
         """``fsync=False`` skips fsync (throwaway registries and test suites); atomicity is unchanged."""
         self.fsync = fsync
@@ -35,6 +37,13 @@ class LocalStorage:
         try:
             with open(self._path(key), "rb") as f:
                 return f.read()
+        except FileNotFoundError:
+            raise NotFound(f"{key} is missing from the registry at {self.location}") from None
+
+    def read_head(self, key: str, n: int) -> bytes:
+        try:
+            with open(self._path(key), "rb") as f:
+                return f.read(n)
         except FileNotFoundError:
             raise NotFound(f"{key} is missing from the registry at {self.location}") from None
 

@@ -11,6 +11,8 @@ __all__ = ["MemoryStorage"]
 
 
 class MemoryStorage:
+    cheap_probe = True
+
     def __init__(self, location: str = "memory") -> None:
         self.location = location
         self._data: dict[str, tuple[bytes, float]] = {}
@@ -21,6 +23,9 @@ class MemoryStorage:
             return self._data[key][0]
         except KeyError:
             raise NotFound(f"{key} is missing from the registry at {self.location}") from None
+
+    def read_head(self, key: str, n: int) -> bytes:
+        return self.read(key)[:n]
 
     def create(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> bool:
         with self._lock:

@@ -8,7 +8,7 @@ import numpy as np
 
 from .zarrio import array_metadata, array_spec, group_metadata, iter_chunks
 
-__all__ = ["Payload"]
+__all__ = ["Payload", "element_of"]
 
 
 class Payload:
@@ -20,11 +20,17 @@ class Payload:
         self.summary: dict[str, Any] = {}
         self.docs: dict[str, bytes] = {}
         self.chunks: list[tuple[str, memoryview]] = []
+        self.elements: dict[str, tuple[int, bool]] = {}
+        """array path -> (element width in bytes, floating point?): how its chunks are best compressed"""
         self.nbytes = 0
 
-    def add_array(self, path: str, arr: np.ndarray) -> dict[str, Any]:
-        """Lay ``arr`` out under ``path``; return what is needed to restore its exact dtype."""
+    def add_array(self, path: str, arr: np.ndarray, *, element: tuple[int, bool] | None = None) -> dict[str, Any]:
+        """Lay ``arr`` out under ``path``; return what is needed to restore its exact dtype.
+
+        ``element`` (width in bytes, floating point?) describes the values when ``arr`` holds them as raw bytes
+        (a DataFrame column's Arrow buffer); it only guides compression, never what is stored."""
         spec, stored = array_spec(arr)
+        self.elements[path] = element or element_of(arr.dtype)
         self.docs[f"{path}/zarr.json"] = array_metadata(spec)
         for key, data in iter_chunks(spec, stored):
             self.chunks.append((f"{path}/{key}", data))
@@ -37,6 +43,18 @@ class Payload:
     def finish(self) -> None:
         root = {"lifecycle": {"type": self.object_type, **self.attrs}}
         self.docs["zarr.json"] = group_metadata(root)
+
+
+def element_of(dtype: np.dtype) -> tuple[int, bool]:
+    """(bytes per number, floating point?) for byte grouping: complex numbers group by their parts, strings
+    by character, structured and other raw dtypes not at all."""
+    if dtype.kind in "fc":
+        return dtype.itemsize // (2 if dtype.kind == "c" else 1), True
+    if dtype.kind in "iumM":
+        return dtype.itemsize, False
+    if dtype.kind == "U":
+        return 4, False
+    return 1, False
 
 
 def restore_array(group: Any, info: dict[str, Any]) -> np.ndarray:

@@ -2,6 +2,10 @@
 
 Keys are ``/``-separated relative paths (``blobs/ab/cdef...``). Every backend (local folder, fsspec/object
 storage, memory) implements :class:`Storage` and passes ``tests/storage/test_conformance.py``.
+
+Request economy: on object stores each method is one request where one request can decide (``create`` is one
+conditional PUT, ``read`` one GET, a missing object one 404). A backend whose ``exists`` is a cheap local call
+sets ``cheap_probe = True``; callers may then probe before expensive work (compressing a blob already stored).
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ class Storage(Protocol):
 
     def replace(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> None:
         """Atomically write ``key`` (temp + rename); only for rebuildable caches such as checkpoints."""
+
+    def read_head(self, key: str, n: int) -> bytes:
+        """The first ``n`` bytes of the object (all of it when shorter); ``NotFound`` when absent."""
 
     def exists(self, key: str) -> bool: ...
 

@@ -1,7 +1,14 @@
-"""fsspec storage for URLs (``s3://bucket/prefix``, ``memory://...``): create-only writes where supported."""
+"""fsspec storage for URLs (``s3://bucket/prefix``, ``memory://...``): create-only writes where supported.
+
+One request where one decides: ``create`` is a single create-only write (on S3 a PUT with ``If-None-Match: *``;
+the 412 answer is the "it existed" verdict, so no probe goes first), ``read`` a single GET (s3fs would otherwise
+HEAD first to size a parallel download), ``exists`` a single HEAD (s3fs's ``exists`` adds a LIST when the object
+is absent, to look for a folder of that name). ``tests/storage/test_request_economy.py`` counts them.
+"""
 
 from __future__ import annotations
 
+import errno
 import time
 from typing import Any
 
@@ -17,13 +24,15 @@ class FsspecStorage:
         self.fs, path = fsspec.core.url_to_fs(url, **storage_options)
         self.root = path.rstrip("/")
         self.location = url
+        protocol = self.fs.protocol
+        self._s3 = "s3" in (protocol if isinstance(protocol, (tuple, list)) else (protocol,))
 
     def _p(self, key: str) -> str:
         return f"{self.root}/{key}"
 
     def read(self, key: str) -> bytes:
         try:
-            data: bytes = self.fs.cat_file(self._p(key))
+            data: bytes = self.fs.cat_file(self._p(key), **({"max_concurrency": 1} if self._s3 else {}))
             return data
         except FileNotFoundError:
             raise NotFound(f"{key} is missing from the registry at {self.location}") from None
@@ -35,11 +44,28 @@ class FsspecStorage:
             self.fs.makedirs(self.fs._parent(path), exist_ok=True)
             self.fs.pipe_file(path, data, **kw)
 
+    def read_head(self, key: str, n: int) -> bytes:
+        try:
+            data: bytes = self.fs.cat_file(self._p(key), start=0, end=n)
+            return data
+        except FileNotFoundError:
+            raise NotFound(f"{key} is missing from the registry at {self.location}") from None
+
     def create(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> bool:
-        """Create-only write (``open(path, "xb")``: s3fs sends ``If-None-Match: *``)."""
+        """Create-only write, no probe first: the write's own answer says whether the key existed."""
         path = self._p(key)
-        if self.fs.exists(path):
-            return False
+        if self._s3:
+            try:
+                self.fs.pipe_file(path, bytes(data), mode="create")  # one PUT with If-None-Match: *
+                return True
+            except FileExistsError:
+                return False
+            except OSError as exc:  # s3fs reports a failed create-only precondition (412) as OSError(EINVAL)
+                if exc.errno == errno.EINVAL and "pre-condition" in str(exc):
+                    return False
+                if self.exists(key):  # an unclear error: one probe decides
+                    return False
+                raise
         for attempt in (0, 1):
             try:
                 with self.fs.open(path, "xb") as f:
@@ -51,16 +77,19 @@ class FsspecStorage:
                 if attempt:
                     raise
                 self.fs.makedirs(self.fs._parent(path), exist_ok=True)
-            except OSError as exc:  # s3fs reports a failed create-only precondition as OSError(22)
-                if self.fs.exists(path):
-                    return False
-                raise exc
         return False
 
     def replace(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> None:
         self._pipe(self._p(key), bytes(data))
 
     def exists(self, key: str) -> bool:
+        if self._s3:  # one HEAD (s3fs's exists() adds a LIST for absent keys, looking for a folder)
+            bucket, path, _ = self.fs.split_path(self._p(key))
+            try:
+                self.fs.call_s3("head_object", Bucket=bucket, Key=path)
+                return True
+            except FileNotFoundError:
+                return False
         return bool(self.fs.exists(self._p(key)))
 
     def list(self, prefix: str) -> list[str]:

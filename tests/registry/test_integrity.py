@@ -78,3 +78,27 @@ def test_gc_removes_only_unreferenced(reg):
     assert rep.removed == 1 and not reg.blobs.has(orphan)
     assert reg.verify().ok
     np.testing.assert_array_equal(reg.load(v.ref), np.arange(1000))
+
+
+def test_gc_keeps_the_bases_of_delta_chunks(reg):
+    w0 = np.random.default_rng(0).standard_normal((512, 1024)).astype(np.float32)
+    v1 = reg.save(w0, "model:ft")
+    w1 = w0 * (1 + 1e-4 * np.random.default_rng(1).standard_normal(w0.shape)).astype(np.float32)
+    v2 = reg.save(w1, "model:ft")
+    assert v2.new_bytes < 0.6 * w1.nbytes  # stored as deltas against v1's chunks
+    cid = reg.manifest(v2.ref)["entries"]["data/c/0/0"]
+    assert reg.blobs.base_of(cid) == reg.manifest(v1.ref)["entries"]["data/c/0/0"]
+    reg.gc(grace_seconds=0)
+    assert np.array_equal(reg.load(v2.ref), w1) and np.array_equal(reg.load(v1.ref), w0)
+    assert reg.verify().ok
+
+
+def test_verify_rereads_compressed_chunks_that_reads_have_cached(reg):
+    v = reg.save(np.arange(1 << 20, dtype=np.int64), "model:ints")  # compresses: stored as a zstd frame
+    cid = reg.manifest(v.ref)["entries"]["data/c/0"]
+    assert np.array_equal(reg.load(v.ref), np.arange(1 << 20))  # decoded once, now in the decoded cache
+    path = reg.storage.root / reg.blobs.key(cid)
+    assert path.stat().st_size < (1 << 23) // 10
+    _flip(path)
+    rep = reg.verify()
+    assert not rep.ok and "data/c/0" in rep.problems[0]["object"]

@@ -31,13 +31,15 @@ def test_view_and_into_return_the_verified_bytes(blobs):
     assert bytes(blobs.get_view(empty)) == b""
 
 
-def test_missing_and_corrupt_blobs_are_named(tmp_path):
+@pytest.mark.parametrize("data", [np.random.default_rng(1).bytes(100_000), b"x" * 100_000], ids=["raw", "compressed"])
+def test_missing_and_corrupt_blobs_are_named(tmp_path, data):
     blobs = BlobStore(LocalStorage(tmp_path, fsync=False))
-    cid, _ = blobs.put(b"x" * 100_000)
+    cid, stored = blobs.put(data)
+    assert (stored < len(data) / 10) == (data[:1] == b"x")  # repetitive bytes are stored compressed
     path = tmp_path / blobs.key(cid)
     os.chmod(path, 0o644)
     raw = bytearray(path.read_bytes())
-    raw[500] ^= 1
+    raw[min(500, len(raw) - 1)] ^= 1
     path.write_bytes(bytes(raw))
     with pytest.raises(IntegrityError, match=cid):
         blobs.get_view(cid)

@@ -11,6 +11,11 @@ event records ``baseline = {"blob", "rows", "columns", "format", "time_column"}`
   for the prediction-confidence shift. Without it the first monitored batch with predictions becomes the
   reference.
 
+A new version's baseline is not recomputed where it cannot change: when the stored content equals the parent
+version's, the parent's baseline entry (and blob) is reused as it is; for a DataFrame, the profiles of columns
+whose stored chunks equal the parent's are copied from the parent's baseline and only changed columns are
+profiled again.
+
 A model needs no baseline of its own: it is monitored against the baseline of the dataset it was trained on,
 found through its exact ``inputs`` (first a dataset input with a baseline, then their inputs, breadth first).
 Because inputs are immutable exact refs this "reference" is as fixed as a copy, without duplicating it.
@@ -40,9 +45,17 @@ def baseline_hook(
         from ...analysis.baseline import as_frame, profile
 
         df = as_frame(obj)
-        if df is not None:
+        same = _unchanged_baseline(svc, parent, payload, time_column) if df is not None else None
+        if same is not None:
+            extra["baseline"] = same
+            blobs.append(same["blob"])
+        elif df is not None:
             try:
-                prof = profile(df, time_column=time_column)
+                prof = profile(
+                    df,
+                    time_column=time_column,
+                    reuse=_unchanged_columns(svc, parent, payload, time_column, df.shape[1]),
+                )
             except (KeyError, TypeError) as exc:
                 raise UsageInputError(f"cannot compute the baseline: {exc.args[0]}") from None
             cid, _ = svc.ctx.blobs.put(canonical(prof))
@@ -72,6 +85,60 @@ def baseline_hook(
     if blobs:
         extra["blobs"] = blobs
     return extra
+
+
+def _parent_baseline(parent: dict[str, Any] | None, payload: Any, time_column: str | None) -> dict[str, Any] | None:
+    if parent is None or payload is None or parent.get("object_type") != getattr(payload, "object_type", None):
+        return None
+    base = parent.get("baseline")
+    if not base or base.get("time_column") != time_column:
+        return None
+    return dict(base)
+
+
+def _unchanged_baseline(
+    svc: Services, parent: dict[str, Any] | None, payload: Any, time_column: str | None
+) -> dict[str, Any] | None:
+    """The parent's baseline entry when the new content is the parent's (same manifest, so the same values)."""
+    base = _parent_baseline(parent, payload, time_column)
+    if base is None or parent is None:
+        return None
+    from ...storage.blobs import content_id
+    from ..versions import manifest_bytes
+
+    entries = {k: content_id(d) for k, d in payload.chunks}
+    entries.update({k: content_id(d) for k, d in payload.docs.items()})
+    return base if content_id(manifest_bytes(payload.object_type, entries)) == parent["content_hash"] else None
+
+
+def _unchanged_columns(
+    svc: Services, parent: dict[str, Any] | None, payload: Any, time_column: str | None, columns: int
+) -> dict[str, dict[str, Any]]:
+    """Column profiles of the parent's baseline for DataFrame columns whose stored chunks did not change."""
+    base = _parent_baseline(parent, payload, time_column)
+    if base is None or parent is None or payload.object_type != "dataframe":
+        return {}
+    from ...core.errors import IntegrityError, NotFound
+    from ...storage.frame_access import PayloadFrame, StoredFrame, chunk_ids
+
+    try:
+        manifest = json.loads(svc.ctx.blobs.get_cached(parent["content_hash"]))
+        old, new = StoredFrame(manifest["entries"], svc.ctx.blobs), PayloadFrame(payload)
+        before = {f.name: (str(f.type), lay) for f, lay in zip(old.schema, old.attrs["columns"])}
+        prof = load_profile(svc, base["blob"])
+        if len(prof["columns"]) != columns:  # the number of columns sets each column's quantile budget
+            return {}
+        out: dict[str, dict[str, Any]] = {}
+        for f, lay in zip(new.schema, new.attrs["columns"]):
+            was = before.get(f.name)
+            if was is None or was[0] != str(f.type) or f.name not in prof["columns"]:
+                continue
+            ids = chunk_ids(new, f.type, lay, 0, new.nrows)
+            if ids is not None and new.nrows == old.nrows and ids == chunk_ids(old, f.type, was[1], 0, old.nrows):
+                out[f.name] = prof["columns"][f.name]
+        return out
+    except (NotFound, IntegrityError, KeyError, ValueError, TypeError):
+        return {}  # an unreadable parent only costs the shortcut
 
 
 def load_profile(svc: Services, cid: str) -> dict[str, Any]:

@@ -1,0 +1,201 @@
+"""How a blob's bytes are stored: as they are, zstd-compressed (byte-grouped for numbers), or as a delta.
+
+A blob's content id is always the hash of its *uncompressed* bytes, so deduplication and verification do not
+depend on how it is stored. A stored object is either the raw bytes (every blob written before compression
+existed, and any blob that does not compress) or a frame::
+
+    MAGIC (8 bytes) | version u8 | method u8 | itemsize u8 | depth u8 | raw length u64 (little-endian)
+    [base digest, 16 bytes: method DELTA only] | zstd frame
+
+- ``ZSTD``: the bytes, byte-grouped by ``itemsize`` when it is > 1 (byte 0 of every element, then byte 1, ...:
+  the sign/exponent bytes of floats and the high bytes of small integers line up and compress), then zstd.
+- ``DELTA``: XOR with the *base* blob (the chunk at the same position in the parent version, same length),
+  byte-grouped and zstd-compressed. A fine-tune that nudges every weight leaves the high bytes of each float
+  unchanged, so the XOR is mostly zero bytes. ``depth`` counts the deltas below this one (a base that is itself
+  a delta has depth 1...), bounded by :data:`MAX_DEPTH` so a read never fetches more than a few objects.
+- ``STORED``: the raw bytes behind a header; only used for data that itself begins with ``MAGIC``, so that
+  a stored object starting with ``MAGIC`` is always a frame (readers still accept an old raw blob that happens
+  to start with it, by its hash).
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "MAGIC",
+    "STORED",
+    "ZSTD",
+    "DELTA",
+    "MAX_DEPTH",
+    "MIN_SAVING",
+    "Frame",
+    "FormatError",
+    "parse",
+    "encode",
+    "encode_delta",
+    "decode",
+    "raw",
+    "HEAD_BYTES",
+]
+
+MAGIC = b"\x89LCB\r\n\x1a\n"
+_HEADER = struct.Struct("<8sBBBBQ")
+VERSION = 1
+STORED, ZSTD, DELTA = 0, 1, 2
+HEAD_BYTES = _HEADER.size + 16  # enough to read any frame's header including a delta's base
+MAX_DEPTH = 3  # a delta of a delta of a delta at most: a chunk reads at most 4 objects
+MIN_SAVING = 0.25  # store compressed only when it saves at least this fraction (else raw: mapped, zero-copy reads)
+MIN_SIZE = 1024  # below this, compression saves too little to be worth a frame
+LEVEL = 1
+
+_local = threading.local()
+
+
+class FormatError(ValueError):
+    """The stored bytes look like a frame but are not a valid one."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    method: int
+    itemsize: int
+    depth: int
+    length: int
+    base: bytes | None  # the base blob's 16-byte digest (DELTA only)
+    offset: int  # where the payload starts
+
+
+def _cctx() -> Any:
+    c = getattr(_local, "c", None)
+    if c is None:
+        import zstandard
+
+        c = _local.c = zstandard.ZstdCompressor(level=LEVEL)
+    return c
+
+
+def _dctx() -> Any:
+    d = getattr(_local, "d", None)
+    if d is None:
+        import zstandard
+
+        d = _local.d = zstandard.ZstdDecompressor()
+    return d
+
+
+def parse(stored: bytes | memoryview | Any) -> Frame | None:
+    """The frame header of ``stored``, or None when these are raw bytes (no ``MAGIC``)."""
+    if len(stored) < _HEADER.size or bytes(stored[:8]) != MAGIC:
+        return None
+    magic, version, method, itemsize, depth, length = _HEADER.unpack_from(stored, 0)
+    if version != VERSION or method not in (STORED, ZSTD, DELTA) or itemsize < 1:
+        raise FormatError(f"unknown blob frame (version {version}, method {method}, itemsize {itemsize})")
+    base = None
+    offset = _HEADER.size
+    if method == DELTA:
+        if len(stored) < offset + 16:
+            raise FormatError("delta frame is truncated")
+        base = bytes(stored[offset : offset + 16])
+        offset += 16
+    return Frame(method, itemsize, depth, length, base, offset)
+
+
+def _group(data: np.ndarray, itemsize: int) -> np.ndarray:
+    """Byte-group ``data`` (uint8): byte 0 of every element, then byte 1, ...; a ragged tail stays last."""
+    if itemsize <= 1:
+        return data
+    n = len(data) - len(data) % itemsize
+    grouped = np.empty(len(data), dtype=np.uint8)
+    grouped[:n].reshape(itemsize, -1)[:] = data[:n].reshape(-1, itemsize).T
+    grouped[n:] = data[n:]
+    return grouped
+
+
+def _ungroup(grouped: np.ndarray, itemsize: int, out: np.ndarray) -> None:
+    if itemsize <= 1:
+        out[:] = grouped
+        return
+    n = len(grouped) - len(grouped) % itemsize
+    out[:n].reshape(-1, itemsize)[:] = grouped[:n].reshape(itemsize, -1).T
+    out[n:] = grouped[n:]
+
+
+def _u8(data: bytes | memoryview | Any) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.uint8)
+
+
+def _header(method: int, itemsize: int, depth: int, length: int) -> bytes:
+    return _HEADER.pack(MAGIC, VERSION, method, itemsize, depth, length)
+
+
+def raw(data: bytes | memoryview) -> bytes | memoryview:
+    """What to store for ``data`` uncompressed: the bytes themselves, or a ``STORED`` frame when they happen to
+    begin with ``MAGIC`` (so that a stored object beginning with it is always a frame)."""
+    if bytes(memoryview(data)[:8]) == MAGIC:
+        return _header(STORED, 1, 0, memoryview(data).nbytes) + bytes(data)
+    return data
+
+
+def encode(data: bytes | memoryview, itemsize: int = 1) -> bytes | None:
+    """A ``ZSTD`` frame for ``data`` when it saves at least :data:`MIN_SAVING`, else None (see :func:`raw`)."""
+    n = memoryview(data).nbytes
+    itemsize = max(1, min(int(itemsize), 255))
+    if n >= MIN_SIZE:
+        packed: bytes = _cctx().compress(_group(_u8(data), itemsize))
+        if _HEADER.size + len(packed) <= n * (1 - MIN_SAVING):
+            return _header(ZSTD, itemsize, 0, n) + packed
+    return None
+
+
+def encode_delta(
+    data: bytes | memoryview, base: bytes | memoryview | Any, digest: bytes, depth: int, itemsize: int
+) -> bytes:
+    """A ``DELTA`` frame: ``data`` XOR ``base`` (same length), byte-grouped, zstd."""
+    a, b = _u8(data), _u8(base)
+    if len(a) != len(b):
+        raise ValueError("a delta needs a base of the same length")
+    x = np.bitwise_xor(a, b)
+    itemsize = max(1, min(int(itemsize), 255))
+    packed: bytes = _cctx().compress(_group(x, itemsize))
+    return _header(DELTA, itemsize, depth, len(a)) + digest + packed
+
+
+def decode(
+    frame: Frame,
+    stored: bytes | memoryview | Any,
+    base: bytes | memoryview | Any | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """The raw bytes a frame holds, as a uint8 array (``base``: the base blob's raw bytes, for ``DELTA``);
+    written into ``out`` (uint8, ``frame.length`` long) when given, else into a new array."""
+    payload = memoryview(stored)[frame.offset :]
+    if out is not None and len(out) != frame.length:
+        raise FormatError(f"stored blob holds {frame.length} bytes where {len(out)} were expected")
+    if frame.method == STORED:
+        if out is None:
+            out = _u8(payload).copy()
+        else:
+            out[:] = _u8(payload)[: len(out)]
+    else:
+        try:
+            grouped = _dctx().decompress(payload, max_output_size=frame.length)
+        except Exception as exc:  # noqa: BLE001 - zstandard raises its own ZstdError
+            raise FormatError(f"compressed blob does not decompress: {exc}") from None
+        if len(grouped) != frame.length:
+            raise FormatError(f"compressed blob holds {len(grouped)} bytes where its header says {frame.length}")
+        if out is None:
+            out = np.empty(frame.length, dtype=np.uint8)
+        _ungroup(_u8(grouped), frame.itemsize, out)
+        if frame.method == DELTA:
+            if base is None or memoryview(base).nbytes != frame.length:
+                raise FormatError("delta blob needs its base of the same length")
+            np.bitwise_xor(out, _u8(base), out=out)
+    if len(out) != frame.length:
+        raise FormatError(f"stored blob holds {len(out)} bytes where its header says {frame.length}")
+    return out
