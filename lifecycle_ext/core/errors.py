@@ -13,6 +13,9 @@
     ├── GateFailed                       a promotion whose gates did not all pass (carries the report)
     └── UsageInputError (ValueError)     any other bad argument (names the argument)
 
+    IntegrityWarning (UserWarning)       a problem found while reading that does not stop reading (a damaged
+                                         checkpoint replaced by a replay, a gap in the event log)
+
 Every surface translates these in exactly one place: an HTTP status map in the server's base handler,
 ``UsageError`` in the magics, an exit code in the CLI.
 """
@@ -30,6 +33,7 @@ __all__ = [
     "PermissionDenied",
     "GateFailed",
     "UsageInputError",
+    "IntegrityWarning",
 ]
 
 
@@ -79,3 +83,7 @@ class GateFailed(LifecycleError):
 
 class UsageInputError(LifecycleError, ValueError):
     """An argument was not acceptable; the message names it."""
+
+
+class IntegrityWarning(UserWarning):
+    """Something stored is damaged but reading can go on (the message says what was done instead)."""

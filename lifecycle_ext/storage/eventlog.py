@@ -4,25 +4,32 @@ Layout under the storage root::
 
     log/events/<seq // 10000>/<seq>.json   one event per object, created exclusively (the writer that
                                            creates sequence number N first wins; others re-read and retry)
-    log/checkpoints/<seq>.json             {"format", "seq", "head", "state"}: the folded state after <seq>,
-                                           a rebuildable cache written every ``checkpoint_every`` events
+    log/checkpoints/<seq>.json             {"format", "seq", "head", "state", "digest"}: the folded state
+                                           after <seq>, a rebuildable cache written every ``checkpoint_every``
+                                           events; ``digest`` is the SHA-256 of the rest, checked on open
 
-Opening loads the newest checkpoint whose head matches the stored event and replays the few events after it.
+Opening loads the newest checkpoint whose digest and head match and replays the few events after it; a
+checkpoint whose digest does not match is skipped with an :class:`IntegrityWarning` (the log is replayed
+instead). Opening also lists the newest folder of event files: a missing event followed by later ones (a gap),
+or events beyond the head, is reported (an :class:`IntegrityWarning` naming the files, and in ``damage``), and
+every append is refused until the files are restored: history is never silently truncated or overwritten.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..core.clock import Clock, SystemClock, iso
-from ..core.errors import ConflictError, IntegrityError, NotFound
+from ..core.errors import ConflictError, IntegrityError, IntegrityWarning, NotFound
 from ..core.events import GENESIS, Spec, canonical, check_event, make_event, spec_of
 from ..core.state import STATE_FORMAT, apply, decode_checkpoint_state, empty_state, encode_checkpoint_state
 from .ports import Storage
 
-__all__ = ["EventLog", "event_key"]
+__all__ = ["EventLog", "event_key", "checkpoint_digest"]
 
 Event = dict[str, Any]
 State = dict[str, Any]
@@ -37,12 +44,66 @@ def _checkpoint_key(seq: int) -> str:
     return f"log/checkpoints/{seq:012d}.json"
 
 
+def checkpoint_digest(body: dict[str, Any]) -> str:
+    """``sha256:<hex>`` of a checkpoint's canonical JSON without its ``digest`` and ``signature`` fields."""
+    rest = {k: v for k, v in body.items() if k not in ("digest", "signature")}
+    return "sha256:" + hashlib.sha256(canonical(rest)).hexdigest()
+
+
+def _seq_of(name: str) -> int | None:
+    stem = name[:-5] if name.endswith(".json") else ""
+    return int(stem) if stem.isdigit() else None
+
+
+def _names(keys: list[int], limit: int = 5) -> str:
+    shown = ", ".join(event_key(s) for s in keys[:limit])
+    return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
+
+
+def gap_problems(stored: list[int], head: int, *, start: int = 0) -> list[str]:
+    """What is wrong with the stored sequence numbers ``stored`` (sorted, listed BEFORE the chain was walked to
+    ``head``): events missing below a stored one (from ``start``), and stored events the chain does not reach."""
+    problems: list[str] = []
+    present = set(stored)
+    missing = [s for s in range(start, stored[-1] + 1) if s not in present] if stored else []
+    beyond = [s for s in stored if s > head]
+    if missing:
+        problems.append(f"event file(s) missing from the log while later ones exist: {_names(missing)}")
+    if beyond:
+        problems.append(
+            f"event(s) beyond the head the chain reaches (event {head}): {_names(beyond)}; the history after "
+            "the gap is not part of the state. Restore the missing file(s) from a backup; writes are refused "
+            "until then"
+        )
+    return problems
+
+
 class EventLog:
     def __init__(self, storage: Storage, *, checkpoint_every: int = 1000, clock: Clock | None = None) -> None:
         self.storage = storage
         self.checkpoint_every = checkpoint_every
         self.clock = clock or SystemClock()
+        #: problems found on open that make appending unsafe (gaps, events beyond the head); see module doc
+        self.damage: list[str] = []
+        listed = self._list_newest_folder()  # listed before the chain is walked (see gap_problems)
         self.state: State = self._load()
+        self.damage = gap_problems(listed[1], self.state["seq"], start=listed[0])
+        if self.damage:
+            warnings.warn(
+                f"the event log at {storage.location} is damaged: " + "; ".join(self.damage),
+                IntegrityWarning,
+                stacklevel=2,
+            )
+
+    def _list_newest_folder(self) -> tuple[int, list[int]]:
+        """(first sequence number the newest folder holds, the sorted sequence numbers stored in it); older
+        folders are checked by :meth:`verify`."""
+        folders = self.storage.list("log/events")
+        if not folders:
+            return 0, []
+        last = folders[-1]
+        stored = sorted(s for n in self.storage.list(f"log/events/{last}") if (s := _seq_of(n)) is not None)
+        return (int(last) * 10000 if last.isdigit() else 0), stored
 
     # -- reading -----------------------------------------------------------------------------------
     def read_event(self, seq: int) -> Event | None:
@@ -60,6 +121,16 @@ class EventLog:
         for name in reversed(self.storage.list("log/checkpoints")):
             try:
                 cp = json.loads(self.storage.read(f"log/checkpoints/{name}"))
+                if "digest" not in cp:
+                    continue  # written before checkpoints carried digests: not trusted, replay instead
+                if cp["digest"] != checkpoint_digest(cp):
+                    warnings.warn(
+                        f"checkpoint {name} of the registry at {self.storage.location} does not match its digest "
+                        "(edited or damaged); it was ignored and the event log replayed instead",
+                        IntegrityWarning,
+                        stacklevel=4,
+                    )
+                    continue
                 seq, head, state = cp["seq"], cp["head"], decode_checkpoint_state(cp["state"])
                 ev = self.read_event(seq)
                 if (
@@ -112,6 +183,19 @@ class EventLog:
                 return None
             etype, data = spec_of(spec)
             seq = self.state["seq"] + 1
+            if self.damage:
+                raise IntegrityError(
+                    f"refusing to write event {seq} to the damaged event log at {self.storage.location}: "
+                    + "; ".join(self.damage)
+                )
+            if self.storage.exists(event_key(seq + 1)):
+                if self.read_event(seq) is not None:
+                    continue  # another writer appended meanwhile: refresh and retry
+                self.damage = [f"event {seq} is missing while event {seq + 1} exists ({event_key(seq + 1)})"]
+                raise IntegrityError(
+                    f"refusing to write event {seq}: a later event {event_key(seq + 1)} exists, so event {seq} "
+                    "was lost or moved; restore it from a backup (nothing was written)"
+                )
             event = make_event(seq, self.state["head"] or GENESIS, etype, actor, iso(self.clock.now()), data)
             if self.storage.create(event_key(seq), canonical(event)):
                 self.storage.sync()
@@ -122,18 +206,25 @@ class EventLog:
         raise ConflictError(f"could not append to the event log at {self.storage.location} after retries")
 
     def write_checkpoint(self) -> None:
-        body = {
+        body: dict[str, Any] = {
             "format": STATE_FORMAT,
             "seq": self.state["seq"],
             "head": self.state["head"],
             "state": encode_checkpoint_state(self.state),
         }
+        body["digest"] = checkpoint_digest(body)
         self.storage.replace(_checkpoint_key(self.state["seq"]), canonical(body))
 
     # -- verification --------------------------------------------------------------------------------
     def verify(self) -> tuple[list[str], State]:
         """Walk the whole chain from genesis; return (problems, replayed state)."""
         problems: list[str] = []
+        stored = sorted(  # listed before the walk, so events appended meanwhile are not "beyond the head"
+            s
+            for folder in self.storage.list("log/events")
+            for n in self.storage.list(f"log/events/{folder}")
+            if (s := _seq_of(n)) is not None
+        )
         checkpoints: dict[int, str] = {}
         for name in self.storage.list("log/checkpoints"):
             try:
@@ -168,6 +259,7 @@ class EventLog:
             ):
                 problems.append(f"checkpoint at event {seq} differs from a full replay of the log")
             seq += 1
+        problems += gap_problems(stored, state["seq"])
         for cp_seq in checkpoints:
             problems.append(f"checkpoint at event {cp_seq} is ahead of the event log (events missing?)")
         return problems, state
