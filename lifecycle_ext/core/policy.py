@@ -28,11 +28,15 @@ __all__ = [
     "RETIRED",
     "policy_hash",
     "ANYONE",
+    "GUARDED_ACTIONS",
 ]
 
 RETIRED = "retired"
 ANYONE = "*"
 ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set_policy", "force")
+#: once a policy has a [permissions] table, these actions are denied to everybody unless the table lists them,
+#: and so is promotion to a deploy stage unless "promote.STAGE" lists it; the others stay open when not listed
+GUARDED_ACTIONS = frozenset({"force", "retire", "rollback", "approve", "reject", "set_policy"})
 _STAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
 _TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring"}
 
@@ -132,7 +136,11 @@ class Policy:
             return (ANYONE,)
         if stage is not None and f"{action}.{stage}" in self.permissions:
             return self.permissions[f"{action}.{stage}"]
-        return self.permissions.get(action, (ANYONE,))
+        if action == "promote" and stage in {order[-1] for order in self.stages.values()}:
+            return ()  # promotion to a deploy stage needs its own "promote.STAGE" entry
+        if action in self.permissions:
+            return self.permissions[action]
+        return () if action in GUARDED_ACTIONS else (ANYONE,)
 
     def allows(self, user: str, action: str, stage: str | None = None) -> bool:
         allowed = self.roles_for(action, stage)
@@ -190,8 +198,12 @@ def parse_policy(text: str) -> Policy:
 
     if not isinstance(text, str):
         raise PolicyError(f"policy must be TOML text, not {type(text).__name__}")
+    if len(text) > 1024 * 1024:
+        raise PolicyError(f"the policy is {len(text):,} characters long; the limit is 1,048,576")
     try:
         doc = tomllib.loads(text)
+    except RecursionError:
+        raise PolicyError("the policy nests tables or arrays too deeply to be a policy") from None
     except tomllib.TOMLDecodeError as exc:
         # Python >= 3.14 sets exc.lineno; older versions only say "(at line N, column M)" in the message
         line = getattr(exc, "lineno", None)
@@ -283,10 +295,12 @@ def parse_policy(text: str) -> Policy:
                     f"permission {action!r} names unknown stage {stage!r}; stages are {sorted(known)}", line
                 )
             permissions[action] = _str_list(roles, f"permissions.{action}", line) if roles != [] else ()
-        if permissions.get("set_policy", (ANYONE,)) == ():
+        if permissions.get("set_policy", ()) == ():
             raise PolicyError(
-                "permissions.set_policy is empty: nobody could ever change this policy again",
-                _line_of(text, "set_policy", table="permissions"),
+                "permissions.set_policy is missing or empty: with a [permissions] table the guarded actions "
+                f"({', '.join(sorted(GUARDED_ACTIONS))}, promotion to the last stage) are denied unless listed, "
+                'so nobody could ever change this policy again; list who may (set_policy = ["admin"])',
+                _line_of(text, "set_policy", table="permissions"),  # else the [permissions] header
             )
 
     # gates
@@ -343,7 +357,7 @@ def parse_policy(text: str) -> Policy:
 
     monitoring = parse_monitoring(doc.get("monitoring"), text)
     if monitoring["on_alert"] == "rollback" and permissions is not None:
-        allowed = permissions.get(f"rollback.{monitoring['stage']}", permissions.get("rollback", (ANYONE,)))
+        allowed = permissions.get(f"rollback.{monitoring['stage']}", permissions.get("rollback", ()))
         if ANYONE not in allowed and not set(allowed) & set(users.get(POLICY_ACTOR, ()) + users.get(ANYONE, ())):
             raise PolicyError(
                 f'monitoring.on_alert = "rollback" acts as user {POLICY_ACTOR!r}, which has no role '

@@ -341,7 +341,8 @@ CATALOGUE = Catalogue(
             (
                 _REF,
                 _REASON,
-                Arg("replaced_by", help="the version that replaces it"),
+                Arg("replaced_by", help="the version that replaces it (at the deploy stage: promoted in its place)"),
+                Arg("allow_empty", type=bool, help="retire the deploy-stage version leaving the stage empty"),
             ),
             permission="retire",
             rest=_POST,

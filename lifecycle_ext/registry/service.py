@@ -271,9 +271,12 @@ class Registry:
         """Restore the previous production version of ``name`` (its deployment record's rollback pointer)."""
         return self._svc.deployment.rollback(name, reason=reason)
 
-    def retire(self, ref: str, *, reason: str = "", replaced_by: str | None = None) -> Version:
-        """Archive a version with its context; it stays loadable and can never be promoted again."""
-        return self._svc.deployment.retire(ref, reason=reason, replaced_by=replaced_by)
+    def retire(
+        self, ref: str, *, reason: str = "", replaced_by: str | None = None, allow_empty: bool = False
+    ) -> Version:
+        """Archive a version with its context; it stays loadable and can never be promoted again. At the deploy
+        stage it needs ``replaced_by=`` (promoted in the same event) or ``allow_empty=True``."""
+        return self._svc.deployment.retire(ref, reason=reason, replaced_by=replaced_by, allow_empty=allow_empty)
 
     # -- audit -----------------------------------------------------------------------------------------------
     def audit(self, ref: str | None = None) -> pd.DataFrame:

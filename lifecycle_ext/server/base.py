@@ -20,6 +20,7 @@ from ..core.errors import (
     UnsupportedType,
     UsageInputError,
 )
+from ..core.limits import MAX_DEPTH, MAX_EVENT, nesting_depth
 from ..registry.principal import clean_user
 from ..registry.serialize import jsonable
 
@@ -37,6 +38,10 @@ STATUS_MAP: tuple[tuple[type[LifecycleError], int], ...] = (
     (UnsupportedType, 400),
     (IntegrityError, 500),
 )
+
+
+MAX_BODY = 2 * MAX_EVENT
+"""The largest request body accepted (bytes)."""
 
 
 def status_for(exc: LifecycleError) -> int:
@@ -91,10 +96,16 @@ class LifecycleHandler(APIHandler):
 
     def body(self) -> dict[str, Any]:
         raw = self.request.body or b"{}"
+        if len(raw) > MAX_BODY:
+            raise UsageInputError(f"request body is {len(raw):,} bytes; the limit is {MAX_BODY:,}")
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise UsageInputError(f"request body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise UsageInputError(f"request body nests too deeply (the limit is {MAX_DEPTH} levels)") from None
+        if nesting_depth(data) > MAX_DEPTH:
+            raise UsageInputError(f"request body nests more than {MAX_DEPTH} levels deep")
         if not isinstance(data, dict):
             raise UsageInputError("request body must be a JSON object")
         return data

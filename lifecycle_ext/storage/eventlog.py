@@ -26,6 +26,7 @@ from typing import Any
 from ..core.clock import Clock, SystemClock, iso
 from ..core.errors import ConflictError, IntegrityError, IntegrityWarning, NotFound
 from ..core.events import GENESIS, Spec, canonical, check_event, make_event, spec_of
+from ..core.limits import check_event_data
 from ..core.state import STATE_FORMAT, apply, decode_checkpoint_state, empty_state, encode_checkpoint_state
 from .ports import Storage
 
@@ -182,6 +183,7 @@ class EventLog:
             if spec is None:
                 return None
             etype, data = spec_of(spec)
+            check_event_data(etype, data)  # UsageInputError naming the field; nothing stored
             seq = self.state["seq"] + 1
             if self.damage:
                 raise IntegrityError(
