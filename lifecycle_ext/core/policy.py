@@ -38,7 +38,7 @@ ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set
 #: and so is promotion to a deploy stage unless "promote.STAGE" lists it; the others stay open when not listed
 GUARDED_ACTIONS = frozenset({"force", "retire", "rollback", "approve", "reject", "set_policy"})
 _STAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
-_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring"}
+_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring", "identity"}
 
 DEFAULT_POLICY_TEXT = """\
 # The default policy, in force until reg.set_policy(...) records another one.
@@ -81,6 +81,18 @@ class Policy:
     permissions: dict[str, tuple[str, ...]] | None = None
     gates: dict[str, tuple[Check, ...]] = field(default_factory=dict)
     monitoring: dict[str, Any] = field(default_factory=dict)  # [monitoring], see core/monitoring_policy.py
+    keys: dict[str, str] = field(default_factory=dict)  # user -> public key line ([users] alice = {key = ...})
+    require_signatures: bool = False  # [identity] require_signatures
+
+    def key_of(self, user: str) -> str | None:
+        """The public key line the policy binds to ``user`` (None: no key)."""
+        return self.keys.get(user)
+
+    def user_of_fingerprint(self, fp: str) -> str | None:
+        """The user whose bound key has fingerprint ``fp``."""
+        from .identity import fingerprint
+
+        return next((u for u, k in self.keys.items() if fingerprint(k) == fp), None)
 
     # -- stages --------------------------------------------------------------------------------------
     def stages_for(self, kind: str) -> tuple[str, ...]:
@@ -156,6 +168,8 @@ class Policy:
             "allow_skip": self.allow_skip,
             "allow": sorted(f"{a} -> {b}" for a, b in self.allow),
             "users": {k: list(v) for k, v in self.users.items()},
+            "keys": dict(self.keys),
+            "require_signatures": self.require_signatures,
             "permissions": None if self.permissions is None else {k: list(v) for k, v in self.permissions.items()},
             "gates": {s: [{"type": c.type, "name": c.name, **c.options} for c in cs] for s, cs in self.gates.items()},
         }
@@ -279,7 +293,37 @@ def parse_policy(text: str) -> Policy:
     users_raw = doc.get("users", {})
     if not isinstance(users_raw, dict):
         raise PolicyError("[users] must be a table of USER = [role, ...]", _line_of(text, "users"))
-    users = {u: _str_list(r, f"users.{u}", _line_of(text, u, table="users")) for u, r in users_raw.items()}
+    users: dict[str, tuple[str, ...]] = {}
+    keys: dict[str, str] = {}
+    for u, r in users_raw.items():
+        uline = _line_of(text, u, table="users")
+        if isinstance(r, dict):  # alice = { roles = [...], key = "ecdsa-p256:..." }
+            unknown = set(r) - {"roles", "key"}
+            if unknown:
+                raise PolicyError(f"users.{u}: unknown key(s) {sorted(unknown)}; expected roles and key", uline)
+            users[u] = _str_list(r.get("roles", []), f"users.{u}.roles", uline) if r.get("roles") != [] else ()
+            if "key" in r:
+                from .identity import public_key_der
+
+                try:
+                    public_key_der(r["key"])
+                except ValueError as exc:
+                    raise PolicyError(f"users.{u}.key: {exc}", uline) from None
+                keys[u] = r["key"].strip()
+        else:
+            users[u] = _str_list(r, f"users.{u}", uline)
+    identity = doc.get("identity", {})
+    if not isinstance(identity, dict) or set(identity) - {"require_signatures"}:
+        raise PolicyError("[identity] takes only require_signatures = true|false", _line_of(text, "", table="identity"))
+    require_signatures = identity.get("require_signatures", False)
+    if not isinstance(require_signatures, bool):
+        raise PolicyError("identity.require_signatures must be true or false", _line_of(text, "require_signatures"))
+    if require_signatures and not keys:
+        raise PolicyError(
+            "identity.require_signatures = true but no user has a key: nobody could act; bind keys in [users] "
+            '(alice = { roles = [...], key = "ecdsa-p256:..." })',
+            _line_of(text, "require_signatures", table="identity"),
+        )
     permissions: dict[str, tuple[str, ...]] | None = None
     if "permissions" in doc:
         if not isinstance(doc["permissions"], dict):
@@ -374,6 +418,8 @@ def parse_policy(text: str) -> Policy:
         permissions=permissions,
         gates=gates,
         monitoring=monitoring,
+        keys=keys,
+        require_signatures=require_signatures,
     )
 
 

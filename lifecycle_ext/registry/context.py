@@ -26,7 +26,10 @@ from ..core.refs import Ref, asset_key, exact_ref, parse_ref
 from ..storage.blobs import BlobStore
 from ..storage.eventlog import EventLog
 from ..storage.ports import Storage
-from .principal import clean_user, current_user
+from .principal import clean_user, current_user, env_user
+
+if TYPE_CHECKING:
+    from .keys import SigningKey
 
 if TYPE_CHECKING:
     from .audit import AuditService
@@ -73,17 +76,38 @@ class RegistryContext:
     clock: Clock
     principal: str | None = None
     caches: _Caches = field(default_factory=_Caches, compare=False)
+    key: SigningKey | None = field(default=None, compare=False)
 
     @classmethod
     def open(
-        cls, storage: Storage, *, clock: Clock, user: str | None = None, checkpoint_every: int = 1000
+        cls,
+        storage: Storage,
+        *,
+        clock: Clock,
+        user: str | None = None,
+        checkpoint_every: int = 1000,
+        signing_key: Any = None,
     ) -> RegistryContext:
+        """``signing_key``: a key file path (``$LIFECYCLE_KEY`` wins), a loaded key, or None for the default."""
+        from .keys import SigningKey, find_key
+        from .signing import SignatureCheck
+
+        blobs = BlobStore(storage)
+        caches = _Caches()
+        key = signing_key if isinstance(signing_key, SigningKey) else find_key(signing_key)
         return cls(
             storage=storage,
-            blobs=BlobStore(storage),
+            blobs=blobs,
             clock=clock,
-            log=EventLog(storage, checkpoint_every=checkpoint_every, clock=clock),
+            log=EventLog(
+                storage,
+                checkpoint_every=checkpoint_every,
+                clock=clock,
+                admission=SignatureCheck(blobs, caches.policies),
+            ),
             principal=clean_user(user) if user else None,
+            caches=caches,
+            key=key,
         )
 
     def acting_as(self, name: str) -> RegistryContext:
@@ -93,8 +117,19 @@ class RegistryContext:
     # -- identity & state ------------------------------------------------------------------------------------
     @property
     def user(self) -> str:
-        """The acting principal: the one this context was opened for, else ``$LIFECYCLE_USER`` or the OS user."""
-        return self.principal or current_user()
+        """The acting principal: the one this context was opened for (or ``as_user``), else
+        ``$LIFECYCLE_USER``, else the name the policy binds to the loaded key, else the OS user. Under
+        ``require_signatures`` a claimed name whose key is not the loaded one is refused at write time."""
+        if self.principal:
+            return self.principal
+        claimed = env_user()
+        if claimed:
+            return claimed
+        if self.key is not None:
+            bound = self.policy_in(self.log.state).user_of_fingerprint(self.key.fingerprint)
+            if bound:
+                return bound
+        return current_user()
 
     @property
     def location(self) -> str:
@@ -108,7 +143,7 @@ class RegistryContext:
 
     def append(self, build: Callable[[State], EventSpec | None]) -> Any:
         """Append the event ``build(state)`` returns, as the acting principal (None: nothing to append)."""
-        return self.log.append(build, self.user)
+        return self.log.append(build, self.user, signer=self.key)
 
     def event(self, seq: int) -> dict[str, Any]:
         """Event ``seq`` as stored; a missing event is an :class:`IntegrityError` naming it."""

@@ -50,9 +50,11 @@ class IntegrityService(Service):
         """Rehash blobs and walk the event chain; name every corrupt or missing object by ref."""
         t0 = time.perf_counter()
         problems: list[dict[str, str]] = []
+        unsigned = ""
         if ref is None:
             chain_problems, state = self.ctx.log.verify()
             problems += [{"ref": "(event log)", "object": "events", "problem": p} for p in chain_problems]
+            unsigned = _ranges(self.ctx.log.unsigned)
             only = None
         else:
             state = self.ctx.state
@@ -81,6 +83,8 @@ class IntegrityService(Service):
             blobs=len(ids),
             bytes=total,
             seconds=time.perf_counter() - t0,
+            unsigned=unsigned,
+            refused=len(self.ctx.storage.list("log/refused")) if ref is None else 0,
         )
 
     def _check_blob(self, cid: str) -> tuple[str | None, int]:
@@ -117,3 +121,17 @@ class IntegrityService(Service):
             if storage.age_seconds(f"tmp/{name}") >= grace_seconds and not dry_run:
                 storage.delete(f"tmp/{name}")
         return GcReport(removed=removed, bytes=freed, kept=kept)
+
+
+def _ranges(seqs: list[int]) -> str:
+    """``[0, 1, 2, 5]`` -> ``"0-2, 5"``."""
+    out: list[str] = []
+    start = prev = None
+    for s in [*seqs, None]:
+        if s is not None and prev is not None and s == prev + 1:
+            prev = s
+            continue
+        if start is not None:
+            out.append(str(start) if start == prev else f"{start}-{prev}")
+        start = prev = s
+    return ", ".join(out)

@@ -40,10 +40,22 @@ class Registry:
     """A registry of versioned assets over one storage backend."""
 
     def __init__(
-        self, storage: Storage, *, user: str | None = None, clock: Clock | None = None, checkpoint_every: int = 1000
+        self,
+        storage: Storage,
+        *,
+        user: str | None = None,
+        clock: Clock | None = None,
+        checkpoint_every: int = 1000,
+        signing_key: Any = None,
     ) -> None:
         self._bind(
-            RegistryContext.open(storage, clock=clock or SystemClock(), user=user, checkpoint_every=checkpoint_every)
+            RegistryContext.open(
+                storage,
+                clock=clock or SystemClock(),
+                user=user,
+                checkpoint_every=checkpoint_every,
+                signing_key=signing_key,
+            )
         )
 
     def _bind(self, ctx: RegistryContext) -> None:
