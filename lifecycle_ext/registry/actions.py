@@ -233,7 +233,10 @@ CATALOGUE = Catalogue(
         Action(
             "verify",
             "rehash stored content and walk the event chain",
-            (Arg("ref", positional=True, help="KIND:NAME@VERSION (default: everything)"),),
+            (
+                Arg("ref", positional=True, help="KIND:NAME@VERSION (default: everything)"),
+                Arg("anchor", help="an anchor file (from `anchor`) the log must still contain", metavar="FILE"),
+            ),
             result=Result("VerifyReport", verdict="ok"),
         ),
         Action(
@@ -470,6 +473,19 @@ CATALOGUE = Catalogue(
             "environment",
             "the environment captured when a tracked version was created",
             (replace(_REF, help="KIND:NAME@VERSION of a version created by %%track"),),
+            result=Result("dict"),
+        ),
+        # -- trust (docs/security.md) ----------------------------------------------------------------------------
+        Action(
+            "anchor",
+            "write a signed anchor {registry, sequence, head} to keep outside the registry",
+            (Arg("output", help="the file to write (commit it, keep it as a CI artifact)", metavar="FILE"),),
+            result=Result("dict"),
+        ),
+        Action(
+            "release",
+            "write a version's files signed in the OpenSSF model-signing format",
+            (_REF, Arg("output", required=True, help="the new folder to write", metavar="DIR")),
             result=Result("dict"),
         ),
     ]

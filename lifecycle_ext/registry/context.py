@@ -29,19 +29,19 @@ from ..storage.ports import Storage
 from .principal import clean_user, current_user, env_user
 
 if TYPE_CHECKING:
-    from .keys import SigningKey
-
-if TYPE_CHECKING:
+    from .anchors import AnchorService
     from .audit import AuditService
     from .datasets import DatasetsService
     from .deployment import DeploymentService
     from .diffs import DiffService
     from .integrity import IntegrityService
+    from .keys import SigningKey
     from .lineage import LineageService
     from .listing import ListingService
     from .monitoring.service import MonitoringService
     from .permissions import PermissionsService
     from .promotion import PromotionService
+    from .release import ReleaseService
     from .reproduce import ProvenanceService
     from .versions import VersionsService
     from .views.records import Version
@@ -298,6 +298,18 @@ class Services:
         from .diffs import DiffService
 
         return DiffService(self.ctx, self)
+
+    @cached_property
+    def anchors(self) -> AnchorService:
+        from .anchors import AnchorService
+
+        return AnchorService(self.ctx, self)
+
+    @cached_property
+    def release(self) -> ReleaseService:
+        from .release import ReleaseService
+
+        return ReleaseService(self.ctx, self)
 
     @cached_property
     def monitoring(self) -> MonitoringService:

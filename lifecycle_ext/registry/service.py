@@ -220,9 +220,10 @@ class Registry:
         return self._svc.lineage.lineage(ref, direction, depth)
 
     # -- integrity -------------------------------------------------------------------------------------------
-    def verify(self, ref: str | None = None) -> VerifyReport:
-        """Rehash blobs and walk the event chain; name every corrupt or missing object by ref."""
-        return self._svc.integrity.verify(ref)
+    def verify(self, ref: str | None = None, *, anchor: str | os.PathLike[str] | None = None) -> VerifyReport:
+        """Rehash blobs and walk the event chain; name every corrupt or missing object by ref. ``anchor``: an
+        anchor file (``reg.anchor()``) the log must still contain (truncation or rewrite before it fails)."""
+        return self._svc.integrity.verify(ref, anchor=anchor)
 
     def gc(self, *, grace_seconds: float = 3600.0, dry_run: bool = False) -> GcReport:
         """Remove blobs no version references, if older than ``grace_seconds`` (protects saves in flight)."""
@@ -378,6 +379,16 @@ class Registry:
         return self._svc.monitoring.reviews(ref)
 
     # -- permissions -----------------------------------------------------------------------------------------
+    def anchor(self, output: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+        """A signed statement of {registry id, sequence, head hash} to keep outside the registry (``output``:
+        write it there); ``verify(anchor=FILE)`` checks the log against it. See docs/security.md."""
+        return self._svc.anchors.anchor(output)
+
+    def release(self, ref: str, output: str | os.PathLike[str]) -> dict[str, Any]:
+        """Write ``ref``'s files plus an OpenSSF model-signing signature to ``output`` (verifiable with the
+        ``model_signing`` command line and the signer's public key)."""
+        return self._svc.release.release(ref, output)
+
     def permissions(self, ref: str | None = None, to: str | None = None) -> dict[str, Any]:
         """``{"user", "roles", "stages", "to", "deploy_stage", "actions": {method: {"allowed", "reason"}}}``.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -32,9 +33,12 @@ _HEXLIKE = re.compile(r"[0-9a-f]+")
 PROGRESS_MIN_BYTES = 8 << 20  # saves smaller than this report no progress (they take well under a second)
 
 
-def manifest_bytes(object_type: str, entries: dict[str, str]) -> bytes:
+def manifest_bytes(object_type: str, entries: dict[str, str], digests: dict[str, str] | None = None) -> bytes:
     """The canonical manifest document; its content id is the version's content hash."""
-    return canonical({"format": 1, "type": object_type, "entries": dict(sorted(entries.items()))})
+    body: dict[str, Any] = {"format": 1, "type": object_type, "entries": dict(sorted(entries.items()))}
+    if digests is not None:  # entry -> "sha256:<hex>": a cryptographic digest of each blob (xxh3 is the dedup id)
+        body["digests"] = dict(sorted(digests.items()))
+    return canonical(body)
 
 
 def _jsonable(value: Any, what: str) -> Any:
@@ -155,20 +159,24 @@ class VersionsService(Service):
         datas = [d for _, d in payload.chunks] + list(payload.docs.values())
         total = payload.nbytes if isinstance(payload.nbytes, int) else 0
         bar = progress.task(label, total) if total >= PROGRESS_MIN_BYTES and progress.active() else None
-        if bar is None:
-            results = self.ctx.blobs.put_many(datas) if len(datas) > 4 else [self.ctx.blobs.put(d) for d in datas]
-        else:
+        blobs = self.ctx.blobs
 
-            def put(d: Any) -> tuple[str, int]:
-                out = self.ctx.blobs.put(d)
+        def put(d: Any) -> tuple[str, int, str]:
+            # the SHA-256 digest (what signatures cover) is computed in the same worker as the write
+            cid, n = blobs.put(d)
+            if bar is not None:
                 bar.advance(memoryview(d).nbytes)
-                return out
+            return cid, n, "sha256:" + hashlib.sha256(d).hexdigest()
 
+        if bar is None:
+            results = list(blobs.pool.map(put, datas)) if len(datas) > 4 else [put(d) for d in datas]
+        else:
             with bar:
-                results = list(self.ctx.blobs.pool.map(put, datas))
-        entries = {k: cid for k, (cid, _) in zip(keys, results)}
-        new_bytes = sum(n for _, n in results)
-        cid, n = self.ctx.blobs.put(manifest_bytes(payload.object_type, entries))
+                results = list(blobs.pool.map(put, datas))
+        entries = {k: cid for k, (cid, _, _) in zip(keys, results)}
+        digests = {k: digest for k, (_, _, digest) in zip(keys, results)}
+        new_bytes = sum(n for _, n, _ in results)
+        cid, n = blobs.put(manifest_bytes(payload.object_type, entries, digests))
         self.ctx.storage.sync()  # blob directory entries durable before the version is published
         return cid, new_bytes + n
 
