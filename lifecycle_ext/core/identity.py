@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from functools import lru_cache
 
 __all__ = ["KEY_PREFIX", "public_key_der", "fingerprint"]
 
@@ -30,5 +31,6 @@ def public_key_der(line: str) -> bytes:
     return der
 
 
+@lru_cache(maxsize=1024)
 def fingerprint(line: str) -> str:
     return "sha256:" + hashlib.sha256(public_key_der(line)).hexdigest()[:32]
