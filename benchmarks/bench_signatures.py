@@ -22,6 +22,8 @@ from lifecycle_ext.registry.keys import create_key, verify_signature
 
 def main(n: int = 100_000) -> None:
     base = scratch("signatures")
+    os.environ["XDG_CONFIG_HOME"] = str(base / "config")  # no default key from the real home
+    os.environ.pop("LIFECYCLE_KEY", None)
     key = create_key("bench", base / "bench.key")
     events = [
         make_event(
@@ -72,6 +74,14 @@ def main(n: int = 100_000) -> None:
     rep = reg.verify()
     replay_s = time.perf_counter() - t0
     assert rep.ok, rep
+    plain = lifecycle_ext.open_registry(base / "plain", user="bench", signing_key=None, fsync=False)
+    plain.save({"w": 1}, "model:m")
+    for i in range(m + 1):
+        plain.tag("model:m@1", f"t{i}")
+    t0 = time.perf_counter()
+    prep = plain.verify()
+    plain_s = time.perf_counter() - t0
+    assert prep.ok
     report(
         f"ECDSA P-256 signatures, {n:,} events (1 core)",
         [
@@ -84,6 +94,10 @@ def main(n: int = 100_000) -> None:
             ("  load average while measuring", " ".join(f"{x:.1f}" for x in os.getloadavg())),
             (f"append {m:,} signed events through the product", f"{m / append_s:,.0f} events/s"),
             (f"verify() of the signed registry ({rep.events:,} events)", f"{rep.events / replay_s:,.0f} events/s"),
+            (
+                "  verify() of an unsigned registry, same size",
+                f"{prep.events / plain_s:,.0f} events/s   signed/unsigned time {replay_s / plain_s:.2f}x",
+            ),
         ],
     )
     drop_tree(base)
