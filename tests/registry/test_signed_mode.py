@@ -206,3 +206,22 @@ def test_unsigned_registries_work_as_before_and_verify_names_unsigned_events(reg
     reg.tag("model:m@1", "x")
     rep = reg.verify()
     assert rep.ok and rep.unsigned == "0-1"
+
+
+def test_a_re_digested_checkpoint_is_not_trusted_under_require_signatures(team: Any, clock: Any) -> None:
+    alice = lifecycle_ext.open_registry(team.path, clock=clock, signing_key=team.keys["alice"].path, checkpoint_every=3)
+    while alice.state["seq"] < 8:
+        alice.save({"w": alice.state["seq"]}, "model:c", metrics={"acc": 0.5})
+    cp_path = sorted((team.path / "log" / "checkpoints").iterdir())[-1]
+    cp = json.loads(cp_path.read_text())
+    assert cp["signature"]["key"] == team.keys["alice"].fingerprint
+    asset = json.loads(cp["state"]["assets"]["model:c"])
+    asset["versions"][0]["metrics"]["acc"] = 0.99
+    cp["state"]["assets"]["model:c"] = json.dumps(asset)
+    from lifecycle_ext.storage.eventlog import checkpoint_digest
+
+    cp["digest"] = checkpoint_digest(cp)  # an adversary recomputes the digest, but cannot re-sign it
+    cp_path.write_text(json.dumps(cp))
+    again = team.open("bob")
+    assert again.get("model:c@1").metrics["acc"] == 0.5
+    assert not again.verify().ok  # the checkpoint differs from a full replay
