@@ -63,7 +63,11 @@ def test_retiring_production_needs_a_replacement_or_allow_empty(make_registry):
         reg.retire("model:m@1", reason="bad")
     with pytest.raises(GateFailed, match="cannot enter production"):
         reg.retire("model:m@1", reason="bad", replaced_by="model:m@3")  # the replacement fails the gates
-    assert _events(reg) == before and reg.deployment("model:m").ref == "model:m@1"
+    record = reg.deployment("model:m")
+    assert record.ref == "model:m@1"
+    head = record.log_head  # the log head the promotion was decided on (issue 14, anchors)
+    assert head["hash"] == reg.log.read_event(head["seq"])["hash"]
+    assert _events(reg) == before
     reg.retire("model:m@1", reason="bad", replaced_by="model:m@2")
     assert reg.get("model:m@1").retired and reg.get("model:m@2").stage == "production"
     assert reg.verify().ok
