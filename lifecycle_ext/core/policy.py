@@ -38,7 +38,7 @@ ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set
 #: and so is promotion to a deploy stage unless "promote.STAGE" lists it; the others stay open when not listed
 GUARDED_ACTIONS = frozenset({"force", "retire", "rollback", "approve", "reject", "set_policy"})
 _STAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
-_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring", "identity"}
+_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring", "identity", "notify"}
 
 DEFAULT_POLICY_TEXT = """\
 # The default policy, in force until reg.set_policy(...) records another one.
@@ -93,6 +93,8 @@ class Policy:
         from .identity import fingerprint
 
         return next((u for u, k in self.keys.items() if fingerprint(k) == fp), None)
+
+    notify: dict[str, Any] = field(default_factory=dict)  # [notify], see core/notify_policy.py
 
     # -- stages --------------------------------------------------------------------------------------
     def stages_for(self, kind: str) -> tuple[str, ...]:
@@ -408,6 +410,9 @@ def parse_policy(text: str) -> Policy:
                 f"allowed to roll back ({' or '.join(allowed) or 'nobody'}); add it to [users]",
                 _line_of(text, "on_alert", table="monitoring"),
             )
+    from .notify_policy import parse_notify
+
+    notify = parse_notify(doc.get("notify"), text)
     return Policy(
         text=text,
         hash=policy_hash(text),
@@ -420,6 +425,7 @@ def parse_policy(text: str) -> Policy:
         monitoring=monitoring,
         keys=keys,
         require_signatures=require_signatures,
+        notify=notify,
     )
 
 
