@@ -233,6 +233,7 @@ export interface IActionBody {
   reason: string;
   force?: boolean;
   replaced_by?: string;
+  allow_empty?: boolean;
   known_limitations?: string;
 }
 

@@ -16,9 +16,10 @@ __all__ = ["main"]
 def main(argv: list[str] | None = None) -> int:
     from ..core.errors import LifecycleError
     from .commands import build_parser, commands
+    from .keys import CLI_EXTRA
     from .render import render_text
 
-    parser = build_parser("lifecycle")
+    parser = build_parser("lifecycle", CLI_EXTRA)
     args_list = sys.argv[1:] if argv is None else argv
     try:
         args = parser.parse_args(args_list)
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    cmd = commands()[args.command]
+    cmd = {**commands(), **CLI_EXTRA}[args.command]
     try:
         reg = None
         if cmd.needs_registry:
@@ -51,7 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     try:
-        print(cmd.to_json(result, reg, args) if args.json else render_text(result, cmd.name))
+        if cmd.action is None:
+            from .render import to_json
+
+            text = to_json(result) if args.json else _plain(result)
+        else:
+            text = cmd.to_json(result, reg, args) if args.json else render_text(result, cmd.name)
+        print(text)
         sys.stdout.flush()
         _say_next_page(cmd, result)
     except BrokenPipeError:  # `lifecycle ... | head`: the reader left; not an error of ours
@@ -71,6 +78,13 @@ def _say_next_page(cmd: Any, result: Any) -> None:
         nxt = next_cursor(result)
         if nxt:
             print(f"more: repeat with --cursor {nxt}", file=sys.stderr)
+
+
+def _plain(result: Any) -> str:
+    """A surface-only command's result: a dict as ``key: value`` lines, the public key line first."""
+    if isinstance(result, dict):
+        return "\n".join(str(v) if k == "public_key" else f"{k}: {v}" for k, v in result.items())
+    return str(result)
 
 
 def _entry() -> Any:  # pragma: no cover

@@ -14,6 +14,9 @@
     └── UsageInputError (ValueError)     any other bad argument (names the argument)
         └── QueryError                   a malformed search query (names the position)
 
+    IntegrityWarning (UserWarning)       a problem found while reading that does not stop reading (a damaged
+                                         checkpoint replaced by a replay, a gap in the event log)
+
 Every surface translates these in exactly one place: an HTTP status map in the server's base handler,
 ``UsageError`` in the magics, an exit code in the CLI.
 """
@@ -32,6 +35,7 @@ __all__ = [
     "GateFailed",
     "UsageInputError",
     "QueryError",
+    "IntegrityWarning",
 ]
 
 
@@ -100,3 +104,7 @@ class QueryError(UsageInputError):
         self.query = query
         self.position = position
         self.reason = message
+
+
+class IntegrityWarning(UserWarning):
+    """Something stored is damaged but reading can go on (the message says what was done instead)."""

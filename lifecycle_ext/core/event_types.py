@@ -296,6 +296,8 @@ class VersionRetired(_OfVersion):
     from_stage: str | None = None
     served: tuple[Json, ...] = ()  # {"stage", "entered", "left"} per stage served
     policy_hash: str | None = None
+    promoted_to: str | None = _omit()  # replaced_by enters this (deploy) stage in the same event
+    allow_empty: bool | None = _omit()  # retired from the deploy stage with no replacement, on purpose
 
 
 # -- monitoring ----------------------------------------------------------------------------------------------

@@ -51,7 +51,8 @@ def canonical(obj: Any) -> bytes:
 
 
 def event_hash(event: dict[str, Any]) -> str:
-    body = {k: v for k, v in event.items() if k != "hash"}
+    """SHA-256 of the event without ``hash`` and ``signature`` (the signature signs this hash)."""
+    body = {k: v for k, v in event.items() if k not in ("hash", "signature")}
     return hashlib.sha256(canonical(body)).hexdigest()
 
 

@@ -28,13 +28,17 @@ __all__ = [
     "RETIRED",
     "policy_hash",
     "ANYONE",
+    "GUARDED_ACTIONS",
 ]
 
 RETIRED = "retired"
 ANYONE = "*"
 ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set_policy", "force")
+#: once a policy has a [permissions] table, these actions are denied to everybody unless the table lists them,
+#: and so is promotion to a deploy stage unless "promote.STAGE" lists it; the others stay open when not listed
+GUARDED_ACTIONS = frozenset({"force", "retire", "rollback", "approve", "reject", "set_policy"})
 _STAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
-_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring", "notify"}
+_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring", "identity", "notify"}
 
 DEFAULT_POLICY_TEXT = """\
 # The default policy, in force until reg.set_policy(...) records another one.
@@ -77,6 +81,19 @@ class Policy:
     permissions: dict[str, tuple[str, ...]] | None = None
     gates: dict[str, tuple[Check, ...]] = field(default_factory=dict)
     monitoring: dict[str, Any] = field(default_factory=dict)  # [monitoring], see core/monitoring_policy.py
+    keys: dict[str, str] = field(default_factory=dict)  # user -> public key line ([users] alice = {key = ...})
+    require_signatures: bool = False  # [identity] require_signatures
+
+    def key_of(self, user: str) -> str | None:
+        """The public key line the policy binds to ``user`` (None: no key)."""
+        return self.keys.get(user)
+
+    def user_of_fingerprint(self, fp: str) -> str | None:
+        """The user whose bound key has fingerprint ``fp``."""
+        from .identity import fingerprint
+
+        return next((u for u, k in self.keys.items() if fingerprint(k) == fp), None)
+
     notify: dict[str, Any] = field(default_factory=dict)  # [notify], see core/notify_policy.py
 
     # -- stages --------------------------------------------------------------------------------------
@@ -133,7 +150,11 @@ class Policy:
             return (ANYONE,)
         if stage is not None and f"{action}.{stage}" in self.permissions:
             return self.permissions[f"{action}.{stage}"]
-        return self.permissions.get(action, (ANYONE,))
+        if action == "promote" and stage in {order[-1] for order in self.stages.values()}:
+            return ()  # promotion to a deploy stage needs its own "promote.STAGE" entry
+        if action in self.permissions:
+            return self.permissions[action]
+        return () if action in GUARDED_ACTIONS else (ANYONE,)
 
     def allows(self, user: str, action: str, stage: str | None = None) -> bool:
         allowed = self.roles_for(action, stage)
@@ -149,6 +170,8 @@ class Policy:
             "allow_skip": self.allow_skip,
             "allow": sorted(f"{a} -> {b}" for a, b in self.allow),
             "users": {k: list(v) for k, v in self.users.items()},
+            "keys": dict(self.keys),
+            "require_signatures": self.require_signatures,
             "permissions": None if self.permissions is None else {k: list(v) for k, v in self.permissions.items()},
             "gates": {s: [{"type": c.type, "name": c.name, **c.options} for c in cs] for s, cs in self.gates.items()},
         }
@@ -191,8 +214,12 @@ def parse_policy(text: str) -> Policy:
 
     if not isinstance(text, str):
         raise PolicyError(f"policy must be TOML text, not {type(text).__name__}")
+    if len(text) > 1024 * 1024:
+        raise PolicyError(f"the policy is {len(text):,} characters long; the limit is 1,048,576")
     try:
         doc = tomllib.loads(text)
+    except RecursionError:
+        raise PolicyError("the policy nests tables or arrays too deeply to be a policy") from None
     except tomllib.TOMLDecodeError as exc:
         # Python >= 3.14 sets exc.lineno; older versions only say "(at line N, column M)" in the message
         line = getattr(exc, "lineno", None)
@@ -268,7 +295,37 @@ def parse_policy(text: str) -> Policy:
     users_raw = doc.get("users", {})
     if not isinstance(users_raw, dict):
         raise PolicyError("[users] must be a table of USER = [role, ...]", _line_of(text, "users"))
-    users = {u: _str_list(r, f"users.{u}", _line_of(text, u, table="users")) for u, r in users_raw.items()}
+    users: dict[str, tuple[str, ...]] = {}
+    keys: dict[str, str] = {}
+    for u, r in users_raw.items():
+        uline = _line_of(text, u, table="users")
+        if isinstance(r, dict):  # alice = { roles = [...], key = "ecdsa-p256:..." }
+            unknown = set(r) - {"roles", "key"}
+            if unknown:
+                raise PolicyError(f"users.{u}: unknown key(s) {sorted(unknown)}; expected roles and key", uline)
+            users[u] = _str_list(r.get("roles", []), f"users.{u}.roles", uline) if r.get("roles") != [] else ()
+            if "key" in r:
+                from .identity import public_key_der
+
+                try:
+                    public_key_der(r["key"])
+                except ValueError as exc:
+                    raise PolicyError(f"users.{u}.key: {exc}", uline) from None
+                keys[u] = r["key"].strip()
+        else:
+            users[u] = _str_list(r, f"users.{u}", uline)
+    identity = doc.get("identity", {})
+    if not isinstance(identity, dict) or set(identity) - {"require_signatures"}:
+        raise PolicyError("[identity] takes only require_signatures = true|false", _line_of(text, "", table="identity"))
+    require_signatures = identity.get("require_signatures", False)
+    if not isinstance(require_signatures, bool):
+        raise PolicyError("identity.require_signatures must be true or false", _line_of(text, "require_signatures"))
+    if require_signatures and not keys:
+        raise PolicyError(
+            "identity.require_signatures = true but no user has a key: nobody could act; bind keys in [users] "
+            '(alice = { roles = [...], key = "ecdsa-p256:..." })',
+            _line_of(text, "require_signatures", table="identity"),
+        )
     permissions: dict[str, tuple[str, ...]] | None = None
     if "permissions" in doc:
         if not isinstance(doc["permissions"], dict):
@@ -284,10 +341,12 @@ def parse_policy(text: str) -> Policy:
                     f"permission {action!r} names unknown stage {stage!r}; stages are {sorted(known)}", line
                 )
             permissions[action] = _str_list(roles, f"permissions.{action}", line) if roles != [] else ()
-        if permissions.get("set_policy", (ANYONE,)) == ():
+        if permissions.get("set_policy", ()) == ():
             raise PolicyError(
-                "permissions.set_policy is empty: nobody could ever change this policy again",
-                _line_of(text, "set_policy", table="permissions"),
+                "permissions.set_policy is missing or empty: with a [permissions] table the guarded actions "
+                f"({', '.join(sorted(GUARDED_ACTIONS))}, promotion to the last stage) are denied unless listed, "
+                'so nobody could ever change this policy again; list who may (set_policy = ["admin"])',
+                _line_of(text, "set_policy", table="permissions"),  # else the [permissions] header
             )
 
     # gates
@@ -344,7 +403,7 @@ def parse_policy(text: str) -> Policy:
 
     monitoring = parse_monitoring(doc.get("monitoring"), text)
     if monitoring["on_alert"] == "rollback" and permissions is not None:
-        allowed = permissions.get(f"rollback.{monitoring['stage']}", permissions.get("rollback", (ANYONE,)))
+        allowed = permissions.get(f"rollback.{monitoring['stage']}", permissions.get("rollback", ()))
         if ANYONE not in allowed and not set(allowed) & set(users.get(POLICY_ACTOR, ()) + users.get(ANYONE, ())):
             raise PolicyError(
                 f'monitoring.on_alert = "rollback" acts as user {POLICY_ACTOR!r}, which has no role '
@@ -364,6 +423,8 @@ def parse_policy(text: str) -> Policy:
         permissions=permissions,
         gates=gates,
         monitoring=monitoring,
+        keys=keys,
+        require_signatures=require_signatures,
         notify=notify,
     )
 

@@ -130,6 +130,10 @@ def _retired(state: State, e: Event) -> None:
     if rec is None:
         return
     leave_stage(state, d["asset"], rec, e["at"])
+    if d.get("promoted_to") and d.get("replaced_by"):
+        repl = version_record(state, d["asset"], int(str(d["replaced_by"]).rsplit("@", 1)[1]))
+        if repl is not None:
+            move_to_stage(state, d["asset"], repl, d["promoted_to"], e["at"])
     rec["retired"] = True
     rec["retirement"] = {
         "at": e["at"],

@@ -242,7 +242,10 @@ CATALOGUE = Catalogue(
         Action(
             "verify",
             "rehash stored content and walk the event chain",
-            (Arg("ref", positional=True, help="KIND:NAME@VERSION (default: everything)"),),
+            (
+                Arg("ref", positional=True, help="KIND:NAME@VERSION (default: everything)"),
+                Arg("anchor", help="an anchor file (from `anchor`) the log must still contain", metavar="FILE"),
+            ),
             result=Result("VerifyReport", verdict="ok"),
         ),
         Action(
@@ -350,7 +353,8 @@ CATALOGUE = Catalogue(
             (
                 _REF,
                 _REASON,
-                Arg("replaced_by", help="the version that replaces it"),
+                Arg("replaced_by", help="the version that replaces it (at the deploy stage: promoted in its place)"),
+                Arg("allow_empty", type=bool, help="retire the deploy-stage version leaving the stage empty"),
             ),
             permission="retire",
             rest=_POST,
@@ -478,6 +482,19 @@ CATALOGUE = Catalogue(
             "environment",
             "the environment captured when a tracked version was created",
             (replace(_REF, help="KIND:NAME@VERSION of a version created by %%track"),),
+            result=Result("dict"),
+        ),
+        # -- trust (docs/security.md) ----------------------------------------------------------------------------
+        Action(
+            "anchor",
+            "write a signed anchor {registry, sequence, head} to keep outside the registry",
+            (Arg("output", help="the file to write (commit it, keep it as a CI artifact)", metavar="FILE"),),
+            result=Result("dict"),
+        ),
+        Action(
+            "release",
+            "write a version's files signed in the OpenSSF model-signing format",
+            (_REF, Arg("output", required=True, help="the new folder to write", metavar="DIR")),
             result=Result("dict"),
         ),
         # -- exports -------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ def open_registry(
     clock: Clock | None = None,
     checkpoint_every: int = 1000,
     fsync: bool | None = None,
+    signing_key: str | os.PathLike[str] | None = None,
     **storage_options: Any,
 ) -> Registry:
     """Open (creating on first use) the registry at ``location``.
@@ -52,8 +53,10 @@ def open_registry(
     ``location`` is a folder path or an fsspec URL (``s3://bucket/prefix``); the default is
     ``$LIFECYCLE_REGISTRY``, else ``./.lifecycle``. Local writes are fsynced before a version is published;
     ``fsync=False`` (or ``LIFECYCLE_FSYNC=0``) skips that for throwaway registries; atomicity is unchanged.
+    ``signing_key`` is the path of the private key events are signed with (``$LIFECYCLE_KEY`` wins; default:
+    the user's default key, if any; see docs/security.md). ``key=`` stays the object store's access key.
     """
     from .service import Registry
 
     storage = storage_for(location if location is not None else default_location(), fsync=fsync, **storage_options)
-    return Registry(storage, user=user, clock=clock, checkpoint_every=checkpoint_every)
+    return Registry(storage, user=user, clock=clock, checkpoint_every=checkpoint_every, signing_key=signing_key)

@@ -27,9 +27,10 @@ from ..core.refs import Ref, asset_key, exact_ref, parse_ref
 from ..storage.blobs import BlobStore
 from ..storage.eventlog import EventLog
 from ..storage.ports import Storage
-from .principal import clean_user, current_user
+from .principal import clean_user, current_user, env_user
 
 if TYPE_CHECKING:
+    from .anchors import AnchorService
     from .audit import AuditService
     from .datasets import DatasetsService
     from .deployment import DeploymentService
@@ -37,12 +38,14 @@ if TYPE_CHECKING:
     from .exports.service import ExportService
     from .inbox import InboxService
     from .integrity import IntegrityService
+    from .keys import SigningKey
     from .lineage import LineageService
     from .listing import ListingService
     from .monitoring.service import MonitoringService
     from .notify import NotifyService
     from .permissions import PermissionsService
     from .promotion import PromotionService
+    from .release import ReleaseService
     from .reproduce import ProvenanceService
     from .search import SearchService
     from .versions import VersionsService
@@ -78,17 +81,38 @@ class RegistryContext:
     clock: Clock
     principal: str | None = None
     caches: _Caches = field(default_factory=_Caches, compare=False)
+    key: SigningKey | None = field(default=None, compare=False)
 
     @classmethod
     def open(
-        cls, storage: Storage, *, clock: Clock, user: str | None = None, checkpoint_every: int = 1000
+        cls,
+        storage: Storage,
+        *,
+        clock: Clock,
+        user: str | None = None,
+        checkpoint_every: int = 1000,
+        signing_key: Any = None,
     ) -> RegistryContext:
+        """``signing_key``: a key file path (``$LIFECYCLE_KEY`` wins), a loaded key, or None for the default."""
+        from .keys import SigningKey, find_key
+        from .signing import SignatureCheck
+
+        blobs = BlobStore(storage)
+        caches = _Caches()
+        key = signing_key if isinstance(signing_key, SigningKey) else find_key(signing_key)
         return cls(
             storage=storage,
-            blobs=BlobStore(storage),
+            blobs=blobs,
             clock=clock,
-            log=EventLog(storage, checkpoint_every=checkpoint_every, clock=clock),
+            log=EventLog(
+                storage,
+                checkpoint_every=checkpoint_every,
+                clock=clock,
+                admission=SignatureCheck(blobs, caches.policies),
+            ),
             principal=clean_user(user) if user else None,
+            caches=caches,
+            key=key,
         )
 
     def acting_as(self, name: str) -> RegistryContext:
@@ -98,8 +122,19 @@ class RegistryContext:
     # -- identity & state ------------------------------------------------------------------------------------
     @property
     def user(self) -> str:
-        """The acting principal: the one this context was opened for, else ``$LIFECYCLE_USER`` or the OS user."""
-        return self.principal or current_user()
+        """The acting principal: the one this context was opened for (or ``as_user``), else
+        ``$LIFECYCLE_USER``, else the name the policy binds to the loaded key, else the OS user. Under
+        ``require_signatures`` a claimed name whose key is not the loaded one is refused at write time."""
+        if self.principal:
+            return self.principal
+        claimed = env_user()
+        if claimed:
+            return claimed
+        if self.key is not None:
+            bound = self.policy_in(self.log.state).user_of_fingerprint(self.key.fingerprint)
+            if bound:
+                return bound
+        return current_user()
 
     @property
     def location(self) -> str:
@@ -115,7 +150,7 @@ class RegistryContext:
         """Append the event ``build(state)`` returns, as the acting principal (None: nothing to append).
 
         Events the policy's ``[notify]`` section sends are then handed to :mod:`.notify` (background threads)."""
-        event = self.log.append(build, self.user)
+        event = self.log.append(build, self.user, signer=self.key)
         if event is not None and event["type"] in NOTIFY_EVENTS:
             from .notify import dispatch
 
@@ -294,6 +329,18 @@ class Services:
         from .search import SearchService
 
         return SearchService(self.ctx, self)
+
+    @cached_property
+    def anchors(self) -> AnchorService:
+        from .anchors import AnchorService
+
+        return AnchorService(self.ctx, self)
+
+    @cached_property
+    def release(self) -> ReleaseService:
+        from .release import ReleaseService
+
+        return ReleaseService(self.ctx, self)
 
     @cached_property
     def monitoring(self) -> MonitoringService:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.clock import iso
-from ..core.errors import ConflictError, InvalidRef, NotFound
+from ..core.errors import ConflictError, GateFailed, InvalidRef, NotFound, PermissionDenied
 from ..core.event_types import RolledBack, VersionRetired
 from ..core.policy import Policy
 from ..core.refs import exact_ref, parse_ref
@@ -73,8 +73,14 @@ class DeploymentService(Service):
         self.svc.promotion.guarded("rollback", stage, subject, inner)
         return self.svc.versions.get(f"{r.asset}@{restored['n']}")
 
-    def retire(self, ref: str, *, reason: str = "", replaced_by: str | None = None) -> Version:
-        """Archive a version with its context; it stays loadable and can never be promoted again."""
+    def retire(
+        self, ref: str, *, reason: str = "", replaced_by: str | None = None, allow_empty: bool = False
+    ) -> Version:
+        """Archive a version with its context; it stays loadable and can never be promoted again.
+
+        Retiring the version at the deploy stage needs ``replaced_by=`` (a version of the same asset that passes
+        the deploy stage's gates; it enters the stage in the same event) or ``allow_empty=True`` (the stage is
+        left empty on purpose; rollback is then impossible)."""
         reason = need_reason(reason, "retire")
         st = self.ctx.state
         r = parse_ref(ref)
@@ -91,6 +97,15 @@ class DeploymentService(Service):
             rec = state["assets"][asset]["versions"][number - 1]
             if rec.get("retired"):
                 raise ConflictError(f"{asset}@{number} is already retired")
+            deploy = policy.deploy_stage(rec["kind"])
+            promoted_to = None
+            if rec.get("stage") == deploy and repl is None and not allow_empty:
+                raise ConflictError(
+                    f"{asset}@{number} is at {deploy}: retiring it would leave {deploy} empty and make rollback "
+                    f"impossible; pass replaced_by=REF (promoted to {deploy} in the same event) or allow_empty=True"
+                )
+            if rec.get("stage") == deploy and repl is not None:
+                promoted_to = self._replacement_problem(state, policy, asset, repl, deploy)
             now = iso(self.ctx.clock.now())
             served = [{**h, "left": h["left"] or now} for h in rec.get("history", [])]
             return VersionRetired(
@@ -101,7 +116,26 @@ class DeploymentService(Service):
                 from_stage=rec.get("stage"),
                 served=tuple(served),
                 policy_hash=policy.hash,
+                promoted_to=promoted_to,
+                allow_empty=True if allow_empty and rec.get("stage") == deploy and repl is None else None,
             )
 
         self.svc.promotion.guarded("retire", None, subject, inner)
         return self.svc.versions.get(f"{asset}@{number}")
+
+    def _replacement_problem(self, state: State, policy: Policy, asset: str, repl: str, deploy: str) -> str:
+        """Check that ``repl`` may enter ``deploy`` now (same asset, role, gates); return the stage."""
+        if not repl.startswith(asset + "@"):
+            raise ConflictError(f"replaced_by={repl} must be a version of {asset} to take its place at {deploy}")
+        promotion = self.svc.promotion
+        why = promotion.role_problem(policy, "promote", deploy)
+        if why is not None:
+            raise PermissionDenied(f"replaced_by={repl} would enter {deploy}: {why}")
+        rec = state["assets"][asset]["versions"][int(repl.rsplit("@", 1)[1]) - 1]
+        report = promotion._report(state, rec, deploy, policy, promotion._integrity(rec, deploy, policy))
+        if report.problem or not report.passed:
+            raise GateFailed(
+                f"replaced_by={repl} cannot enter {deploy}: {report.problem or ', '.join(report.failing())}",
+                report=report,
+            )
+        return deploy

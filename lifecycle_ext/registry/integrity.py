@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from typing import Any
@@ -16,6 +17,12 @@ __all__ = ["IntegrityService"]
 
 
 class IntegrityService(Service):
+    @property
+    def _digests(self) -> dict[str, str]:
+        """blob id -> the SHA-256 digest a manifest records for it (filled while references are collected)."""
+        found: dict[str, str] = self.__dict__.setdefault("_digest_map", {})
+        return found
+
     def _referenced(
         self, state: dict[str, Any], only: set[str] | None = None
     ) -> tuple[dict[str, list[tuple[str, str]]], list[dict[str, str]]]:
@@ -41,22 +48,32 @@ class IntegrityService(Service):
                 uses.setdefault(mid, []).append((ref, f"manifest {mid}"))
                 for key, cid in manifest["entries"].items():
                     uses.setdefault(cid, []).append((ref, f"{key} ({cid})"))
+                    if key in manifest.get("digests", {}):
+                        self._digests[cid] = manifest["digests"][key]
         pol = state.get("policy")
         if only is None and pol and pol.get("blob"):
             uses.setdefault(pol["blob"], []).append(("(policy)", f"policy {pol['blob']}"))
         return uses, problems
 
-    def verify(self, ref: str | None = None) -> VerifyReport:
-        """Rehash blobs and walk the event chain; name every corrupt or missing object by ref."""
+    def verify(self, ref: str | None = None, *, anchor: Any = None) -> VerifyReport:
+        """Rehash blobs and walk the event chain; name every corrupt or missing object by ref. With ``anchor``
+        (an anchor file from ``reg.anchor()``), also check the log still holds the anchored head."""
         t0 = time.perf_counter()
         problems: list[dict[str, str]] = []
+        unsigned = ""
         if ref is None:
             chain_problems, state = self.ctx.log.verify()
             problems += [{"ref": "(event log)", "object": "events", "problem": p} for p in chain_problems]
+            unsigned = _ranges(self.ctx.log.unsigned)
             only = None
         else:
             state = self.ctx.state
             only = {self.ctx.exact(ref)}
+        if anchor is not None:
+            problems += [
+                {"ref": "(event log)", "object": f"anchor {anchor}", "problem": p}
+                for p in self.svc.anchors.check(anchor)
+            ]
         uses, mproblems = self._referenced(state, only)
         problems += mproblems
         ids = list(uses)
@@ -81,11 +98,17 @@ class IntegrityService(Service):
             blobs=len(ids),
             bytes=total,
             seconds=time.perf_counter() - t0,
+            unsigned=unsigned,
+            refused=len(self.ctx.storage.list("log/refused")) if ref is None else 0,
         )
 
     def _check_blob(self, cid: str) -> tuple[str | None, int]:
         try:
-            return None, len(self.ctx.blobs.get_view(cid, fresh=True))
+            data = self.ctx.blobs.get_view(cid, fresh=True)
+            digest = self._digests.get(cid)
+            if digest is not None and "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+                return "does not match its SHA-256 digest in the manifest", len(data)
+            return None, len(data)
         except NotFound:
             return "missing", 0
         except IntegrityError:
@@ -137,3 +160,17 @@ class IntegrityService(Service):
             if storage.age_seconds(f"tmp/{name}") >= grace_seconds and not dry_run:
                 storage.delete(f"tmp/{name}")
         return GcReport(removed=removed, bytes=freed, kept=kept)
+
+
+def _ranges(seqs: list[int]) -> str:
+    """``[0, 1, 2, 5]`` -> ``"0-2, 5"``."""
+    out: list[str] = []
+    start = prev = None
+    for s in [*seqs, None]:
+        if s is not None and prev is not None and s == prev + 1:
+            prev = s
+            continue
+        if start is not None:
+            out.append(str(start) if start == prev else f"{start}-{prev}")
+        start = prev = s
+    return ", ".join(out)

@@ -6,7 +6,7 @@ import getpass
 import os
 import re
 
-__all__ = ["current_user", "clean_user"]
+__all__ = ["current_user", "clean_user", "env_user"]
 
 _USER_RE = re.compile(r"[^\w.@+\-]")
 
@@ -16,10 +16,16 @@ def clean_user(name: str) -> str:
     return name or "unknown"
 
 
-def current_user() -> str:
+def env_user() -> str | None:
+    """The name ``$LIFECYCLE_USER`` claims (a claim: under ``require_signatures`` the key must match)."""
     env = os.environ.get("LIFECYCLE_USER")
+    return clean_user(env) if env else None
+
+
+def current_user() -> str:
+    env = env_user()
     if env:
-        return clean_user(env)
+        return env
     try:
         return clean_user(getpass.getuser())
     except (KeyError, OSError):

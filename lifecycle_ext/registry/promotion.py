@@ -299,6 +299,8 @@ class PromotionService(Service):
             "policy_hash": report.policy_hash,
             "reason": reason,
             "forced": forced,
+            # the log head this promotion was decided on: an anchor for the deployment's history
+            "log_head": {"seq": state["seq"], "hash": state["head"]},
         }
 
     # -- requests and approvals ----------------------------------------------------------------------------

@@ -47,14 +47,17 @@ def _resolve_module(spec: str) -> Any:
 class ProvenanceService(Service):
     def content_hash(self, obj: Any) -> str:
         """The content hash ``save(obj, ...)`` would record, computed without storing anything."""
+        import hashlib
+
         from ..storage.blobs import content_id
         from ..storage.codecs import encode
         from .service import manifest_bytes
 
         payload = encode(obj)
-        entries = {k: content_id(d) for k, d in payload.chunks}
-        entries.update({k: content_id(d) for k, d in payload.docs.items()})
-        return content_id(manifest_bytes(payload.object_type, entries))
+        items: list[tuple[str, bytes | memoryview]] = [*payload.chunks, *payload.docs.items()]
+        entries = {k: content_id(d) for k, d in items}
+        digests = {k: "sha256:" + hashlib.sha256(d).hexdigest() for k, d in items}
+        return content_id(manifest_bytes(payload.object_type, entries, digests))
 
     def environment(self, ref: str) -> dict[str, Any]:
         """The environment captured when a tracked version was created."""

@@ -43,10 +43,22 @@ class Registry:
     """A registry of versioned assets over one storage backend."""
 
     def __init__(
-        self, storage: Storage, *, user: str | None = None, clock: Clock | None = None, checkpoint_every: int = 1000
+        self,
+        storage: Storage,
+        *,
+        user: str | None = None,
+        clock: Clock | None = None,
+        checkpoint_every: int = 1000,
+        signing_key: Any = None,
     ) -> None:
         self._bind(
-            RegistryContext.open(storage, clock=clock or SystemClock(), user=user, checkpoint_every=checkpoint_every)
+            RegistryContext.open(
+                storage,
+                clock=clock or SystemClock(),
+                user=user,
+                checkpoint_every=checkpoint_every,
+                signing_key=signing_key,
+            )
         )
 
     def _bind(self, ctx: RegistryContext) -> None:
@@ -227,9 +239,10 @@ class Registry:
         return self._svc.lineage.lineage(ref, direction, depth)
 
     # -- integrity -------------------------------------------------------------------------------------------
-    def verify(self, ref: str | None = None) -> VerifyReport:
-        """Rehash blobs and walk the event chain; name every corrupt or missing object by ref."""
-        return self._svc.integrity.verify(ref)
+    def verify(self, ref: str | None = None, *, anchor: str | os.PathLike[str] | None = None) -> VerifyReport:
+        """Rehash blobs and walk the event chain; name every corrupt or missing object by ref. ``anchor``: an
+        anchor file (``reg.anchor()``) the log must still contain (truncation or rewrite before it fails)."""
+        return self._svc.integrity.verify(ref, anchor=anchor)
 
     def gc(self, *, grace_seconds: float = 3600.0, dry_run: bool = False) -> GcReport:
         """Remove blobs no version references, if older than ``grace_seconds`` (protects saves in flight)."""
@@ -290,9 +303,12 @@ class Registry:
         """Restore the previous production version of ``name`` (its deployment record's rollback pointer)."""
         return self._svc.deployment.rollback(name, reason=reason)
 
-    def retire(self, ref: str, *, reason: str = "", replaced_by: str | None = None) -> Version:
-        """Archive a version with its context; it stays loadable and can never be promoted again."""
-        return self._svc.deployment.retire(ref, reason=reason, replaced_by=replaced_by)
+    def retire(
+        self, ref: str, *, reason: str = "", replaced_by: str | None = None, allow_empty: bool = False
+    ) -> Version:
+        """Archive a version with its context; it stays loadable and can never be promoted again. At the deploy
+        stage it needs ``replaced_by=`` (promoted in the same event) or ``allow_empty=True``."""
+        return self._svc.deployment.retire(ref, reason=reason, replaced_by=replaced_by, allow_empty=allow_empty)
 
     # -- audit -----------------------------------------------------------------------------------------------
     def audit(
@@ -385,6 +401,16 @@ class Registry:
         return self._svc.monitoring.reviews(ref)
 
     # -- permissions -----------------------------------------------------------------------------------------
+    def anchor(self, output: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+        """A signed statement of {registry id, sequence, head hash} to keep outside the registry (``output``:
+        write it there); ``verify(anchor=FILE)`` checks the log against it. See docs/security.md."""
+        return self._svc.anchors.anchor(output)
+
+    def release(self, ref: str, output: str | os.PathLike[str]) -> dict[str, Any]:
+        """Write ``ref``'s files plus an OpenSSF model-signing signature to ``output`` (verifiable with the
+        ``model_signing`` command line and the signer's public key)."""
+        return self._svc.release.release(ref, output)
+
     def permissions(self, ref: str | None = None, to: str | None = None) -> dict[str, Any]:
         """``{"user", "roles", "stages", "to", "deploy_stage", "actions": {method: {"allowed", "reason"}}}``.
 

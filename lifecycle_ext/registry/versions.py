@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -33,9 +34,12 @@ _HEXLIKE = re.compile(r"[0-9a-f]+")
 PROGRESS_MIN_BYTES = 8 << 20  # saves smaller than this report no progress (they take well under a second)
 
 
-def manifest_bytes(object_type: str, entries: dict[str, str]) -> bytes:
+def manifest_bytes(object_type: str, entries: dict[str, str], digests: dict[str, str] | None = None) -> bytes:
     """The canonical manifest document; its content id is the version's content hash."""
-    return canonical({"format": 1, "type": object_type, "entries": dict(sorted(entries.items()))})
+    body: dict[str, Any] = {"format": 1, "type": object_type, "entries": dict(sorted(entries.items()))}
+    if digests is not None:  # entry -> "sha256:<hex>": a cryptographic digest of each blob (xxh3 is the dedup id)
+        body["digests"] = dict(sorted(digests.items()))
+    return canonical(body)
 
 
 def _jsonable(value: Any, what: str) -> Any:
@@ -175,21 +179,24 @@ class VersionsService(Service):
         total = payload.nbytes if isinstance(payload.nbytes, int) else 0
         bar = progress.task(label, total) if total >= PROGRESS_MIN_BYTES and progress.active() else None
 
-        def put(job: tuple[str, Any, int, str | None]) -> tuple[str, int]:
+        def put(job: tuple[str, Any, int, str | None]) -> tuple[str, int, str]:
+            # the SHA-256 digest (what signatures cover) is of the chunk's own bytes, computed in the same
+            # worker as the write; the content id stays xxh3-128 of the same bytes (compression is below it)
             _, data, width, base = job
-            out = blobs.put(data, itemsize=width, base=base, known=known)
+            cid, n = blobs.put(data, itemsize=width, base=base, known=known)
             if bar is not None:
                 bar.advance(memoryview(data).nbytes)
-            return out
+            return cid, n, "sha256:" + hashlib.sha256(data).hexdigest()
 
         if bar is None:
             results = list(blobs.pool.map(put, jobs)) if len(jobs) > 4 else [put(j) for j in jobs]
         else:
             with bar:
                 results = list(blobs.pool.map(put, jobs))
-        entries = {job[0]: cid for job, (cid, _) in zip(jobs, results)}
-        new_bytes = sum(n for _, n in results)
-        cid, n = blobs.put(manifest_bytes(payload.object_type, entries))
+        entries = {job[0]: cid for job, (cid, _, _) in zip(jobs, results)}
+        digests = {job[0]: digest for job, (_, _, digest) in zip(jobs, results)}
+        new_bytes = sum(n for _, n, _ in results)
+        cid, n = blobs.put(manifest_bytes(payload.object_type, entries, digests))
         self.ctx.storage.sync()  # blob directory entries durable before the version is published
         return cid, new_bytes + n
 

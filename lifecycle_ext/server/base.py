@@ -20,6 +20,7 @@ from ..core.errors import (
     UnsupportedType,
     UsageInputError,
 )
+from ..core.limits import MAX_DEPTH, MAX_EVENT, nesting_depth
 from ..registry.principal import clean_user
 from ..registry.serialize import jsonable
 
@@ -40,6 +41,10 @@ STATUS_MAP: tuple[tuple[type[LifecycleError], int], ...] = (
     (UnsupportedType, 400),
     (IntegrityError, 500),
 )
+
+
+MAX_BODY = 2 * MAX_EVENT
+"""The largest request body accepted (bytes)."""
 
 
 def status_for(exc: LifecycleError) -> int:
@@ -70,9 +75,30 @@ class LifecycleHandler(APIHandler):
 
     @property
     def lifecycle_user(self) -> str:
+        """Who this request acts as. jupyter_server's own token/password login (a single-user server) names
+        no user, only a random id per browser session: such requests act as ``c.LifecycleConfig.user`` (default
+        the OS user). Other identity providers (JupyterHub, a site's own) name the user."""
+        if self.single_user_server:
+            return clean_user(str(self.settings.get("lifecycle_user") or "unknown"))
         user = self.current_user
         name = getattr(user, "username", None) or getattr(user, "name", None) or str(user)
         return clean_user(str(name))
+
+    @property
+    def single_user_server(self) -> bool:
+        from jupyter_server.auth.identity import IdentityProvider, LegacyIdentityProvider, PasswordIdentityProvider
+
+        return type(self.identity_provider) in (IdentityProvider, PasswordIdentityProvider, LegacyIdentityProvider)
+
+    def identity_problem(self, reg: Any) -> str | None:
+        """Why this request may not change anything (None: it may): an anonymous request (a server without
+        authentication), or a user the policy's [users] table does not list (when it lists anybody)."""
+        if not self.identity_provider.auth_enabled:
+            return "anonymous requests may not change the registry (the server has no authentication)"
+        users = reg.policy().summary.get("users") or {}
+        if users and self.lifecycle_user not in users and "*" not in users:
+            return f"{self.lifecycle_user} is not a user of this registry's policy ([users]); ask an admin to add you"
+        return None
 
     # -- input ----------------------------------------------------------------------------------------
     def arg(self, name: str, *, required: bool = False, default: str | None = None) -> str | None:
@@ -94,10 +120,16 @@ class LifecycleHandler(APIHandler):
 
     def body(self) -> dict[str, Any]:
         raw = self.request.body or b"{}"
+        if len(raw) > MAX_BODY:
+            raise UsageInputError(f"request body is {len(raw):,} bytes; the limit is {MAX_BODY:,}")
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise UsageInputError(f"request body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise UsageInputError(f"request body nests too deeply (the limit is {MAX_DEPTH} levels)") from None
+        if nesting_depth(data) > MAX_DEPTH:
+            raise UsageInputError(f"request body nests more than {MAX_DEPTH} levels deep")
         if not isinstance(data, dict):
             raise UsageInputError("request body must be a JSON object")
         return data
@@ -115,7 +147,13 @@ class LifecycleHandler(APIHandler):
 
     @web.authenticated
     def post(self) -> None:
-        self._respond(lambda: self.act(self.body()))
+        def act() -> Any:
+            why = self.identity_problem(self.settings["lifecycle_registry"]())
+            if why is not None:
+                raise PermissionDenied(why)
+            return self.act(self.body())
+
+        self._respond(act)
 
     def _respond(self, fn: Any) -> None:
         self.set_header("Cache-Control", "no-store")

@@ -1,4 +1,4 @@
-"""Server configuration (traitlets): where the registry lives."""
+"""Server configuration (traitlets): where the registry lives, and who a single-user server acts as."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from traitlets import Unicode, default
 from traitlets.config import Configurable
 
 from ..registry.compose import default_location
+from ..registry.principal import current_user
 
 __all__ = ["LifecycleConfig", "resolve_location"]
 
@@ -20,9 +21,19 @@ class LifecycleConfig(Configurable):
         "Default: $LIFECYCLE_REGISTRY, else .lifecycle (the same default as open_registry()).",
     ).tag(config=True)
 
+    user = Unicode(
+        help="The name REST requests act as under a single-user server (jupyter_server's own token or password "
+        "login, where the browser user has no name, only a random id). Default: $LIFECYCLE_USER, else the OS "
+        "user. Multi-user identity providers (JupyterHub) name the user themselves and this is not used.",
+    ).tag(config=True)
+
     @default("registry")
     def _default_registry(self) -> str:
         return default_location()
+
+    @default("user")
+    def _default_user(self) -> str:
+        return current_user()
 
 
 def resolve_location(location: str, root_dir: str) -> str:

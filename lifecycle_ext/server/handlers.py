@@ -169,6 +169,7 @@ def setup_handlers(serverapp: Any, catalogue: Catalogue | None = None) -> None:
 
     web_app = serverapp.web_app
     web_app.settings["lifecycle_registry"] = registry
+    web_app.settings["lifecycle_user"] = cfg.user
     web_app.settings["lifecycle_location"] = location
     base = url_path_join(web_app.settings["base_url"], "lifecycle", "api")
     table = ROUTES if catalogue is None else routes(catalogue)

@@ -61,9 +61,8 @@ class GateStatusWidget(Closing, w.VBox):
                 b.disabled = True
             return
         self.checks.value = self.report._repr_html_()
-        from ..registry.views.html import esc
 
-        self.user.value = f"<small>acting as <b>{esc(self.registry.user)}</b></small>"
+        self.user.value = f"<small>{acting_as_html(self.registry)}</small>"
         for action, b in self.buttons.items():
             verdict = self.allowed.get(action, {"allowed": False, "reason": "unknown action"})
             b.disabled = not verdict["allowed"]
@@ -91,3 +90,19 @@ class GateStatusWidget(Closing, w.VBox):
             self.reason.value = ""
         self.refresh()
         return result
+
+
+def acting_as_html(registry: Any) -> str:
+    """Who the widget acts as, the key it signs with, and a warning when that is not the Jupyter user the sidebar
+    acts as (``$JUPYTERHUB_USER`` on a hub; a single-user server's sidebar acts as ``c.LifecycleConfig.user``)."""
+    import os
+
+    from ..registry.views.html import esc
+
+    user = registry.user
+    key = getattr(registry.context, "key", None)
+    text = f"acting as <b>{esc(user)}</b>" + (f" (signing with key {esc(key.fingerprint)})" if key else "")
+    hub_user = os.environ.get("JUPYTERHUB_USER")
+    if hub_user and hub_user != user:
+        text += f' <b style="color:#c82333">&#9888; not {esc(hub_user)}, the Jupyter user the sidebar acts as</b>'
+    return text

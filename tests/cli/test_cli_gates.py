@@ -18,7 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 POLICY = build_policy(
     stages=None,
     users={"alice": ["data-scientist"], "carol": ["release-manager", "reviewer"]},
-    permissions={"set_policy": ["release-manager"], "rollback": ["release-manager"], "retire": ["release-manager"]},
+    permissions={
+        "set_policy": ["release-manager"],
+        "rollback": ["release-manager"],
+        "retire": ["release-manager"],
+        "approve": ["reviewer"],
+        "promote.production": ["release-manager"],
+    },
     gates={"development": [metric("accuracy >= 0.9", kinds=None)], "staging": [approvals("reviewer", kinds=None)]},
 )
 

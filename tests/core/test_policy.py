@@ -102,12 +102,28 @@ def test_transitions_in_order_skip_and_extra_moves() -> None:
 def test_permissions_stage_specific_and_anyone() -> None:
     p = parse_policy(
         '[users]\nann = ["dev"]\n"*" = ["viewer"]\n[permissions]\npromote = ["dev"]\n'
-        '"promote.production" = ["rm"]\napprove = ["*"]\n'
+        '"promote.production" = ["rm"]\napprove = ["*"]\nset_policy = ["rm"]\n'
     )
     assert p.allows("ann", "promote", "staging") and not p.allows("ann", "promote", "production")
     assert p.allows("zed", "approve") and not p.allows("zed", "promote", "staging")
-    assert p.allows("zed", "retire")  # not listed: open to everybody (documented)
     assert p.roles_of("zed") == ("viewer",)
+
+
+@pytest.mark.parametrize("action", ["force", "retire", "rollback", "approve", "reject", "set_policy"])
+def test_guarded_actions_are_denied_unless_listed(action: str) -> None:
+    """Issue 14 bug 6: with a [permissions] table, a guarded action missing from it is open to nobody."""
+    p = parse_policy('[users]\nann = ["dev"]\n"*" = ["viewer"]\n[permissions]\nset_policy = ["admin"]\n')
+    stage = "production" if action in ("force", "rollback") else None
+    assert not p.allows("ann", action, stage) and not p.allows("zed", action, stage)
+    assert not p.allows("ann", "promote", "production")  # promotion to the deploy stage is guarded too
+    assert p.allows("ann", "promote", "staging") and p.allows("ann", "request", "production")
+    assert parse_policy("version = 1\n").allows("ann", action, stage)  # no [permissions]: open, as documented
+
+
+def test_permissions_without_set_policy_is_refused_naming_the_line() -> None:
+    with pytest.raises(PolicyError, match="set_policy is missing") as ei:
+        parse_policy('version = 1\n[permissions]\napprove = ["reviewer"]\n')
+    assert ei.value.line == 2
 
 
 def test_syntax_error_mid_file_line() -> None:

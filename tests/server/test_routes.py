@@ -162,3 +162,13 @@ async def test_diff_of_two_versions(api, openapi):
     code, err = await api("diff", params={"a": "dataset:churn@1", "b": "model:churn@1"})
     assert code == 400, err
     openapi.validate("diff", "GET", 400, err)
+
+
+async def test_deeply_nested_or_huge_bodies_are_400_not_500(api, openapi):
+    """Issue 14 bug 6: 100,000-deep JSON gave HTTP 500 (RecursionError)."""
+    deep = '{"ref": "model:churn@1", "reason": "x", "replaced_by": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    code, body = await api("retire", body=deep)
+    assert code == 400 and "nests" in body["message"]
+    openapi.validate("retire", "POST", 400, body)
+    code, body = await api("retire", body={"ref": "model:churn@1", "reason": "x" * 3_000_000})
+    assert code == 400 and "limit" in body["message"]

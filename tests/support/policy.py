@@ -114,10 +114,14 @@ def build_policy(
     permissions: Mapping[str, Sequence[str] | None] | None = None,
     gates: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     monitoring: Mapping[str, Any] | None = None,
+    keys: Mapping[str, str] | None = None,
+    require_signatures: bool | None = None,
 ) -> str:
     """The policy text: ``stages`` (kind -> order; None leaves the table out), ``transitions``, ``users``
     (principals or name -> roles), ``everyone`` (the roles of ``"*"``), ``permissions`` (action -> roles),
-    ``gates`` (stage -> checks built with :func:`gate`, :func:`metric`, :func:`approvals`), ``monitoring``."""
+    ``gates`` (stage -> checks built with :func:`gate`, :func:`metric`, :func:`approvals`), ``monitoring``,
+    ``keys`` (user -> public key line: those users take the ``{ roles = [...], key = "..." }`` form) and
+    ``require_signatures`` (the ``[identity]`` table)."""
     lines = ["version = 1"]
     if stages is not None:
         lines += _table("stages", {k: list(v) for k, v in stages.items()})
@@ -127,7 +131,11 @@ def build_policy(
         table: dict[str, Any] = _users(users or {})
         if everyone is not None:
             table["*"] = list(everyone)
+        for name, key in (keys or {}).items():
+            table[name] = {"roles": table.get(name, []), "key": key}
         lines += _table("users", table)
+    if require_signatures is not None:
+        lines += _table("identity", {"require_signatures": require_signatures})
     if permissions is not None:
         lines += _table("permissions", {k: list(v) for k, v in permissions.items() if v is not None})
     for stage, checks in (gates or {}).items():

@@ -166,3 +166,17 @@ def test_widgets_package_import_is_lazy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_gate_widget_says_who_it_acts_as_and_warns_when_not_the_jupyter_user(built, clock, monkeypatch):
+    """Issue 14: a notebook widget never acts as a different person from the sidebar without saying so."""
+    path, _ = built
+    monkeypatch.setenv("LIFECYCLE_USER", "bob")
+    monkeypatch.setenv("JUPYTERHUB_USER", "bob")
+    gw = GateStatusWidget("model:churn@2", to="staging", registry=lifecycle_ext.open_registry(path, clock=clock))
+    assert "acting as <b>bob</b>" in gw.user.value and "&#9888;" not in gw.user.value
+    gw.close()
+    monkeypatch.setenv("JUPYTERHUB_USER", "carol")
+    gw = GateStatusWidget("model:churn@2", to="staging", registry=lifecycle_ext.open_registry(path, clock=clock))
+    assert "&#9888; not carol, the Jupyter user the sidebar acts as" in gw.user.value
+    gw.close()

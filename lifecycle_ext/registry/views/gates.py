@@ -114,6 +114,7 @@ class DeploymentRecord:
     reason: str = ""
     forced: bool = False
     rolled_back: dict[str, Any] | None = None
+    log_head: dict[str, Any] | None = None  # {"seq", "hash"} of the event log when the promotion was decided
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], rolled_back: dict[str, Any] | None = None) -> DeploymentRecord:

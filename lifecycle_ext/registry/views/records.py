@@ -166,6 +166,8 @@ class VerifyReport:
     blobs: int
     bytes: int
     seconds: float
+    unsigned: str = ""  # the events without a verified signature, as ranges ("0-41, 57"); "" when all signed
+    refused: int = 0  # writes refused at write time (recorded beside the log in log/refused/)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -175,7 +177,9 @@ class VerifyReport:
             f"verify: {'OK' if self.ok else 'FAILED'}: {self.events} events, {self.blobs} blobs, "
             f"{self.bytes / 1e6:.1f} MB in {self.seconds:.2f} s"
         )
-        return "\n".join([head] + [f"  {p['ref']}: {p['object']}: {p['problem']}" for p in self.problems])
+        notes = [f"  unsigned events: {self.unsigned}"] if self.unsigned else []
+        notes += [f"  refused writes recorded: {self.refused}"] if self.refused else []
+        return "\n".join([head] + [f"  {p['ref']}: {p['object']}: {p['problem']}" for p in self.problems] + notes)
 
     def _repr_html_(self) -> str:
         colour = "#1e7e34" if self.ok else "#c82333"
