@@ -110,8 +110,13 @@ def eval_lineage(check: Check, ctx: GateContext) -> CheckResult:
             else:
                 if ctx.now.date() > end:
                     problems.append(f"{ref} is past its retention date {until}")
-    if not ups and o.get("require_upstream", False):
-        problems.append("no upstream lineage recorded")
+    # unknown training data never passes: a model needs upstream data unless the policy says otherwise
+    data = [u for u in ups if u["kind"] in stage_kinds]
+    if not data and o.get("require_upstream", ctx.record["kind"] == "model"):
+        problems.append(
+            f"no upstream data ({', '.join(sorted(stage_kinds))}) recorded for {ref_of(ctx.record)}; "
+            "its training data is unknown (require_upstream = false allows this)"
+        )
     if problems:
         return CheckResult(check.name, check.type, FAIL, "; ".join(problems), ev)
     return CheckResult(

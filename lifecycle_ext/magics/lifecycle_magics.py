@@ -63,6 +63,7 @@ class LifecycleMagics(Magics):
         self.session = session or MagicSession()
         self.catalogue = catalogue  # the action catalogue (None: the real one); tests pass a copy
         self._parser: argparse.ArgumentParser | None = None
+        self.cell_hooks: Any = None  # the dataflow hooks after every cell (set by ``load``)
 
     # -- %lifecycle ----------------------------------------------------------------------------------
     @line_magic
@@ -159,13 +160,23 @@ class LifecycleMagics(Magics):
             tree = ip.compile.ast_parse(python_source, filename=filename)
         except SyntaxError:
             tree = None  # _execute re-raises it as the cell's error
-        run.start(ip.user_ns, self.session.lookup(location), tree=tree)
+        flow = None
+        if tree is not None:
+            from ..provenance.dataflow import CellFlow
+
+            flow = CellFlow(self.session.identity, tree)
+            flow.before(ip.user_ns)
+        s = self.session
+        run.start(ip.user_ns, s.lookup(location), tree=tree, derived=s.derived(location), loads=s.loads(location))
         try:
             value = self._execute(python_source, tree, filename)
         except BaseException as exc:
             run.finish(exc)
             self._summary(run, "failed", error=f"the cell raised {run.error}; nothing was saved")
             raise
+        finally:
+            if flow is not None:
+                flow.after(ip.user_ns)
         run.finish(None)
         if spec.dry_run:
             env = self.session.environment()
@@ -224,6 +235,8 @@ class LifecycleMagics(Magics):
             duration_s=run.duration,
             created=created or [],
             inputs=run.reads.inputs,
+            derived=run.reads.derived,
+            loaded=run.loaded,
             seeds=run.seeds,
             configs=list(run.reads.configs),
             uncaptured=run.reads.uncaptured,

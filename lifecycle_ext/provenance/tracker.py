@@ -108,14 +108,18 @@ class TrackedRun:
         self.started_at = ""
         self.duration = 0.0
         self.error: str | None = None
+        self.loaded: list[str] = []
+        self._loads: Any = None
         self._t0 = 0.0
 
     # -- capture -------------------------------------------------------------------------------------
-    def start(self, ns: dict[str, Any], lookup: Any, tree: Any = None) -> None:
+    def start(self, ns: dict[str, Any], lookup: Any, tree: Any = None, derived: Any = None, loads: Any = None) -> None:
         """Analyse the source (or its already parsed ``tree``), classify what it reads, then seed (or
-        fingerprint the RNGs)."""
+        fingerprint the RNGs). ``derived(obj) -> refs`` gives notebook-derived lineage; ``loads() -> refs``,
+        called when the cell finished, the versions the cell loaded itself."""
         self.info = analyse(self.python_source, tree)
-        self.reads = classify_reads(self.info.reads, ns, lookup)
+        self.reads = classify_reads(self.info.reads, ns, lookup, derived)
+        self._loads = loads
         if self.spec.seed is not None:
             self.seeded = seed_all(self.spec.seed)
         else:
@@ -125,6 +129,8 @@ class TrackedRun:
 
     def finish(self, error: BaseException | None) -> None:
         self.duration = time.perf_counter() - self._t0
+        if self._loads is not None:
+            self.loaded = list(self._loads())
         if error is not None:
             self.error = f"{type(error).__name__}: {error}"[:2000]
 
@@ -134,6 +140,15 @@ class TrackedRun:
         if self._run_id is None:
             self._run_id = uuid.uuid4().hex[:16]
         return self._run_id
+
+    @property
+    def inputs(self) -> list[str]:
+        """Every version the cell's outputs come from: read directly, derived from in earlier cells, or
+        loaded by the cell itself."""
+        refs = list(self.reads.inputs.values())
+        for rs in self.reads.derived.values():
+            refs += rs
+        return list(dict.fromkeys(refs + self.loaded))
 
     @property
     def ok(self) -> bool:
@@ -166,6 +181,8 @@ class TrackedRun:
             "configs": self.reads.configs,
             "modules": self.reads.modules,
             "inputs_by_var": self.reads.inputs,
+            "derived_inputs": self.reads.derived,
+            "loaded": self.loaded,
             "uncaptured": self.reads.uncaptured,
             "outputs": dict(self.spec.outputs),
             "syntax_note": self.info.syntax_error,
@@ -209,7 +226,7 @@ class TrackedRun:
         base = self.base_record()
         base["environment"] = env_blob
         base["environment_summary"] = env_summary
-        inputs = list(dict.fromkeys(self.reads.inputs.values()))
+        inputs = self.inputs
         estimators = estimators_in(ns, self.info.binds + self.info.reads)
         created: list[dict[str, Any]] = []
         for var, asset, obj in todo:

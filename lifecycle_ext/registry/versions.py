@@ -18,7 +18,7 @@ from ..core.events import canonical
 from ..core.records import VersionRecord
 from ..core.refs import Ref, exact_ref, parse_ref, validate_label
 from .context import EventSpec, Service, State
-from .hooks import load_hooks, save_hooks
+from .hooks import load_hooks, save_hooks, saved_hooks
 from .views.records import Version
 
 if TYPE_CHECKING:
@@ -137,8 +137,11 @@ class VersionsService(Service):
         if event is None:  # identical version exists
             a = self.ctx.state["assets"][r.asset]
             rec = next(v for v in a["versions"] if v["content_hash"] == content_hash and v["meta_hash"] == meta_hash)
-            return self.ctx.version(rec)
-        return self.ctx.version(self.ctx.log.state["assets"][r.asset]["versions"][event["data"]["number"] - 1])
+        else:
+            rec = self.ctx.log.state["assets"][r.asset]["versions"][event["data"]["number"] - 1]
+        for saved in saved_hooks():
+            saved(self.svc, rec, obj)
+        return self.ctx.version(rec)
 
     def _exact_inputs(self, inputs: Iterable[str]) -> list[str]:
         out = []
