@@ -95,6 +95,9 @@ class VersionsService(Service):
         payload = encode(obj)  # UnsupportedType before anything is written
         st = self.ctx.state
         parent = st["assets"].get(r.asset, {}).get("versions", [None])[-1] if r.asset in st["assets"] else None
+        if r.kind == "dataset":  # a new dataset version keeps its parent's declarations; None removes a key
+            inherited = {**((parent or {}).get("metadata") or {}), **meta["metadata"]}
+            meta["metadata"] = {k: v for k, v in inherited.items() if v is not None}
         hooks = save_hooks()
         unknown = set(options) - {k for hook in hooks for k in hook.options}
         if unknown:
@@ -106,6 +109,9 @@ class VersionsService(Service):
                     extra["blobs"] = [*extra.get("blobs", []), *v]
                 else:
                     extra[k] = v
+        schema = (extra.get("dataset") or {}).get("schema")
+        if schema and schema not in meta["inputs"]:  # the label schema a dataset declared is a lineage edge
+            meta["inputs"] = [*meta["inputs"], schema]
 
         content_hash, new_bytes = self._write_payload(payload, label=f"save {r.asset}")
         meta_hash = "xxh3-128:" + xxhash.xxh3_128_hexdigest(canonical({**meta, **extra}))
