@@ -133,6 +133,17 @@ class LifecycleMagics(Magics):
         metavar="KEY=VALUE",
         help="creation-record field, e.g. label=churn, source=crm, annotators=3 (repeatable)",
     )
+    @argument(
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="metadata of the new versions, read by the gates, e.g. licence=CC-BY-4.0, pii=false (repeatable)",
+    )
+    @argument("--source", default=None, help="where the data came from (a dataset's declared source)")
+    @argument("--key", default=None, metavar="COLUMN", help="row key column of a dataset output")
+    @argument("--label", action="append", default=[], metavar="COLUMN", help="label column of a dataset output")
+    @argument("--schema", default=None, metavar="REF", help="label_schema version the labels follow")
     @argument("--dry-run", action="store_true", help="capture and show, save nothing")
     @cell_magic
     def track(self, line: str, cell: str) -> Any:
@@ -144,7 +155,21 @@ class LifecycleMagics(Magics):
         except ValueError as exc:
             raise UsageError(f"%%track: {exc}") from None
         with _translated():
-            spec = TrackSpec.from_args(a.output, a.params, a.metrics, a.seed, a.tag, a.note, a.kind_meta, a.dry_run)
+            spec = TrackSpec.from_args(
+                a.output,
+                a.params,
+                a.metrics,
+                a.seed,
+                a.tag,
+                a.note,
+                a.kind_meta,
+                a.dry_run,
+                metadata=a.metadata,
+                source=a.source,
+                key=a.key,
+                label=a.label,
+                schema=a.schema,
+            )
         ip = self.shell
         python_source = cell if _plain_python(cell) else ip.transform_cell(cell)
         # the In[n] of this cell (IPython 9 has already advanced execution_count; prompt_count is n)

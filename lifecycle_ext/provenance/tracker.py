@@ -57,6 +57,8 @@ class TrackSpec:
     note: str = ""
     kind_meta: dict[str, Any] = field(default_factory=dict)
     dry_run: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)  # reg.save(metadata=) of every output
+    dataset: dict[str, Any] = field(default_factory=dict)  # key/label/schema/source of dataset outputs
 
     @classmethod
     def from_args(
@@ -69,12 +71,20 @@ class TrackSpec:
         note: str,
         kind_meta: list[str],
         dry_run: bool,
+        metadata: list[str] | None = None,
+        source: str | None = None,
+        key: str | None = None,
+        label: list[str] | None = None,
+        schema: str | None = None,
     ) -> TrackSpec:
         for what, var in (("--params", params), ("--metrics", metrics)):
             if var is not None and not var.isidentifier():
                 raise UsageInputError(f"{what} expects a variable name, got {var!r}")
         if seed is not None and not 0 <= seed < 2**32:
             raise UsageInputError(f"--seed must be in [0, 2**32), got {seed}")
+        dataset: dict[str, Any] = {"key": key, "schema": schema, "source": source}
+        if label:
+            dataset["label"] = label[0] if len(label) == 1 else list(label)
         return cls(
             parse_outputs(output or []),
             params,
@@ -84,6 +94,8 @@ class TrackSpec:
             note or "",
             parse_kind_meta(kind_meta or []),
             dry_run,
+            parse_kind_meta(metadata or [], "--metadata"),
+            {k: v for k, v in dataset.items() if v is not None},
         )
 
 
@@ -259,6 +271,16 @@ class TrackedRun:
 
         kind = parse_ref(asset).kind
         otype = encode(obj).object_type if kind == "model" else None
+        meta = dict(self.spec.kind_meta)
+        options = dict(self.spec.dataset) if kind == "dataset" else {}
+        metadata = dict(self.spec.metadata)
+        if kind == "dataset":
+            if isinstance(options.get("label"), str):
+                meta.setdefault("label", options["label"])  # class distribution in the creation record
+            if "source" in options:
+                meta.setdefault("source", options["source"])
+        elif "source" in self.spec.dataset:
+            metadata.setdefault("source", self.spec.dataset["source"])
         seed = self.spec.seed if self.spec.seed is not None else ([s["value"] for s in self.info.seed_literals] or None)
         rec = {
             **base,
@@ -266,7 +288,7 @@ class TrackedRun:
             "kind_record": kind_record(
                 kind,
                 obj,
-                self.spec.kind_meta,
+                meta,
                 seed=seed,
                 params=params,
                 metrics=metrics,
@@ -280,11 +302,13 @@ class TrackedRun:
             asset,
             params=params,
             metrics=metrics,
+            metadata=metadata,
             inputs=inputs,
             tags=self.spec.tags,
             note=self.spec.note,
             record=rec,
             blobs=[env_blob] if env_blob else [],
+            **options,
         )
         remember(obj, v.ref)
         return {"var": var, "ref": v.ref, "content_hash": v.content_hash}

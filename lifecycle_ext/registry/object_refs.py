@@ -123,9 +123,7 @@ class IdentityMap:
 
     def loaded_since(self, mark: int, location: str | None = None) -> list[str]:
         """Refs loaded after :meth:`mark` returned ``mark`` (from the registry at ``location`` when given)."""
-        return list(
-            dict.fromkeys(r for n, r, loc in self._loads if n > mark and (location is None or loc == location))
-        )
+        return list(dict.fromkeys(r for n, r, loc in self._loads if n > mark and (location is None or loc == location)))
 
     def _entry(self, obj: Any, ref: str, location: str, table: dict[int, _Entry]) -> _Entry | None:
         if isinstance(obj, _SCALARS):

@@ -41,7 +41,9 @@ def test_a_split_in_an_untracked_cell_then_fit_keeps_the_dataset(ip: Any, reg: A
 def test_a_rebinding_and_in_place_fit_carry_lineage_across_cells(ip: Any, reg: Any, cell: Any) -> None:
     _save_iris(cell)
     assert cell("df = df.dropna()\nX = df.drop(columns='target')\ny = df['target']").error is None
-    assert cell("from sklearn.tree import DecisionTreeClassifier\nclf = DecisionTreeClassifier(max_depth=2)").error is None
+    assert (
+        cell("from sklearn.tree import DecisionTreeClassifier\nclf = DecisionTreeClassifier(max_depth=2)").error is None
+    )
     assert cell("clf.fit(X, y)").error is None  # fitted in place: clf now derives from the data
     r = cell(
         "%%track -o model=model:tree\nfrom lifecycle_ext.adapters import sklearn_state\nmodel = sklearn_state(clf)\n"
