@@ -251,6 +251,8 @@ class VersionPromoted(_OfVersion):
     override: Json | None = _omit()  # {"by", "reason", "failed"} when forced past failing checks
     replaced: int | None = None  # the version displaced from ``to``
     deployment: Json | None = _omit()  # the deployment record, when ``to`` is the deploy stage
+    # open requests of the displaced version, closed by this promotion ("KIND:NAME@N>STAGE" keys)
+    closed_requests: tuple[str, ...] | None = _omit()
 
 
 _SUBJECT_KEYS = ("asset", "number", "to", "from", "reason")

@@ -18,7 +18,7 @@ from .gate_context import (
     ref_of,
     upstream_records,
 )
-from .policy import RETIRED, Check
+from .policy import RETIRED, Check, user_key
 
 __all__ = [
     "soak_duration",
@@ -142,11 +142,11 @@ def validate_approvals(opts: dict[str, Any], stages: set[str]) -> None:
 def eval_approvals(check: Check, ctx: GateContext) -> CheckResult:
     role, need = check.options["role"], check.options.get("count", 1)
     req = ctx.request or {}
-    author = ctx.record.get("author")
+    author = user_key(str(ctx.record.get("author") or ""))
     approvers: list[str] = []
     ignored: dict[str, str] = {}
     for a in req.get("approvals", []):
-        u = a["user"]
+        u = user_key(a["user"])
         if u == author:
             ignored[u] = "author of the version"
         elif role not in ctx.policy.roles_of(u):

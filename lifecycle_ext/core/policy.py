@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,13 +29,19 @@ __all__ = [
     "RETIRED",
     "policy_hash",
     "ANYONE",
+    "user_key",
 ]
 
 RETIRED = "retired"
 ANYONE = "*"
 ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set_policy", "force")
 _STAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
-_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring"}
+_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring", "approvals"}
+
+
+def user_key(name: str) -> str:
+    """A user name as compared everywhere: Unicode NFC, surrounding whitespace removed (``" bob "`` is ``bob``)."""
+    return unicodedata.normalize("NFC", name).strip()
 
 DEFAULT_POLICY_TEXT = """\
 # The default policy, in force until reg.set_policy(...) records another one.
@@ -77,6 +84,7 @@ class Policy:
     permissions: dict[str, tuple[str, ...]] | None = None
     gates: dict[str, tuple[Check, ...]] = field(default_factory=dict)
     monitoring: dict[str, Any] = field(default_factory=dict)  # [monitoring], see core/monitoring_policy.py
+    approvals_need_request: bool = True  # [approvals] require_request: approve only an open request
 
     # -- stages --------------------------------------------------------------------------------------
     def stages_for(self, kind: str) -> tuple[str, ...]:
@@ -124,7 +132,7 @@ class Policy:
 
     # -- identity and roles ----------------------------------------------------------------------------
     def roles_of(self, user: str) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.users.get(user, ()) + self.users.get(ANYONE, ())))
+        return tuple(dict.fromkeys(self.users.get(user_key(user), ()) + self.users.get(ANYONE, ())))
 
     def roles_for(self, action: str, stage: str | None = None) -> tuple[str, ...]:
         """Roles allowed to do ``action`` (``("*",)`` means anybody)."""
@@ -267,7 +275,18 @@ def parse_policy(text: str) -> Policy:
     users_raw = doc.get("users", {})
     if not isinstance(users_raw, dict):
         raise PolicyError("[users] must be a table of USER = [role, ...]", _line_of(text, "users"))
-    users = {u: _str_list(r, f"users.{u}", _line_of(text, u, table="users")) for u, r in users_raw.items()}
+    users: dict[str, tuple[str, ...]] = {}
+    for u, r in users_raw.items():
+        roles = _str_list(r, f"users.{u}", _line_of(text, u, table="users"))
+        key = user_key(u)
+        if not key or key in users:
+            raise PolicyError(
+                f"[users] names {key!r} twice (names are compared without surrounding spaces)"
+                if key
+                else "[users] has an empty user name",
+                _line_of(text, u, table="users"),
+            )
+        users[key] = roles
     permissions: dict[str, tuple[str, ...]] | None = None
     if "permissions" in doc:
         if not isinstance(doc["permissions"], dict):
@@ -350,6 +369,16 @@ def parse_policy(text: str) -> Policy:
                 f"allowed to roll back ({' or '.join(allowed) or 'nobody'}); add it to [users]",
                 _line_of(text, "on_alert", table="monitoring"),
             )
+    approvals = doc.get("approvals", {})
+    if not isinstance(approvals, dict) or set(approvals) - {"require_request"}:
+        raise PolicyError(
+            "[approvals] takes one key: require_request = true|false", _line_of(text, "", table="approvals")
+        )
+    need_request = approvals.get("require_request", True)
+    if not isinstance(need_request, bool):
+        raise PolicyError(
+            "approvals.require_request must be true or false", _line_of(text, "require_request", table="approvals")
+        )
     return Policy(
         text=text,
         hash=policy_hash(text),
@@ -360,6 +389,7 @@ def parse_policy(text: str) -> Policy:
         permissions=permissions,
         gates=gates,
         monitoring=monitoring,
+        approvals_need_request=need_request,
     )
 
 

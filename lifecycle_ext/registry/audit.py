@@ -22,6 +22,8 @@ def _refs_of(e: dict[str, Any]) -> list[str]:
         return [f"{d['kind']}:{d['name']}@{d.get('number')}"]
     if e["type"] == "RolledBack":
         return [f"{d['asset']}@{d['from_number']}", f"{d['asset']}@{d['to_number']}"]
+    if e["type"] == "VersionPromoted" and d.get("replaced"):  # also about the version it displaced
+        return [f"{d['asset']}@{d['number']}", f"{d['asset']}@{d['replaced']}"]
     if "asset" in d and d.get("number") is not None:
         return [f"{d['asset']}@{d['number']}"]
     if "asset" in d:
@@ -40,6 +42,14 @@ def _evidence(e: dict[str, Any]) -> Any:
             ev["transition"] = {"status": "fail", "message": d["problem"]}
         if d.get("override"):
             ev["override"] = d["override"]
+        if d.get("replaced"):
+            ev["displaced"] = {
+                "ref": f"{d['asset']}@{d['replaced']}",
+                "from": d["to"],
+                "by": f"{d['asset']}@{d['number']}",
+            }
+        if d.get("closed_requests"):
+            ev["closed_requests"] = list(d["closed_requests"])
         return ev
     if t == "ActionDenied":
         return {
@@ -82,7 +92,9 @@ def _summary(e: dict[str, Any]) -> str:
     if t == "VersionPromoted":
         checks = ", ".join(f"{c['name']} {c['status']}" for c in d.get("checks", [])) or "no gates"
         forced = " FORCED" if d.get("forced") else ""
-        return f"promoted {d.get('from') or 'unstaged'} -> {d['to']}{forced} [{checks}]{why}"
+        shown = f", displacing {d['asset']}@{d['replaced']}" if d.get("replaced") else ""
+        closed = f", closing {', '.join(d['closed_requests'])}" if d.get("closed_requests") else ""
+        return f"promoted {d.get('from') or 'unstaged'} -> {d['to']}{shown}{closed}{forced} [{checks}]{why}"
     if t == "RolledBack":
         return f"{d['stage']} rolled back from @{d['from_number']} to @{d['to_number']}{why}"
     if t == "VersionRetired":
