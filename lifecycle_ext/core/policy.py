@@ -43,6 +43,7 @@ def user_key(name: str) -> str:
     """A user name as compared everywhere: Unicode NFC, surrounding whitespace removed (``" bob "`` is ``bob``)."""
     return unicodedata.normalize("NFC", name).strip()
 
+
 DEFAULT_POLICY_TEXT = """\
 # The default policy, in force until reg.set_policy(...) records another one.
 # Stages for every kind; datasets use draft -> validated -> production. No gates.
