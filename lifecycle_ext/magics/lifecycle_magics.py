@@ -247,7 +247,7 @@ class LifecycleMagics(Magics):
         run: Any,
         status: str,
         *,
-        created: list[dict[str, str]] | None = None,
+        created: list[dict[str, Any]] | None = None,
         error: str | None = None,
         record: dict[str, Any] | None = None,
     ) -> None:

@@ -311,4 +311,7 @@ class TrackedRun:
             **options,
         )
         remember(obj, v.ref)
-        return {"var": var, "ref": v.ref, "content_hash": v.content_hash}
+        out = {"var": var, "ref": v.ref, "content_hash": v.content_hash}
+        if getattr(v, "rerun", False):
+            out["rerun"] = True
+        return out

@@ -101,6 +101,8 @@ def _summary(e: dict[str, Any]) -> str:
         return f"retired{' (replaced by ' + d['replaced_by'] + ')' if d.get('replaced_by') else ''}{why}"
     if t == "ActionDenied":
         return f"denied {d['action']}: {d['message']}"
+    if t == "VersionRerun":
+        return f"re-run unchanged (run {(d.get('run') or {}).get('run_id')}); no new version"
     if t in _MONITORING_SUMMARIES:
         return str(_MONITORING_SUMMARIES[t](d, why))
     return str(t)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -56,6 +57,35 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
             raise UsageInputError(f"metric {k!r} must be a finite number, got {v!r}")
         out[k] = v
     return out
+
+
+_RUN_FACTS = ("run_id", "started_at", "duration_s", "execution_count", "notebook", "status")
+
+
+def _rerun_of(a: dict[str, Any], content_hash: str, meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The version a tracked run reproduces unchanged: same content, params, metadata, inputs, output variable
+    and cell source (the run's own facts, its time and id, differ on every run). Newest first."""
+    rec = meta["record"]
+    if not rec.get("tracked") or not rec.get("source_hash"):
+        return None
+    for v in reversed(a["versions"]):
+        old = v.get("record") or {}
+        if (
+            v["content_hash"] == content_hash
+            and old.get("tracked")
+            and old.get("source_hash") == rec["source_hash"]
+            and old.get("output_var") == rec.get("output_var")
+            and (v.get("params") or {}) == meta["params"]
+            and (v.get("metadata") or {}) == meta["metadata"]
+            and list(v.get("inputs") or []) == meta["inputs"]
+        ):
+            return v
+    return None
+
+
+def _run_facts(meta: dict[str, Any]) -> dict[str, Any]:
+    rec = meta["record"]
+    return {k: rec.get(k) for k in _RUN_FACTS}
 
 
 class VersionsService(Service):
@@ -122,6 +152,9 @@ class VersionsService(Service):
                 for v in a["versions"]:
                     if v["content_hash"] == content_hash and v["meta_hash"] == meta_hash:
                         return None
+                same = _rerun_of(a, content_hash, meta)
+                if same is not None:
+                    return "VersionRerun", {"asset": r.asset, "number": same["number"], "run": _run_facts(meta)}
             number = 1 if a is None else len(a["versions"]) + 1
             data = {
                 "kind": r.kind,
@@ -140,14 +173,18 @@ class VersionsService(Service):
             return "VersionCreated", data
 
         event = self.ctx.append(build)
+        rerun = event is not None and event["type"] == "VersionRerun"
         if event is None:  # identical version exists
             a = self.ctx.state["assets"][r.asset]
             rec = next(v for v in a["versions"] if v["content_hash"] == content_hash and v["meta_hash"] == meta_hash)
+        elif rerun:
+            rec = self.ctx.log.state["assets"][r.asset]["versions"][event["data"]["number"] - 1]
         else:
             rec = self.ctx.log.state["assets"][r.asset]["versions"][event["data"]["number"] - 1]
         for saved in saved_hooks():
             saved(self.svc, rec, obj)
-        return self.ctx.version(rec)
+        v = self.ctx.version(rec)
+        return dataclasses.replace(v, rerun=True) if rerun else v
 
     def _exact_inputs(self, inputs: Iterable[str]) -> list[str]:
         out = []

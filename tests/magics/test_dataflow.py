@@ -123,3 +123,21 @@ def test_lineage_gate_fails_a_model_with_no_upstream_data(ip: Any, reg: Any, cel
     lineage = next(c for c in report.checks if c.type == "lineage")
     assert lineage.status == "fail"
     assert "no upstream data" in lineage.message
+
+
+def test_an_unchanged_rerun_records_a_rerun_not_a_new_version(ip: Any, reg: Any, cell: Any) -> None:
+    _save_iris(cell)
+    assert cell(SPLIT).error is None
+    fit = FIT.replace("%%track -o model=model:iris-lr", "%%track -o model=model:iris-lr --params hp") + "hp = {}\n"
+    assert cell(fit).error is None
+    r = cell(fit)  # the same notebook run again: same outputs, params, inputs and source
+    assert r.error is None, r.error
+    assert "re-run of model:iris-lr@1" in r.text
+    a = reg.state["assets"]["model:iris-lr"]
+    assert len(a["versions"]) == 1
+    reruns = a["versions"][0]["reruns"]
+    assert len(reruns) == 1 and reruns[0]["run_id"] != a["versions"][0]["record"]["run_id"]
+    assert [e["type"] for e in reg.context.log.events()][-1] == "VersionRerun"
+    # a changed source is a new version
+    assert cell(fit.replace("max_iter=300", "max_iter=301")).error is None
+    assert len(reg.state["assets"]["model:iris-lr"]["versions"]) == 2

@@ -91,7 +91,7 @@ class TrackSummary:
 
     status: str  # "saved" | "failed" | "dry-run" | "not saved" | "no outputs"
     duration_s: float
-    created: list[dict[str, str]] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)
     derived: dict[str, list[str]] = field(default_factory=dict)  # variable -> versions it was computed from
     loaded: list[str] = field(default_factory=list)  # versions the cell loaded itself
@@ -114,7 +114,12 @@ class TrackSummary:
 
     def __repr__(self) -> str:
         lines = [f"%%track: {self.status} in {self.duration_s * 1000:.1f} ms"]
-        lines += [f"  saved {c['var']} -> {c['ref']}" for c in self.created]
+        lines += [
+            f"  {c['var']}: re-run of {c['ref']} (unchanged; no new version)"
+            if c.get("rerun")
+            else f"  saved {c['var']} -> {c['ref']}"
+            for c in self.created
+        ]
         lines += [f"  input {k} = {v}" for k, v in self.inputs.items()]
         lines += [f"  input {k} derived from {', '.join(v)}" for k, v in self.derived.items()]
         lines += [f"  input loaded in the cell: {r}" for r in self.loaded]
@@ -135,7 +140,14 @@ class TrackSummary:
         pairs: list[tuple[str, Any]] = []
         if self.created:
             pairs.append(
-                ("created", "<br>".join(f"{esc(c['var'])} &rarr; <b>{esc(c['ref'])}</b>" for c in self.created))
+                (
+                    "created",
+                    "<br>".join(
+                        f"{esc(c['var'])} &rarr; <b>{esc(c['ref'])}</b>"
+                        + (" (re-run, unchanged: no new version)" if c.get("rerun") else "")
+                        for c in self.created
+                    ),
+                )
             )
         inputs = [f"{esc(k)} = {esc(v)}" for k, v in self.inputs.items()]
         inputs += [f"{esc(k)} &larr; {esc(', '.join(v))}" for k, v in self.derived.items()]

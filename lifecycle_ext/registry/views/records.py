@@ -38,6 +38,7 @@ class Version:
     retired: bool = False
     displaced: str | None = None  # set on the result of promote: the version it displaced from that stage
     displaced_from: str | None = None
+    rerun: bool = False  # set on the result of save: an unchanged tracked re-run of this existing version
 
     @property
     def asset(self) -> str:
