@@ -68,7 +68,8 @@ def _rerun_of(a: dict[str, Any], content_hash: str, meta: dict[str, Any]) -> dic
     rec = meta["record"]
     if not rec.get("tracked") or not rec.get("source_hash"):
         return None
-    for v in reversed(a["versions"]):
+    versions: list[dict[str, Any]] = a["versions"]
+    for v in reversed(versions):
         old = v.get("record") or {}
         if (
             v["content_hash"] == content_hash
