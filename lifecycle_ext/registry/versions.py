@@ -68,9 +68,9 @@ def _rerun_of(a: dict[str, Any], content_hash: str, meta: dict[str, Any]) -> dic
     rec = meta["record"]
     if not rec.get("tracked") or not rec.get("source_hash"):
         return None
-    versions: list[dict[str, Any]] = a["versions"]
-    for v in reversed(versions):
-        old = v.get("record") or {}
+    for v in reversed(a["versions"]):
+        found: dict[str, Any] = v
+        old = found.get("record") or {}
         if (
             v["content_hash"] == content_hash
             and old.get("tracked")
@@ -80,7 +80,7 @@ def _rerun_of(a: dict[str, Any], content_hash: str, meta: dict[str, Any]) -> dic
             and (v.get("metadata") or {}) == meta["metadata"]
             and list(v.get("inputs") or []) == meta["inputs"]
         ):
-            return v
+            return found
     return None
 
 
