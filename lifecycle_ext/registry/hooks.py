@@ -31,7 +31,7 @@ def save_hooks() -> list[SaveHook]:
 
     return [
         SaveHook(record_blobs_hook, ("blobs",)),
-        SaveHook(dataset_save_hook, ("key", "label", "schema", "source", "reason")),
+        SaveHook(dataset_save_hook, ("key", "label", "schema", "source", "reason", "label_migration")),
         SaveHook(label_schema_save_hook, ("mapping", "reason")),
         SaveHook(baseline_hook, ("baseline", "time_column", "prediction_baseline")),
     ]
