@@ -22,8 +22,6 @@ def _refs_of(e: dict[str, Any]) -> list[str]:
         return [f"{d['kind']}:{d['name']}@{d.get('number')}"]
     if e["type"] == "RolledBack":
         return [f"{d['asset']}@{d['from_number']}", f"{d['asset']}@{d['to_number']}"]
-    if e["type"] == "VersionPromoted" and d.get("replaced"):  # also about the version it displaced
-        return [f"{d['asset']}@{d['number']}", f"{d['asset']}@{d['replaced']}"]
     if "asset" in d and d.get("number") is not None:
         return [f"{d['asset']}@{d['number']}"]
     if "asset" in d:

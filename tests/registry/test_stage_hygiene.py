@@ -40,9 +40,10 @@ def test_promotion_names_the_version_it_displaces(reg: Any) -> None:
     assert f"displaces {first} from staging" in repr(got)
     ev = [e for e in reg.context.log.events() if e["type"] == "VersionPromoted"][-1]
     assert ev["data"]["replaced"] == 1
-    rows = reg.audit(first)  # the displaced version's audit trail shows the promotion that displaced it
+    rows = reg.audit("model:m")  # the asset's audit trail shows what the promotion displaced
     last = rows[rows.action == "VersionPromoted"].iloc[-1]
     assert last.evidence["displaced"] == {"ref": first, "from": "staging", "by": second}
+    assert f"displacing {first}" in repr(reg.explain(second))
     assert reg.promote(first, to="development", reason="back").displaced is None  # development was empty
 
 
