@@ -69,6 +69,14 @@ def test_approval_needs_an_open_request(reg: Any) -> None:
     with pytest.raises(ConflictError, match="no open promotion request for model:m@1 to production"):
         reg.as_user("bob").approve(ref, to="production", reason="eager")
     assert f"{ref}>production" not in reg.state.get("requests", {})
+    bob = reg.as_user("bob")
+    got = bob.permissions(ref, to="production")["actions"]["approve"]
+    assert got == {
+        "allowed": False,
+        "reason": f"no open promotion request for {ref} to production; request_promotion first",
+    }
+    reg.request_promotion(ref, to="production", reason="ready")
+    assert bob.permissions(ref, to="production")["actions"]["approve"] == {"allowed": True, "reason": ""}
 
 
 def test_policy_may_accept_approvals_without_a_request(tmp_path: Any, make_registry: Any) -> None:
