@@ -36,7 +36,7 @@ RETIRED = "retired"
 ANYONE = "*"
 ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set_policy", "force")
 _STAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
-_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring", "approvals"}
+_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring", "notify", "approvals"}
 
 
 def user_key(name: str) -> str:
@@ -85,6 +85,7 @@ class Policy:
     permissions: dict[str, tuple[str, ...]] | None = None
     gates: dict[str, tuple[Check, ...]] = field(default_factory=dict)
     monitoring: dict[str, Any] = field(default_factory=dict)  # [monitoring], see core/monitoring_policy.py
+    notify: dict[str, Any] = field(default_factory=dict)  # [notify], see core/notify_policy.py
     approvals_need_request: bool = True  # [approvals] require_request: approve only an open request
 
     # -- stages --------------------------------------------------------------------------------------
@@ -370,6 +371,9 @@ def parse_policy(text: str) -> Policy:
                 f"allowed to roll back ({' or '.join(allowed) or 'nobody'}); add it to [users]",
                 _line_of(text, "on_alert", table="monitoring"),
             )
+    from .notify_policy import parse_notify
+
+    notify = parse_notify(doc.get("notify"), text)
     approvals = doc.get("approvals", {})
     if not isinstance(approvals, dict) or set(approvals) - {"require_request"}:
         raise PolicyError(
@@ -390,6 +394,7 @@ def parse_policy(text: str) -> Policy:
         permissions=permissions,
         gates=gates,
         monitoring=monitoring,
+        notify=notify,
         approvals_need_request=need_request,
     )
 
