@@ -42,6 +42,7 @@ __all__ = [
     "AlertRaised",
     "RevalidationCleared",
     "ReviewRecorded",
+    "VersionRerun",
 ]
 
 Json = Mapping[str, Any]
@@ -251,6 +252,8 @@ class VersionPromoted(_OfVersion):
     override: Json | None = _omit()  # {"by", "reason", "failed"} when forced past failing checks
     replaced: int | None = None  # the version displaced from ``to``
     deployment: Json | None = _omit()  # the deployment record, when ``to`` is the deploy stage
+    # open requests of the displaced version, closed by this promotion ("KIND:NAME@N>STAGE" keys)
+    closed_requests: tuple[str, ...] | None = _omit()
 
 
 _SUBJECT_KEYS = ("asset", "number", "to", "from", "reason")
@@ -342,6 +345,15 @@ class ReviewRecorded(_OfVersion):
     criteria_changes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
+class VersionRerun(_OfVersion):
+    """A tracked run that reproduced version ``number`` unchanged (same content, params, inputs and source):
+    recorded against that version instead of creating a new one. ``run`` holds the run's own facts."""
+
+    TYPE: ClassVar[str] = "VersionRerun"
+    run: Json = field(default_factory=dict)  # run_id, started_at, duration_s, execution_count, notebook
+
+
 #: wire type -> class: every event type there is, in one table (``events.EVENT_TYPES`` is its keys).
 EVENT_CLASSES: Mapping[str, type[EventData]] = {
     c.TYPE: c
@@ -363,6 +375,7 @@ EVENT_CLASSES: Mapping[str, type[EventData]] = {
         AlertRaised,
         RevalidationCleared,
         ReviewRecorded,
+        VersionRerun,
     )
 }
 

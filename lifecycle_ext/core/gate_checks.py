@@ -13,11 +13,12 @@ from .gate_context import (
     CheckResult,
     GateContext,
     OptionError,
+    declared,
     only_keys,
     ref_of,
     upstream_records,
 )
-from .policy import RETIRED, Check
+from .policy import RETIRED, Check, user_key
 
 __all__ = [
     "soak_duration",
@@ -67,7 +68,7 @@ def eval_lineage(check: Check, ctx: GateContext) -> CheckResult:
     ev: dict[str, Any] = {}
     for up in ups:
         ref = ref_of(up)
-        md = up.get("metadata") or {}
+        md = declared(up)  # metadata, the dataset's source= and %%track --kind-meta fields
         stage = up.get("stage")
         lic = md.get("licence", md.get("license"))
         ev[ref] = {
@@ -110,8 +111,13 @@ def eval_lineage(check: Check, ctx: GateContext) -> CheckResult:
             else:
                 if ctx.now.date() > end:
                     problems.append(f"{ref} is past its retention date {until}")
-    if not ups and o.get("require_upstream", False):
-        problems.append("no upstream lineage recorded")
+    # unknown training data never passes: a model needs upstream data unless the policy says otherwise
+    data = [u for u in ups if u["kind"] in stage_kinds]
+    if not data and o.get("require_upstream", ctx.record["kind"] == "model"):
+        problems.append(
+            f"no upstream data ({', '.join(sorted(stage_kinds))}) recorded for {ref_of(ctx.record)}; "
+            "its training data is unknown (require_upstream = false allows this)"
+        )
     if problems:
         return CheckResult(check.name, check.type, FAIL, "; ".join(problems), ev)
     return CheckResult(
@@ -136,11 +142,11 @@ def validate_approvals(opts: dict[str, Any], stages: set[str]) -> None:
 def eval_approvals(check: Check, ctx: GateContext) -> CheckResult:
     role, need = check.options["role"], check.options.get("count", 1)
     req = ctx.request or {}
-    author = ctx.record.get("author")
+    author = user_key(str(ctx.record.get("author") or ""))
     approvers: list[str] = []
     ignored: dict[str, str] = {}
     for a in req.get("approvals", []):
-        u = a["user"]
+        u = user_key(a["user"])
         if u == author:
             ignored[u] = "author of the version"
         elif role not in ctx.policy.roles_of(u):
@@ -238,23 +244,72 @@ def validate_schema(opts: dict[str, Any], stages: set[str]) -> None:
         raise OptionError("required must be true or false", "required")
 
 
+def _schema_refs(ctx: GateContext) -> list[str]:
+    """Label-schema versions in the lineage: upstream label schemas and those upstream datasets declared."""
+    out: list[str] = []
+    for u in upstream_records(ctx.state, ctx.record):
+        if u["kind"] == "label_schema":
+            out.append(ref_of(u))
+        elif u["kind"] == "dataset" and (u.get("dataset") or {}).get("schema"):
+            out.append(str(u["dataset"]["schema"]))
+    return list(dict.fromkeys(out))
+
+
+def _changes_text(v: dict[str, Any]) -> str:
+    ls = v.get("label_schema")
+    if not isinstance(ls, dict):
+        return "untyped change, treated as retroactive"
+    parts = []
+    for c in ls.get("changes", []):
+        if c.get("retroactive"):
+            parts.append(
+                f"{c['type']}: {', '.join(c.get('old') or []) or '-'} -> {', '.join(c.get('new') or []) or '-'}"
+            )
+    return "; ".join(parts)
+
+
 def eval_schema(check: Check, ctx: GateContext) -> CheckResult:
+    """Every label schema in the lineage (declared by a dataset with ``schema=`` or an input) has no retroactive
+    change since (up to the version at ``stage`` when given); the failure names the changes."""
     stage = check.options.get("stage")
-    schemas = [u for u in upstream_records(ctx.state, ctx.record) if u["kind"] == "label_schema"]
+    refs = _schema_refs(ctx)
     ev: dict[str, Any] = {}
     bad = []
-    for s in schemas:
-        a = ctx.state["assets"][f"{s['kind']}:{s['name']}"]
+    for ref in refs:
+        asset, _, num = ref.rpartition("@")
+        a = ctx.state["assets"].get(asset)
+        if a is None or not num.isdigit():
+            bad.append(f"{ref} is not in the registry")
+            continue
+        n = int(num)
         current = a["stages"].get(stage) if stage else len(a["versions"])
-        ev[ref_of(s)] = {"current": current}
-        if current != s["number"]:
+        ev[ref] = {"current": current}
+        if current is None:
+            bad.append(f"{ref}: no version of {asset} is at {stage}")
+            continue
+        later = a["versions"][n:current]
+        retro = [
+            v for v in later if not isinstance(v.get("label_schema"), dict) or v["label_schema"].get("retroactive")
+        ]
+        ev[ref]["retroactive_since"] = [ref_of(v) for v in retro]
+        if retro:
             bad.append(
-                f"{ref_of(s)} is not the current label schema "
-                f"({'none' if current is None else a['kind'] + ':' + a['name'] + '@' + str(current)}"
-                f"{' at ' + stage if stage else ''})"
+                f"{ref} has retroactive changes since: "
+                + "; ".join(f"{ref_of(v)} ({_changes_text(v)})" for v in retro)
+                + f" (current: {asset}@{current}{' at ' + stage if stage else ''})"
             )
-    if not schemas and check.options.get("required", True):
-        return CheckResult(check.name, check.type, FAIL, "no label schema in the training data's lineage", ev)
+    if not refs:
+        if check.options.get("required", True):
+            return CheckResult(check.name, check.type, FAIL, "no label schema in the training data's lineage", ev)
+        return CheckResult(
+            check.name, check.type, PASS, "no label schema in the lineage (not required by the policy)", ev
+        )
     if bad:
         return CheckResult(check.name, check.type, FAIL, "; ".join(bad), ev)
-    return CheckResult(check.name, check.type, PASS, "training data follows the current label schema", ev)
+    return CheckResult(
+        check.name,
+        check.type,
+        PASS,
+        f"training data follows its label schema ({', '.join(refs)}) with no retroactive change since",
+        ev,
+    )

@@ -22,6 +22,7 @@ __all__ = [
     "request_key",
     "only_keys",
     "ref_of",
+    "declared",
     "PASS",
     "FAIL",
     "PENDING",
@@ -120,6 +121,21 @@ def upstream_records(state: dict[str, Any], rec: dict[str, Any]) -> list[dict[st
                 out.append(r)
                 nxt.extend(r.get("inputs") or [])
         frontier = nxt
+    return out
+
+
+def declared(rec: dict[str, Any]) -> dict[str, Any]:
+    """What the version's author declared about it, as the gates read it: ``%%track --kind-meta`` fields (the
+    creation record's ``kind_record``), the dataset's ``source=`` save option, then ``metadata`` (which wins).
+    Never the cell's code: ``record.source`` is what ran, not where the data came from."""
+    out: dict[str, Any] = {}
+    kr = (rec.get("record") or {}).get("kind_record")
+    if isinstance(kr, dict):
+        out.update(kr)
+    ds = rec.get("dataset") or {}
+    if ds.get("source") is not None:
+        out["source"] = ds["source"]
+    out.update(rec.get("metadata") or {})
     return out
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .gate_context import FAIL, PASS, CheckResult, GateContext, OptionError, only_keys, ref_of
+from .gate_context import FAIL, PASS, CheckResult, GateContext, OptionError, declared, only_keys, ref_of
 from .policy import Check
 
 __all__ = [
@@ -157,6 +157,7 @@ def eval_compare(check: Check, ctx: GateContext) -> CheckResult:
 
 # -- provenance -------------------------------------------------------------------------------------------
 _SECTIONS = ("record", "params", "metadata", "metrics")
+_DECLARED_ONLY = frozenset({"source"})  # a bare ``source`` is the declared data source, never the cell's code
 
 
 def _present(v: Any) -> bool:
@@ -176,6 +177,11 @@ def _lookup(rec: dict[str, Any], path: str) -> tuple[bool, Any]:
                 return False, None
             cur = cur[part]
         return _present(cur), cur
+    decl = declared(rec)
+    if path in decl and _present(decl[path]):
+        return True, decl[path]
+    if path in _DECLARED_ONLY:
+        return False, None
     for sec in _SECTIONS:
         d = rec.get(sec) or {}
         if path in d and _present(d[path]):

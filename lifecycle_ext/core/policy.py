@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "policy_hash",
     "ANYONE",
     "GUARDED_ACTIONS",
+    "user_key",
 ]
 
 RETIRED = "retired"
@@ -38,7 +40,24 @@ ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set
 #: and so is promotion to a deploy stage unless "promote.STAGE" lists it; the others stay open when not listed
 GUARDED_ACTIONS = frozenset({"force", "retire", "rollback", "approve", "reject", "set_policy"})
 _STAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
-_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring", "identity", "notify"}
+_TOP_KEYS = {
+    "version",
+    "stages",
+    "transitions",
+    "users",
+    "permissions",
+    "gates",
+    "monitoring",
+    "identity",
+    "notify",
+    "approvals",
+}
+
+
+def user_key(name: str) -> str:
+    """A user name as compared everywhere: Unicode NFC, surrounding whitespace removed (``" bob "`` is ``bob``)."""
+    return unicodedata.normalize("NFC", name).strip()
+
 
 DEFAULT_POLICY_TEXT = """\
 # The default policy, in force until reg.set_policy(...) records another one.
@@ -95,6 +114,7 @@ class Policy:
         return next((u for u, k in self.keys.items() if fingerprint(k) == fp), None)
 
     notify: dict[str, Any] = field(default_factory=dict)  # [notify], see core/notify_policy.py
+    approvals_need_request: bool = True  # [approvals] require_request: approve only an open request
 
     # -- stages --------------------------------------------------------------------------------------
     def stages_for(self, kind: str) -> tuple[str, ...]:
@@ -142,7 +162,7 @@ class Policy:
 
     # -- identity and roles ----------------------------------------------------------------------------
     def roles_of(self, user: str) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.users.get(user, ()) + self.users.get(ANYONE, ())))
+        return tuple(dict.fromkeys(self.users.get(user_key(user), ()) + self.users.get(ANYONE, ())))
 
     def roles_for(self, action: str, stage: str | None = None) -> tuple[str, ...]:
         """Roles allowed to do ``action`` (``("*",)`` means anybody)."""
@@ -299,11 +319,19 @@ def parse_policy(text: str) -> Policy:
     keys: dict[str, str] = {}
     for u, r in users_raw.items():
         uline = _line_of(text, u, table="users")
+        name = user_key(u)
+        if not name or name in users:
+            raise PolicyError(
+                f"[users] names {name!r} twice (names are compared without surrounding spaces)"
+                if name
+                else "[users] has an empty user name",
+                uline,
+            )
         if isinstance(r, dict):  # alice = { roles = [...], key = "ecdsa-p256:..." }
             unknown = set(r) - {"roles", "key"}
             if unknown:
                 raise PolicyError(f"users.{u}: unknown key(s) {sorted(unknown)}; expected roles and key", uline)
-            users[u] = _str_list(r.get("roles", []), f"users.{u}.roles", uline) if r.get("roles") != [] else ()
+            users[name] = _str_list(r.get("roles", []), f"users.{u}.roles", uline) if r.get("roles") != [] else ()
             if "key" in r:
                 from .identity import public_key_der
 
@@ -311,9 +339,9 @@ def parse_policy(text: str) -> Policy:
                     public_key_der(r["key"])
                 except ValueError as exc:
                     raise PolicyError(f"users.{u}.key: {exc}", uline) from None
-                keys[u] = r["key"].strip()
+                keys[name] = r["key"].strip()
         else:
-            users[u] = _str_list(r, f"users.{u}", uline)
+            users[name] = _str_list(r, f"users.{u}", uline)
     identity = doc.get("identity", {})
     if not isinstance(identity, dict) or set(identity) - {"require_signatures"}:
         raise PolicyError("[identity] takes only require_signatures = true|false", _line_of(text, "", table="identity"))
@@ -413,6 +441,16 @@ def parse_policy(text: str) -> Policy:
     from .notify_policy import parse_notify
 
     notify = parse_notify(doc.get("notify"), text)
+    approvals = doc.get("approvals", {})
+    if not isinstance(approvals, dict) or set(approvals) - {"require_request"}:
+        raise PolicyError(
+            "[approvals] takes one key: require_request = true|false", _line_of(text, "", table="approvals")
+        )
+    need_request = approvals.get("require_request", True)
+    if not isinstance(need_request, bool):
+        raise PolicyError(
+            "approvals.require_request must be true or false", _line_of(text, "require_request", table="approvals")
+        )
     return Policy(
         text=text,
         hash=policy_hash(text),
@@ -426,6 +464,7 @@ def parse_policy(text: str) -> Policy:
         keys=keys,
         require_signatures=require_signatures,
         notify=notify,
+        approvals_need_request=need_request,
     )
 
 

@@ -3,9 +3,10 @@
 State added to the fold (plain JSON):
 
 - ``state["policy"] = {"hash", "blob", "set_at", "set_by", "reason"}`` (None: the default policy);
-- ``state["requests"]["KIND:NAME@N>STAGE"] = {"asset", "number", "to", "status" (open|rejected|promoted),
-  "requested_by", "requested_at", "reason", "approvals": [{"user", "at", "reason", "roles"}],
-  "rejected_by": [{"user", "at", "reason"}]}``;
+- ``state["requests"]["KIND:NAME@N>STAGE"] = {"asset", "number", "to", "status"
+  (open|rejected|promoted|closed|retired), "requested_by", "requested_at", "reason",
+  "approvals": [{"user", "at", "reason", "roles"}] (one per person, the latest), "rejected_by": [{"user", "at",
+  "reason"}], "closed": {"at", "by", "reason"} (when a promotion displaced the version)}``;
 - on each version record: ``stage`` (its one current stage or None), ``history`` (``[{"stage", "entered",
   "left"}]``: the date range it served in each stage), ``deployment`` (the record written when it entered the
   deploy stage), ``rolled_back``, ``retired`` and ``retirement``.
@@ -88,6 +89,7 @@ def _requested(state: State, e: Event) -> None:
 def _approved(state: State, e: Event) -> None:
     req = _request(state, e["data"])
     req["rejected_by"] = [r for r in req["rejected_by"] if r["user"] != e["actor"]]  # own rejection withdrawn
+    req["approvals"] = [a for a in req["approvals"] if a["user"] != e["actor"]]  # once per person: the latest
     req["approvals"].append(
         {"user": e["actor"], "at": e["at"], "reason": e["data"].get("reason", ""), "roles": e["data"].get("roles", [])}
     )
@@ -112,6 +114,16 @@ def _promoted(state: State, e: Event) -> None:
     req = state.get("requests", {}).get(f"{d['asset']}@{d['number']}>{d['to']}")
     if req is not None:
         req["status"] = "promoted"
+    for key in d.get("closed_requests") or ():
+        old = state.get("requests", {}).get(key)
+        if old is not None and old["status"] in ("open", "rejected"):
+            old["status"] = "closed"
+            old["closed"] = {
+                "at": e["at"],
+                "by": e["actor"],
+                "reason": f"{d['asset']}@{d.get('replaced')} was displaced from {d['to']} by "
+                f"{d['asset']}@{d['number']}",
+            }
 
 
 def _rolled_back(state: State, e: Event) -> None:

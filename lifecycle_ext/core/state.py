@@ -184,6 +184,13 @@ def _tag_removed(state: State, e: Event) -> None:
         rec["tags"].remove(d["tag"])
 
 
+def _rerun(state: State, e: Event) -> None:
+    d = e["data"]
+    rec = version_record(state, d["asset"], d["number"])
+    if rec is not None:
+        rec.setdefault("reruns", []).append({"at": e["at"], "by": e["actor"], **dict(d.get("run") or {})})
+
+
 def _alias_set(state: State, e: Event) -> None:
     """``{"asset", "alias", "number"}`` points ``alias`` at version ``number``; ``number: null`` removes it."""
     d = e["data"]
@@ -198,6 +205,7 @@ def _alias_set(state: State, e: Event) -> None:
 VERSION_HANDLERS: Mapping[str, Handler] = {
     "VersionCreated": _version_created,
     "TagAdded": _tag_added,
+    "VersionRerun": _rerun,
     "TagRemoved": _tag_removed,
     "AliasSet": _alias_set,
 }

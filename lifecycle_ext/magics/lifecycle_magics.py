@@ -63,6 +63,7 @@ class LifecycleMagics(Magics):
         self.session = session or MagicSession()
         self.catalogue = catalogue  # the action catalogue (None: the real one); tests pass a copy
         self._parser: argparse.ArgumentParser | None = None
+        self.cell_hooks: Any = None  # the dataflow hooks after every cell (set by ``load``)
 
     # -- %lifecycle ----------------------------------------------------------------------------------
     @line_magic
@@ -132,6 +133,17 @@ class LifecycleMagics(Magics):
         metavar="KEY=VALUE",
         help="creation-record field, e.g. label=churn, source=crm, annotators=3 (repeatable)",
     )
+    @argument(
+        "--metadata",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="metadata of the new versions, read by the gates, e.g. licence=CC-BY-4.0, pii=false (repeatable)",
+    )
+    @argument("--source", default=None, help="where the data came from (a dataset's declared source)")
+    @argument("--key", default=None, metavar="COLUMN", help="row key column of a dataset output")
+    @argument("--label", action="append", default=[], metavar="COLUMN", help="label column of a dataset output")
+    @argument("--schema", default=None, metavar="REF", help="label_schema version the labels follow")
     @argument("--dry-run", action="store_true", help="capture and show, save nothing")
     @cell_magic
     def track(self, line: str, cell: str) -> Any:
@@ -143,7 +155,21 @@ class LifecycleMagics(Magics):
         except ValueError as exc:
             raise UsageError(f"%%track: {exc}") from None
         with _translated():
-            spec = TrackSpec.from_args(a.output, a.params, a.metrics, a.seed, a.tag, a.note, a.kind_meta, a.dry_run)
+            spec = TrackSpec.from_args(
+                a.output,
+                a.params,
+                a.metrics,
+                a.seed,
+                a.tag,
+                a.note,
+                a.kind_meta,
+                a.dry_run,
+                metadata=a.metadata,
+                source=a.source,
+                key=a.key,
+                label=a.label,
+                schema=a.schema,
+            )
         ip = self.shell
         python_source = cell if _plain_python(cell) else ip.transform_cell(cell)
         # the In[n] of this cell (IPython 9 has already advanced execution_count; prompt_count is n)
@@ -159,13 +185,23 @@ class LifecycleMagics(Magics):
             tree = ip.compile.ast_parse(python_source, filename=filename)
         except SyntaxError:
             tree = None  # _execute re-raises it as the cell's error
-        run.start(ip.user_ns, self.session.lookup(location), tree=tree)
+        flow = None
+        if tree is not None:
+            from ..provenance.dataflow import CellFlow
+
+            flow = CellFlow(self.session.identity, tree)
+            flow.before(ip.user_ns)
+        s = self.session
+        run.start(ip.user_ns, s.lookup(location), tree=tree, derived=s.derived(location), loads=s.loads(location))
         try:
             value = self._execute(python_source, tree, filename)
         except BaseException as exc:
             run.finish(exc)
             self._summary(run, "failed", error=f"the cell raised {run.error}; nothing was saved")
             raise
+        finally:
+            if flow is not None:
+                flow.after(ip.user_ns)
         run.finish(None)
         if spec.dry_run:
             env = self.session.environment()
@@ -211,7 +247,7 @@ class LifecycleMagics(Magics):
         run: Any,
         status: str,
         *,
-        created: list[dict[str, str]] | None = None,
+        created: list[dict[str, Any]] | None = None,
         error: str | None = None,
         record: dict[str, Any] | None = None,
     ) -> None:
@@ -224,6 +260,8 @@ class LifecycleMagics(Magics):
             duration_s=run.duration,
             created=created or [],
             inputs=run.reads.inputs,
+            derived=run.reads.derived,
+            loaded=run.loaded,
             seeds=run.seeds,
             configs=list(run.reads.configs),
             uncaptured=run.reads.uncaptured,

@@ -43,6 +43,15 @@ class MagicSession:
         identity = self.identity
         return lambda obj: identity.lookup(obj, location)
 
+    def derived(self, location: str | None) -> Any:
+        identity = self.identity
+        return lambda obj: identity.derived_refs(obj, location)
+
+    def loads(self, location: str | None) -> Any:
+        """``() -> refs`` loaded from now on (from the registry at ``location`` when given)."""
+        identity, mark = self.identity, self.identity.mark()
+        return lambda: identity.loaded_since(mark, location)
+
     def remember(self, location: str) -> Any:
         identity = self.identity
         return lambda obj, ref: identity.remember(obj, ref, location)

@@ -20,6 +20,7 @@ _SHELL_NAMES = frozenset({"get_ipython", "In", "Out", "exit", "quit", "display"}
 @dataclass
 class Reads:
     inputs: dict[str, str] = field(default_factory=dict)  # variable -> exact ref
+    derived: dict[str, list[str]] = field(default_factory=dict)  # variable -> refs it was computed from
     configs: dict[str, Any] = field(default_factory=dict)  # variable -> JSON value
     modules: dict[str, str] = field(default_factory=dict)  # variable -> module name
     uncaptured: dict[str, str] = field(default_factory=dict)  # variable -> type name or reason
@@ -78,8 +79,9 @@ def _import_spec(v: Any) -> str | None:
     return f"{mod}:{qual}" if obj is v else None
 
 
-def classify_reads(names: list[str], ns: dict[str, Any], lookup: Any) -> Reads:
-    """Sort the names a cell reads. ``lookup(obj) -> exact ref | None`` consults the identity map.
+def classify_reads(names: list[str], ns: dict[str, Any], lookup: Any, derived: Any = None) -> Reads:
+    """Sort the names a cell reads. ``lookup(obj) -> exact ref | None`` consults the identity map;
+    ``derived(obj) -> [ref, ...]`` names the versions an object was computed from in the notebook.
 
     Names missing from ``ns`` (typos, names defined later) are ignored; callables defined in the notebook and
     other objects that are neither inputs, configs nor modules are listed as uncaptured.
@@ -96,6 +98,10 @@ def classify_reads(names: list[str], ns: dict[str, Any], lookup: Any) -> Reads:
         ref = lookup(v)
         if ref is not None:
             out.inputs[name] = ref
+            continue
+        refs = derived(v) if derived is not None else None
+        if refs:
+            out.derived[name] = list(refs)
             continue
         value, why = config_value(v)
         if why is None:

@@ -32,7 +32,7 @@ _DIST_NAMES = {
 }
 
 
-def parse_kind_meta(items: list[str]) -> dict[str, Any]:
+def parse_kind_meta(items: list[str], option: str = "--kind-meta") -> dict[str, Any]:
     """``KEY=VALUE`` pairs; VALUE is parsed as JSON when it is valid JSON (numbers, lists, objects), else text."""
     import json
 
@@ -43,7 +43,7 @@ def parse_kind_meta(items: list[str]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         key = key.strip().replace("-", "_")
         if not sep or not key.isidentifier():
-            raise UsageInputError(f"--kind-meta expects KEY=VALUE with KEY a name, got {item!r}")
+            raise UsageInputError(f"{option} expects KEY=VALUE with KEY a name, got {item!r}")
         try:
             out[key] = json.loads(value)
         except ValueError:

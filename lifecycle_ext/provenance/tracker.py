@@ -57,6 +57,8 @@ class TrackSpec:
     note: str = ""
     kind_meta: dict[str, Any] = field(default_factory=dict)
     dry_run: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)  # reg.save(metadata=) of every output
+    dataset: dict[str, Any] = field(default_factory=dict)  # key/label/schema/source of dataset outputs
 
     @classmethod
     def from_args(
@@ -69,12 +71,20 @@ class TrackSpec:
         note: str,
         kind_meta: list[str],
         dry_run: bool,
+        metadata: list[str] | None = None,
+        source: str | None = None,
+        key: str | None = None,
+        label: list[str] | None = None,
+        schema: str | None = None,
     ) -> TrackSpec:
         for what, var in (("--params", params), ("--metrics", metrics)):
             if var is not None and not var.isidentifier():
                 raise UsageInputError(f"{what} expects a variable name, got {var!r}")
         if seed is not None and not 0 <= seed < 2**32:
             raise UsageInputError(f"--seed must be in [0, 2**32), got {seed}")
+        dataset: dict[str, Any] = {"key": key, "schema": schema, "source": source}
+        if label:
+            dataset["label"] = label[0] if len(label) == 1 else list(label)
         return cls(
             parse_outputs(output or []),
             params,
@@ -84,6 +94,8 @@ class TrackSpec:
             note or "",
             parse_kind_meta(kind_meta or []),
             dry_run,
+            parse_kind_meta(metadata or [], "--metadata"),
+            {k: v for k, v in dataset.items() if v is not None},
         )
 
 
@@ -108,14 +120,18 @@ class TrackedRun:
         self.started_at = ""
         self.duration = 0.0
         self.error: str | None = None
+        self.loaded: list[str] = []
+        self._loads: Any = None
         self._t0 = 0.0
 
     # -- capture -------------------------------------------------------------------------------------
-    def start(self, ns: dict[str, Any], lookup: Any, tree: Any = None) -> None:
+    def start(self, ns: dict[str, Any], lookup: Any, tree: Any = None, derived: Any = None, loads: Any = None) -> None:
         """Analyse the source (or its already parsed ``tree``), classify what it reads, then seed (or
-        fingerprint the RNGs)."""
+        fingerprint the RNGs). ``derived(obj) -> refs`` gives notebook-derived lineage; ``loads() -> refs``,
+        called when the cell finished, the versions the cell loaded itself."""
         self.info = analyse(self.python_source, tree)
-        self.reads = classify_reads(self.info.reads, ns, lookup)
+        self.reads = classify_reads(self.info.reads, ns, lookup, derived)
+        self._loads = loads
         if self.spec.seed is not None:
             self.seeded = seed_all(self.spec.seed)
         else:
@@ -125,6 +141,8 @@ class TrackedRun:
 
     def finish(self, error: BaseException | None) -> None:
         self.duration = time.perf_counter() - self._t0
+        if self._loads is not None:
+            self.loaded = list(self._loads())
         if error is not None:
             self.error = f"{type(error).__name__}: {error}"[:2000]
 
@@ -134,6 +152,15 @@ class TrackedRun:
         if self._run_id is None:
             self._run_id = uuid.uuid4().hex[:16]
         return self._run_id
+
+    @property
+    def inputs(self) -> list[str]:
+        """Every version the cell's outputs come from: read directly, derived from in earlier cells, or
+        loaded by the cell itself."""
+        refs = list(self.reads.inputs.values())
+        for rs in self.reads.derived.values():
+            refs += rs
+        return list(dict.fromkeys(refs + self.loaded))
 
     @property
     def ok(self) -> bool:
@@ -166,6 +193,8 @@ class TrackedRun:
             "configs": self.reads.configs,
             "modules": self.reads.modules,
             "inputs_by_var": self.reads.inputs,
+            "derived_inputs": self.reads.derived,
+            "loaded": self.loaded,
             "uncaptured": self.reads.uncaptured,
             "outputs": dict(self.spec.outputs),
             "syntax_note": self.info.syntax_error,
@@ -209,7 +238,7 @@ class TrackedRun:
         base = self.base_record()
         base["environment"] = env_blob
         base["environment_summary"] = env_summary
-        inputs = list(dict.fromkeys(self.reads.inputs.values()))
+        inputs = self.inputs
         estimators = estimators_in(ns, self.info.binds + self.info.reads)
         created: list[dict[str, Any]] = []
         for var, asset, obj in todo:
@@ -242,6 +271,16 @@ class TrackedRun:
 
         kind = parse_ref(asset).kind
         otype = encode(obj).object_type if kind == "model" else None
+        meta = dict(self.spec.kind_meta)
+        options = dict(self.spec.dataset) if kind == "dataset" else {}
+        metadata = dict(self.spec.metadata)
+        if kind == "dataset":
+            if isinstance(options.get("label"), str):
+                meta.setdefault("label", options["label"])  # class distribution in the creation record
+            if "source" in options:
+                meta.setdefault("source", options["source"])
+        elif "source" in self.spec.dataset:
+            metadata.setdefault("source", self.spec.dataset["source"])
         seed = self.spec.seed if self.spec.seed is not None else ([s["value"] for s in self.info.seed_literals] or None)
         rec = {
             **base,
@@ -249,7 +288,7 @@ class TrackedRun:
             "kind_record": kind_record(
                 kind,
                 obj,
-                self.spec.kind_meta,
+                meta,
                 seed=seed,
                 params=params,
                 metrics=metrics,
@@ -263,11 +302,16 @@ class TrackedRun:
             asset,
             params=params,
             metrics=metrics,
+            metadata=metadata,
             inputs=inputs,
             tags=self.spec.tags,
             note=self.spec.note,
             record=rec,
             blobs=[env_blob] if env_blob else [],
+            **options,
         )
         remember(obj, v.ref)
-        return {"var": var, "ref": v.ref, "content_hash": v.content_hash}
+        out = {"var": var, "ref": v.ref, "content_hash": v.content_hash}
+        if getattr(v, "rerun", False):
+            out["rerun"] = True
+        return out

@@ -275,6 +275,16 @@ CATALOGUE = Catalogue(
             (_REF,),
             result=Result("SchemaImpact"),
         ),
+        Action(
+            "migrate_labels",
+            "a new dataset version labelled under a later label schema (split rows listed for review)",
+            (
+                _REF,
+                Arg("to_schema", required=True, help="the label_schema version to migrate to (KIND:NAME@VERSION)"),
+                Arg("reason", flags=("-r",), default="", help="why (recorded with the new version)"),
+            ),
+            result=Result("LabelMigration"),
+        ),
         # -- promotion -----------------------------------------------------------------------------------------
         Action(
             "gates",

@@ -45,6 +45,14 @@ def _evidence(e: dict[str, Any]) -> Any:
             ev["transition"] = {"status": "fail", "message": d["problem"]}
         if d.get("override"):
             ev["override"] = d["override"]
+        if d.get("replaced"):
+            ev["displaced"] = {
+                "ref": f"{d['asset']}@{d['replaced']}",
+                "from": d["to"],
+                "by": f"{d['asset']}@{d['number']}",
+            }
+        if d.get("closed_requests"):
+            ev["closed_requests"] = list(d["closed_requests"])
         return ev
     if t == "ActionDenied":
         return {
@@ -87,13 +95,17 @@ def _summary(e: dict[str, Any]) -> str:
     if t == "VersionPromoted":
         checks = ", ".join(f"{c['name']} {c['status']}" for c in d.get("checks", [])) or "no gates"
         forced = " FORCED" if d.get("forced") else ""
-        return f"promoted {d.get('from') or 'unstaged'} -> {d['to']}{forced} [{checks}]{why}"
+        shown = f", displacing {d['asset']}@{d['replaced']}" if d.get("replaced") else ""
+        closed = f", closing {', '.join(d['closed_requests'])}" if d.get("closed_requests") else ""
+        return f"promoted {d.get('from') or 'unstaged'} -> {d['to']}{shown}{closed}{forced} [{checks}]{why}"
     if t == "RolledBack":
         return f"{d['stage']} rolled back from @{d['from_number']} to @{d['to_number']}{why}"
     if t == "VersionRetired":
         return f"retired{' (replaced by ' + d['replaced_by'] + ')' if d.get('replaced_by') else ''}{why}"
     if t == "ActionDenied":
         return f"denied {d['action']}: {d['message']}"
+    if t == "VersionRerun":
+        return f"re-run unchanged (run {(d.get('run') or {}).get('run_id')}); no new version"
     if t in _MONITORING_SUMMARIES:
         return str(_MONITORING_SUMMARIES[t](d, why))
     return str(t)

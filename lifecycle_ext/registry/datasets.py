@@ -28,6 +28,9 @@ from ..core.refs import exact_ref, parse_ref
 from .context import Service, Services
 from .views.diffs import SchemaImpact
 
+if TYPE_CHECKING:
+    from .label_migration import LabelMigration
+
 __all__ = ["dataset_save_hook", "label_schema_save_hook", "DatasetsService", "schema_is_current", "summarize_delta"]
 
 SAMPLE = 50  # keys / transitions kept in the event
@@ -124,6 +127,14 @@ def dataset_save_hook(
         "reason": options.get("reason", ""),
         "label_counts": {c: _counts(obj[c]) for c in decl["labels"]},
     }
+    mig = options.get("label_migration")
+    if mig:
+        info["migration"] = {k: mig[k] for k in ("from", "to", "auto", "review")}
+        review = mig["needs_review"]
+    else:
+        review = _open_reviews(obj, decl, parent)
+    if review:
+        info["needs_review"] = review
     out: dict[str, Any] = {"dataset": info}
     if parent is None or parent.get("object_type") != "dataframe":
         return out
@@ -157,6 +168,21 @@ def dataset_save_hook(
         )
         info["corrections"] = cid
         out["blobs"] = [cid]
+    return out
+
+
+def _open_reviews(df: Any, decl: dict[str, Any], parent: dict[str, Any] | None) -> dict[str, list[list[Any]]]:
+    """The parent's rows still waiting for review (label still missing); a correction resolves them."""
+    prev = ((parent or {}).get("dataset") or {}).get("needs_review") or {}
+    key = decl["key"]
+    out: dict[str, list[list[Any]]] = {}
+    for col, rows in prev.items():
+        if key is None or col not in df.columns:
+            continue
+        missing = dict(zip(_plain(df[key]), df[col].isna().tolist()))
+        left = [r for r in rows if missing.get(r[0], False)]
+        if left:
+            out[col] = left
     return out
 
 
@@ -327,7 +353,9 @@ class DatasetsService(Service):
             if not d.get("corrections"):
                 continue
             doc = json.loads(self.ctx.blobs.get(d["corrections"]))
+            mig = d.get("migration") or {}
             for k, col, old, new in doc["rows"]:
+                how = "auto" if old in mig.get("auto", {}) else "needs_review" if old in mig.get("review", {}) else ""
                 rows.append(
                     {
                         "key": k,
@@ -338,11 +366,30 @@ class DatasetsService(Service):
                         "author": v["author"],
                         "created_at": v["created_at"],
                         "reason": d.get("reason", ""),
+                        "migration": how,
                     }
                 )
         return pd.DataFrame(
-            rows, columns=["key", "column", "old_label", "new_label", "version", "author", "created_at", "reason"]
+            rows,
+            columns=[
+                "key",
+                "column",
+                "old_label",
+                "new_label",
+                "version",
+                "author",
+                "created_at",
+                "reason",
+                "migration",
+            ],
         )
+
+    def migrate_labels(self, ref: str, to_schema: str, *, reason: str = "") -> LabelMigration:
+        """A new version of dataset ``ref`` labelled under ``to_schema``: renames and merges applied, split (or
+        removed, redefined) classes' rows listed for review and kept under a ``needs_review`` marker."""
+        from .label_migration import migrate_labels
+
+        return migrate_labels(self.svc, ref, to_schema, reason)
 
     def schema_impact(self, ref: str) -> SchemaImpact:
         """Impact of a label-schema version's retroactive changes: dataset versions labeled under earlier
@@ -388,4 +435,10 @@ class DatasetsService(Service):
                         "models": trained,
                     }
                 )
-        return datasets, [{"model": m, "trained_on": ds} for m, ds in sorted(models.items())]
+        rows = []
+        for m, ds in sorted(models.items()):
+            mr = self.ctx.resolve(m)
+            stage = None if mr.get("retired") else mr.get("stage")
+            live = stage is not None and stage == self.ctx.policy_in(self.ctx.state).deploy_stage("model")
+            rows.append({"model": m, "trained_on": ds, "stage": stage, "live": live})
+        return datasets, rows

@@ -35,6 +35,15 @@ def _source(rec: dict[str, Any]) -> str | None:
     return src if isinstance(src, str) else None
 
 
+def _with_metadata(s: dict[str, Any], ra: dict[str, Any], rb: dict[str, Any]) -> dict[str, Any]:
+    """Add the metadata changes (licence, source, pii flags, ...) and type them as ``metadata``."""
+    md = dict_diff(ra.get("metadata") or {}, rb.get("metadata") or {})
+    s["metadata"] = md
+    if any(md.values()):
+        s["types"] = [*s.get("types", []), "metadata"]
+    return s
+
+
 class DiffService(Service):
     def diff(self, a: str, b: str) -> Diff:
         """What changed from version ``a`` to version ``b`` (two versions of the same kind of asset)."""
@@ -158,7 +167,7 @@ class DiffService(Service):
             s["schema"] = column_changes(column_dtypes(fa), column_dtypes(fb))
             s["rows"] = {"before": fa.nrows, "after": fb.nrows}
             s["note"] = "no key column declared, so rows cannot be matched"
-            return Diff(_ref(ra), _ref(rb), "dataset", s)
+            return Diff(_ref(ra), _ref(rb), "dataset", _with_metadata(s, ra, rb))
         labels = db.get("labels") or da.get("labels") or []
         delta = frame_delta(fa, fb, key)
         s, _ = summarize_delta(delta, labels, db.get("source"), da.get("schema"), db.get("schema"))
@@ -180,4 +189,4 @@ class DiffService(Service):
                 for c, t in delta.changed.items()
             },
         }
-        return Diff(_ref(ra), _ref(rb), "dataset", s, delta)
+        return Diff(_ref(ra), _ref(rb), "dataset", _with_metadata(s, ra, rb), delta)

@@ -3,7 +3,8 @@
 A save hook is ``hook(services, kind, obj, parent_record_or_None, options, payload=) -> dict`` (``payload`` is the
 object already encoded for storage, so hooks need not encode it again) of extra fields for the
 ``VersionCreated`` event; its :class:`SaveHook` entry names the extra keyword arguments of ``reg.save`` it
-consumes. A load hook is ``hook(services, record, obj) -> None``.
+consumes. A load hook is ``hook(services, record, obj) -> None``; so is a saved hook, run after ``reg.save``
+returns the version ``record`` of ``obj``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SaveHook", "save_hooks", "load_hooks"]
+__all__ = ["SaveHook", "save_hooks", "load_hooks", "saved_hooks"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def save_hooks() -> list[SaveHook]:
 
     return [
         SaveHook(record_blobs_hook, ("blobs",)),
-        SaveHook(dataset_save_hook, ("key", "label", "schema", "source", "reason")),
+        SaveHook(dataset_save_hook, ("key", "label", "schema", "source", "reason", "label_migration")),
         SaveHook(label_schema_save_hook, ("mapping", "reason")),
         SaveHook(baseline_hook, ("baseline", "time_column", "prediction_baseline")),
     ]
@@ -40,4 +41,11 @@ def load_hooks() -> list[Callable[..., None]]:
     from .object_refs import record_load
 
     hooks: list[Callable[..., None]] = [record_load]
+    return hooks
+
+
+def saved_hooks() -> list[Callable[..., None]]:
+    from .object_refs import record_save
+
+    hooks: list[Callable[..., None]] = [record_save]
     return hooks

@@ -53,7 +53,9 @@ class PermissionsService(Service):
             stage = deploy if method == "rollback" else None if method == "retire" else to
             why = self.svc.promotion.role_problem(policy, action, stage)
             if why is None and rec is not None:
-                why = self.svc.promotion.author_problem(rec, action) or _state_problem(policy, method, rec, stages, to)
+                why = self.svc.promotion.author_problem(rec, action) or _state_problem(
+                    policy, method, rec, stages, to, st.get("requests", {})
+                )
             actions[method] = {"allowed": why is None, "reason": why or ""}
         return {
             "user": user,
@@ -65,7 +67,9 @@ class PermissionsService(Service):
         }
 
 
-def _state_problem(policy: Any, method: str, rec: dict[str, Any], stages: list[str], to: str | None) -> str | None:
+def _state_problem(
+    policy: Any, method: str, rec: dict[str, Any], stages: list[str], to: str | None, requests: dict[str, Any]
+) -> str | None:
     exact = exact_ref(rec)
     if method in ("promote", "request_promotion", "approve", "reject", "force"):
         if rec.get("retired"):
@@ -76,6 +80,10 @@ def _state_problem(policy: Any, method: str, rec: dict[str, Any], stages: list[s
             problem = policy.transition_problem(rec["kind"], rec.get("stage"), to)
             if problem:
                 return f"cannot promote {exact} to {to}: {problem}"
+        if method == "approve" and policy.approvals_need_request:
+            req = requests.get(f"{exact}>{to}")
+            if req is None or req["status"] not in ("open", "rejected"):
+                return f"no open promotion request for {exact} to {to}; request_promotion first"
     if method == "retire" and rec.get("retired"):
         return f"{exact} is already retired"
     return None

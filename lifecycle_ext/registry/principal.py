@@ -6,13 +6,15 @@ import getpass
 import os
 import re
 
+from ..core.policy import user_key
+
 __all__ = ["current_user", "clean_user", "env_user"]
 
 _USER_RE = re.compile(r"[^\w.@+\-]")
 
 
 def clean_user(name: str) -> str:
-    name = _USER_RE.sub("_", name.strip())[:128]
+    name = _USER_RE.sub("_", user_key(name))[:128]
     return name or "unknown"
 
 

@@ -9,6 +9,7 @@ gates fail appends ``PromotionRefused`` (with the evidence) and raises :class:`G
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -244,15 +245,29 @@ class PromotionService(Service):
             data["forced"] = not report.passed
             if data["forced"]:
                 data["override"] = {"by": self.ctx.user, "reason": reason, "failed": report.failing()}
-            data["replaced"] = state["assets"][asset]["stages"].get(to)
+            displaced = state["assets"][asset]["stages"].get(to)
+            data["replaced"] = displaced
+            if displaced is not None:  # its open requests toward other stages are orphaned: close them
+                prefix = f"{asset}@{displaced}>"
+                closing = [
+                    k
+                    for k, q in state.get("requests", {}).items()
+                    if k.startswith(prefix) and q["status"] in ("open", "rejected")
+                ]
+                if closing:
+                    data["closed_requests"] = closing
             if to == policy.deploy_stage(rec["kind"]):
                 data["deployment"] = self._deployment_data(
                     state, rec, to, report, reason, known_limitations or "", data["forced"]
                 )
             return "VersionPromoted", data
 
-        self.guarded("promote", to, subject, inner)
-        return self.svc.versions.get(f"{asset}@{number}")
+        event, _ = self.guarded("promote", to, subject, inner)
+        v = self.svc.versions.get(f"{asset}@{number}")
+        replaced = (event or {}).get("data", {}).get("replaced")
+        if replaced is None:
+            return v
+        return dataclasses.replace(v, displaced=f"{asset}@{replaced}", displaced_from=to)
 
     def _deployment_data(
         self,
@@ -330,6 +345,15 @@ class PromotionService(Service):
                     raise ConflictError(f"cannot request promotion of {asset}@{number} to {to}: {problem}")
             elif (own := self.author_problem(rec, action)) is not None:
                 return self._denied(verdict, policy, action, to, subject, own)
+            elif action == "approve" and policy.approvals_need_request:
+                req = state.get("requests", {}).get(f"{asset}@{number}>{to}")
+                if req is None or req["status"] not in ("open", "rejected"):
+                    why = f" (the request is {req['status']})" if req is not None else ""
+                    raise ConflictError(
+                        f"no open promotion request for {asset}@{number} to {to}{why}: approvals are accepted "
+                        "for an open request only; request_promotion first (or set [approvals] "
+                        "require_request = false in the policy)"
+                    )
             return etype, {
                 **subject,
                 "from": rec.get("stage"),

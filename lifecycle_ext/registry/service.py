@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import zarr
 
     from .exports import ExportResult
+    from .label_migration import LabelMigration
     from .views.audit import AssetListing, AuditTrail
     from .views.diffs import Diff, SchemaImpact
     from .views.gates import DeploymentRecord, Explanation, GateReport, PolicyView, PromotionRequest
@@ -355,6 +356,13 @@ class Registry:
         versions, their samples per affected class, and the models trained on them.
         """
         return self._svc.datasets.schema_impact(ref)
+
+    def migrate_labels(self, ref: str, to_schema: str, *, reason: str = "") -> LabelMigration:
+        """A new version of dataset ``ref`` labelled under label-schema version ``to_schema``: renames and
+        merges applied, rows of split (removed, redefined) classes listed in ``.review`` and kept under a
+        ``needs_review`` marker until a correction labels them.
+        """
+        return self._svc.datasets.migrate_labels(ref, to_schema, reason=reason)
 
     # -- diffs -----------------------------------------------------------------------------------------------
     def diff(self, a: str, b: str) -> Diff:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -20,7 +21,7 @@ from ..core.events import canonical
 from ..core.records import VersionRecord
 from ..core.refs import Ref, exact_ref, parse_ref, validate_label
 from .context import EventSpec, Service, State
-from .hooks import load_hooks, save_hooks
+from .hooks import load_hooks, save_hooks, saved_hooks
 from .views.records import Version
 
 if TYPE_CHECKING:
@@ -63,6 +64,36 @@ def _metrics(metrics: dict[str, Any] | None) -> dict[str, float | int | bool]:
     return out
 
 
+_RUN_FACTS = ("run_id", "started_at", "duration_s", "execution_count", "notebook", "status")
+
+
+def _rerun_of(a: dict[str, Any], content_hash: str, meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The version a tracked run reproduces unchanged: same content, params, metadata, inputs, output variable
+    and cell source (the run's own facts, its time and id, differ on every run). Newest first."""
+    rec = meta["record"]
+    if not rec.get("tracked") or not rec.get("source_hash"):
+        return None
+    for v in reversed(a["versions"]):
+        found: dict[str, Any] = v
+        old = found.get("record") or {}
+        if (
+            v["content_hash"] == content_hash
+            and old.get("tracked")
+            and old.get("source_hash") == rec["source_hash"]
+            and old.get("output_var") == rec.get("output_var")
+            and (v.get("params") or {}) == meta["params"]
+            and (v.get("metadata") or {}) == meta["metadata"]
+            and list(v.get("inputs") or []) == meta["inputs"]
+        ):
+            return found
+    return None
+
+
+def _run_facts(meta: dict[str, Any]) -> dict[str, Any]:
+    rec = meta["record"]
+    return {k: rec.get(k) for k in _RUN_FACTS}
+
+
 class VersionsService(Service):
     # -- writing -------------------------------------------------------------------------------------
     def save(
@@ -101,6 +132,9 @@ class VersionsService(Service):
         payload = encode(obj)  # UnsupportedType before anything is written
         st = self.ctx.state
         parent = st["assets"].get(r.asset, {}).get("versions", [None])[-1] if r.asset in st["assets"] else None
+        if r.kind == "dataset":  # a new dataset version keeps its parent's declarations; None removes a key
+            inherited = {**((parent or {}).get("metadata") or {}), **meta["metadata"]}
+            meta["metadata"] = {k: v for k, v in inherited.items() if v is not None}
         hooks = save_hooks()
         unknown = set(options) - {k for hook in hooks for k in hook.options}
         if unknown:
@@ -112,6 +146,9 @@ class VersionsService(Service):
                     extra["blobs"] = [*extra.get("blobs", []), *v]
                 else:
                     extra[k] = v
+        schema = (extra.get("dataset") or {}).get("schema")
+        if schema and schema not in meta["inputs"]:  # the label schema a dataset declared is a lineage edge
+            meta["inputs"] = [*meta["inputs"], schema]
 
         content_hash, new_bytes = self._write_payload(payload, label=f"save {r.asset}", parent=parent)
         meta_hash = "xxh3-128:" + xxhash.xxh3_128_hexdigest(canonical({**meta, **extra}))
@@ -122,6 +159,9 @@ class VersionsService(Service):
                 for v in a["versions"]:
                     if v["content_hash"] == content_hash and v["meta_hash"] == meta_hash:
                         return None
+                same = _rerun_of(a, content_hash, meta)
+                if same is not None:
+                    return "VersionRerun", {"asset": r.asset, "number": same["number"], "run": _run_facts(meta)}
             number = 1 if a is None else len(a["versions"]) + 1
             data = {
                 "kind": r.kind,
@@ -140,11 +180,18 @@ class VersionsService(Service):
             return "VersionCreated", data
 
         event = self.ctx.append(build)
+        rerun = event is not None and event["type"] == "VersionRerun"
         if event is None:  # identical version exists
             a = self.ctx.state["assets"][r.asset]
             rec = next(v for v in a["versions"] if v["content_hash"] == content_hash and v["meta_hash"] == meta_hash)
-            return self.ctx.version(rec)
-        return self.ctx.version(self.ctx.log.state["assets"][r.asset]["versions"][event["data"]["number"] - 1])
+        elif rerun:
+            rec = self.ctx.log.state["assets"][r.asset]["versions"][event["data"]["number"] - 1]
+        else:
+            rec = self.ctx.log.state["assets"][r.asset]["versions"][event["data"]["number"] - 1]
+        for saved in saved_hooks():
+            saved(self.svc, rec, obj)
+        v = self.ctx.version(rec)
+        return dataclasses.replace(v, rerun=True) if rerun else v
 
     def _exact_inputs(self, inputs: Iterable[str]) -> list[str]:
         out = []

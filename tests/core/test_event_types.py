@@ -43,6 +43,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "TagAdded": {"asset": "model:churn", "number": 1, "tag": "gold"},
     "TagRemoved": {"asset": "model:churn", "number": 1, "tag": "gold"},
+    "VersionRerun": {"asset": "model:churn", "number": 1, "run": {"run_id": "ab12", "duration_s": 0.5}},
     "AliasSet": {"asset": "model:churn", "alias": "champion", "number": 1},
     "PolicySet": {"hash": "abc", "blob": CID, "size": 12, "reason": "", "previous": "def"},
     "PromotionRequested": {

@@ -256,7 +256,9 @@ def test_schema_requires_the_current_label_schema() -> None:
     assert run(pol, log, m, "staging")["schema"].status == PASS
     log.version("label_schema", "labels")
     r = run(pol, log, m, "staging")["schema"]
-    assert r.status == FAIL and "label_schema:labels@1 is not the current label schema" in r.message
+    assert (
+        r.status == FAIL and "label_schema:labels@1 has retroactive changes since: label_schema:labels@2" in r.message
+    )
     assert run(pol, log, log.version("model", "x"), "staging")["schema"].status == FAIL
     assert d["inputs"] == ["label_schema:labels@1"]
 

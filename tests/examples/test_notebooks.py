@@ -37,9 +37,10 @@ def test_quickstart_can_be_run_again_in_the_same_folder(workdir: Path, kernel_na
         run_notebook(EXAMPLES / "01-quickstart.ipynb", workdir, kernel_name)
     reg = lifecycle_ext.open_registry(workdir / ".lifecycle")
     versions = reg.versions("model:wine-classifier")
-    # the second run added versions and its model displaced the first one at staging
-    assert len(versions) == 2 and versions.stage.fillna("-").tolist() == ["-", "staging"]
-    assert len(reg.versions("dataset:wine")) == 2 and reg.verify().ok
+    # the second run changed nothing: it is recorded as a re-run of each version, which stay where they were
+    assert len(versions) == 1 and versions.stage.tolist() == ["staging"]
+    assert len(reg.versions("dataset:wine")) == 1 and reg.verify().ok
+    assert len(reg.resolve("model:wine-classifier@1")["reruns"]) == 1
 
 
 @pytest.mark.parametrize("name", EXPECTED)

@@ -52,6 +52,9 @@ def busy(tmp_path, clock, monkeypatch):
     low = reg.save({"w": 0}, "model:churn", inputs=["dataset:train@1"], metrics={"accuracy": 0.5})
     v1 = reg.save({"w": 1}, "model:churn", inputs=["dataset:train@1"], metrics={"accuracy": 0.9}, tags=["a"])
     v2 = reg.save({"w": 2}, "model:churn", inputs=["dataset:train@1"], metrics={"accuracy": 0.95})
+    tracked = {"tracked": True, "source_hash": "sha256:ab", "output_var": "w", "run_id": "r1"}
+    reg.save({"w": 3}, "model:side", record=tracked)
+    reg.save({"w": 3}, "model:side", record={**tracked, "run_id": "r2"})  # unchanged re-run: VersionRerun
     reg.tag(v1.ref, "gold")
     reg.untag(v1.ref, "a")
     reg.promote(low.ref, to="development")

@@ -123,6 +123,7 @@ def test_dataset_through_additive_corrective_removal_and_schema_versions(reg, mo
         "author",
         "created_at",
         "reason",
+        "migration",
     ]
     assert hist[["key", "old_label", "new_label", "version", "author"]].values.tolist() == [
         [1, "churn", "stay", v3.ref, "bob"],
@@ -194,7 +195,7 @@ def test_label_schema_rename_and_split_are_retroactive_with_impact(reg):
     imp = reg.schema_impact(s2.ref)
     assert imp.affected_classes == ["churn"]
     assert [(d["dataset"], d["samples"]) for d in imp.datasets] == [(d1.ref, {"churn": 3})]
-    assert imp.models == [{"model": m1.ref, "trained_on": [d1.ref]}]
+    assert imp.models == [{"model": m1.ref, "trained_on": [d1.ref], "stage": None, "live": False}]
 
     # split stay -> stay_active + stay_passive
     v3 = {

@@ -62,7 +62,14 @@ def staged_model(reg: Any, clock: ManualClock, accuracy: float, author: str = "a
     return v.ref
 
 
+def request(reg: Any, ref: str, to: str = "production") -> None:
+    """Open the promotion request that approvals answer (alice, a data scientist, may request)."""
+    if reg.state.get("requests", {}).get(f"{ref}>{to}", {}).get("status") not in ("open", "rejected"):
+        reg.as_user("alice").request_promotion(ref, to=to, reason="ready for review")
+
+
 def approve_all(reg: Any, ref: str) -> None:
+    request(reg, ref)
     reg.as_user("bob").approve(ref, to="production", reason="metrics look right")
     reg.as_user("carol").approve(ref, to="production", reason="release ok")
 
@@ -84,6 +91,7 @@ def test_full_path_development_staging_production(reg: Any, clock: Any, dataset:
         "integrity": "pass",
     }
     # the author may not approve their own version: refused and recorded
+    request(reg, ref)
     with pytest.raises(PermissionDenied, match="authors may not approve"):
         reg.as_user("dave").approve(ref, to="production")
     assert _events(reg)[-1]["type"] == "ActionDenied" and _events(reg)[-1]["actor"] == "dave"
@@ -383,6 +391,7 @@ def test_audit_and_explain(reg: Any, clock: Any, dataset: Any) -> None:
         "VersionCreated",
         "VersionPromoted",
         "VersionPromoted",
+        "PromotionRequested",
         "PromotionApproved",
         "PromotionApproved",
         "VersionPromoted",
@@ -411,6 +420,7 @@ def test_audit_and_explain(reg: Any, clock: Any, dataset: Any) -> None:
 
 def test_verify_detects_a_tampered_approval(reg: Any, clock: Any, dataset: Any, tmp_path: Any) -> None:
     ref = staged_model(reg, clock, 0.9)
+    request(reg, ref)
     reg.as_user("bob").approve(ref, to="production", reason="ok")
     assert reg.verify().ok
     ev = _events(reg)[-1]
@@ -446,6 +456,7 @@ def test_verify_detects_a_tampered_policy(reg: Any, tmp_path: Any) -> None:
 def test_concurrent_registries_share_decisions(reg: Any, clock: Any, dataset: Any, tmp_path: Any) -> None:
     ref = staged_model(reg, clock, 0.9)
     other = open_registry(tmp_path / "reg", user="bob", clock=clock)  # another process on the same storage
+    request(reg, ref)
     other.approve(ref, to="production")
     other.as_user("dave").approve(ref, to="production")
     reg.as_user("carol").approve(ref, to="production")
@@ -471,6 +482,7 @@ def test_default_policy_lets_everybody_promote_in_order(tmp_path: Any) -> None:
 def test_html_reprs_escape_hostile_text(reg: Any, clock: Any, dataset: Any) -> None:
     hostile = "<script>alert(1)</script>"
     ref = staged_model(reg, clock, 0.9)
+    request(reg, ref)
     reg.as_user("bob").approve(ref, to="production", reason=hostile)
     reg.as_user("dave").approve(ref, to="production", reason=hostile)
     reg.as_user("carol").approve(ref, to="production", reason=hostile)

@@ -33,12 +33,17 @@ async def test_gates_permissions_request_approve_promote(api, openapi, registry_
     code, perms = await api("permissions", user="bob", params={"ref": "model:churn@1"})
     openapi.validate("permissions", "GET", 200, perms)
     assert perms["stages"] == ["staging", "production"] and perms["to"] == "staging"
-    assert perms["actions"]["approve"] == {"allowed": True, "reason": ""}
+    assert perms["actions"]["approve"] == {
+        "allowed": False,
+        "reason": "no open promotion request for model:churn@1 to staging; request_promotion first",
+    }
     assert not perms["actions"]["promote"]["allowed"] and "data-scientist" in perms["actions"]["promote"]["reason"]
     _, mine = await api("permissions", user="alice", params={"ref": "model:churn@1", "to": "staging"})
     assert not mine["actions"]["approve"]["allowed"]  # role, and the author may not approve her own version
 
     await post(api, openapi, "request_promotion", "alice", 200, ref="model:churn@1", to="staging", reason="ready")
+    _, perms = await api("permissions", user="bob", params={"ref": "model:churn@1"})
+    assert perms["actions"]["approve"] == {"allowed": True, "reason": ""}  # a request is open now
     code, pend = await api("pending")
     openapi.validate("pending", "GET", 200, pend)
     assert [(p["ref"], p["to"]) for p in pend["pending"]] == [("model:churn@1", "staging")]

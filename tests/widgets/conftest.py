@@ -46,4 +46,5 @@ def built(tmp_path, make_registry, act_as):
     )
     reg.promote("model:churn@1", "development", reason=HOSTILE)
     reg.promote("model:churn@2", "development", reason="first")
+    reg.request_promotion("model:churn@2", "staging", reason="ready for review")  # approvals need a request
     return path, reg

@@ -257,7 +257,11 @@ class SchemaImpact:
             f"  dataset {d['dataset']} ({d['schema']}): {d['affected_samples']} samples {json.dumps(d['samples'])}"
             for d in self.datasets
         ]
-        lines += [f"  model {m['model']} trained on {', '.join(m['trained_on'])}" for m in self.models]
+        lines += [
+            f"  model {m['model']} trained on {', '.join(m['trained_on'])}: "
+            f"{'LIVE at ' + m['stage'] if m.get('live') else 'at ' + (m.get('stage') or 'no stage')}"
+            for m in self.models
+        ]
         return "\n".join(lines)
 
     def body_html(self) -> str:
@@ -273,7 +277,13 @@ class SchemaImpact:
             else "<i>no dataset versions labeled under earlier versions</i>"
         )
         ms = (
-            table(["model", "trained on"], [[m["model"], ", ".join(m["trained_on"])] for m in self.models])
+            table(
+                ["model", "trained on", "stage now", "live"],
+                [
+                    [m["model"], ", ".join(m["trained_on"]), m.get("stage") or "-", "yes" if m.get("live") else ""]
+                    for m in self.models
+                ],
+            )
             if self.models
             else "<i>no models trained on them</i>"
         )

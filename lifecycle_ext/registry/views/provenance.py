@@ -91,8 +91,10 @@ class TrackSummary:
 
     status: str  # "saved" | "failed" | "dry-run" | "not saved" | "no outputs"
     duration_s: float
-    created: list[dict[str, str]] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)
+    derived: dict[str, list[str]] = field(default_factory=dict)  # variable -> versions it was computed from
+    loaded: list[str] = field(default_factory=list)  # versions the cell loaded itself
     seeds: dict[str, Any] = field(default_factory=dict)
     configs: list[str] = field(default_factory=list)
     uncaptured: dict[str, str] = field(default_factory=dict)
@@ -112,26 +114,50 @@ class TrackSummary:
 
     def __repr__(self) -> str:
         lines = [f"%%track: {self.status} in {self.duration_s * 1000:.1f} ms"]
-        lines += [f"  saved {c['var']} -> {c['ref']}" for c in self.created]
+        lines += [
+            f"  {c['var']}: re-run of {c['ref']} (unchanged; no new version)"
+            if c.get("rerun")
+            else f"  saved {c['var']} -> {c['ref']}"
+            for c in self.created
+        ]
         lines += [f"  input {k} = {v}" for k, v in self.inputs.items()]
+        lines += [f"  input {k} derived from {', '.join(v)}" for k, v in self.derived.items()]
+        lines += [f"  input loaded in the cell: {r}" for r in self.loaded]
+        if self.uncaptured:
+            lines.append(f"  not captured: {self._uncaptured_text()}")
         lines.append(f"  seeds: {self._seed_text()}")
         if self.error:
             lines.append(f"  {self.error}")
         return "\n".join(lines)
 
+    def _uncaptured_text(self) -> str:
+        return ", ".join(f"{k} ({v})" for k, v in self.uncaptured.items())
+
     def _repr_html_(self) -> str:
         colour = {"saved": "pass", "dry-run": "pending", "no outputs": "pending"}.get(self.status, "fail")
+        if colour == "pass" and self.uncaptured:
+            colour = "pending"  # saved, but some of what the cell read is not in the record
         pairs: list[tuple[str, Any]] = []
         if self.created:
             pairs.append(
-                ("created", "<br>".join(f"{esc(c['var'])} &rarr; <b>{esc(c['ref'])}</b>" for c in self.created))
+                (
+                    "created",
+                    "<br>".join(
+                        f"{esc(c['var'])} &rarr; <b>{esc(c['ref'])}</b>"
+                        + (" (re-run, unchanged: no new version)" if c.get("rerun") else "")
+                        for c in self.created
+                    ),
+                )
             )
-        pairs.append(("inputs", "<br>".join(f"{esc(k)} = {esc(v)}" for k, v in self.inputs.items()) or "-"))
+        inputs = [f"{esc(k)} = {esc(v)}" for k, v in self.inputs.items()]
+        inputs += [f"{esc(k)} &larr; {esc(', '.join(v))}" for k, v in self.derived.items()]
+        inputs += [f"loaded: {esc(r)}" for r in self.loaded]
+        pairs.append(("inputs", "<br>".join(inputs) or "-"))
         pairs.append(("seeds", esc(self._seed_text())))
         if self.configs:
             pairs.append(("configs", esc(", ".join(self.configs))))
         if self.uncaptured:
-            pairs.append(("not captured", esc(", ".join(f"{k} ({v})" for k, v in self.uncaptured.items()))))
+            pairs.append(("not captured", esc(self._uncaptured_text())))
         pairs.append(("duration", f"{self.duration_s:.3f} s"))
         if self.error:
             pairs.append(("error", f"<code>{esc(self.error)}</code>"))

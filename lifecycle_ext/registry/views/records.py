@@ -36,6 +36,9 @@ class Version:
     record: dict[str, Any] = field(default_factory=dict)
     new_bytes: int = 0
     retired: bool = False
+    displaced: str | None = None  # set on the result of promote: the version it displaced from that stage
+    displaced_from: str | None = None
+    rerun: bool = False  # set on the result of save: an unchanged tracked re-run of this existing version
 
     @property
     def asset(self) -> str:
@@ -69,9 +72,10 @@ class Version:
 
     def __repr__(self) -> str:
         stage = f" [{self.stage}]" if self.stage else ""
+        displaced = f"; displaces {self.displaced} from {self.displaced_from}" if self.displaced else ""
         return (
             f"<Version {self.ref}{stage} {self.object_type} {self.content_hash[:21]} "
-            f"by {self.author} at {self.created_at}>"
+            f"by {self.author} at {self.created_at}{displaced}>"
         )
 
     def _repr_html_(self) -> str:
@@ -90,6 +94,8 @@ class Version:
             pairs.append(("tags", esc(", ".join(self.tags))))
         if self.note:
             pairs.append(("note", esc(self.note)))
+        if self.displaced:
+            pairs.append(("displaces", f"{esc(self.displaced)} from {esc(self.displaced_from or '')}"))
         head = f"<b>{esc(self.ref)}</b> {badge(self.stage)}{' ' + badge('retired') if self.retired else ''}"
         return f'<div class="lifecycle-version">{head}{kv_table(pairs, raw_values=True)}</div>'
 

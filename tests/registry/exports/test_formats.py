@@ -68,7 +68,8 @@ def test_prov_loads_with_the_prov_package_and_carries_lineage_both_ways(life: Li
     assert any(a.startswith("rollback/") for a in acts)
     derivations = [r for r in records if isinstance(r, ProvDerivation) and not _revision(r)]
     assert [(str(d.args[0].localpart), str(d.args[1].localpart)) for d in derivations] == [
-        ("model/churn/1", "dataset/churn/1")
+        ("model/churn/1", "dataset/churn/1"),
+        ("dataset/churn/1", "label_schema/churn-labels/1"),  # the label schema the dataset declared
     ]
     ns = json.loads(text)["prefix"]["lc"]
 
@@ -83,7 +84,11 @@ def test_prov_loads_with_the_prov_package_and_carries_lineage_both_ways(life: Li
     assert [(str(r.args[0].localpart), str(r.args[1].localpart)) for r in revisions] == [
         ("model/churn/2", "model/churn/1")
     ]
-    assert derived == {("model/churn/1", "dataset/churn/1"), ("model/churn/2", "dataset/churn/1")}
+    assert derived == {
+        ("model/churn/1", "dataset/churn/1"),
+        ("model/churn/2", "dataset/churn/1"),
+        ("dataset/churn/1", "label_schema/churn-labels/1"),
+    }
     retired = [r for r in down.get_records() if r.get_type().localpart == "Invalidation"]
     assert [str(r.args[0].localpart) for r in retired] == ["model/churn/2"]
     assert life.reg.export(life.dataset, format="prov").document["prefix"]["lc"] == ns  # stable namespace
@@ -296,7 +301,7 @@ def test_cyclonedx_ml_bom_is_valid_with_digests_and_spdx_ids(life: Lifecycle, ou
     assert model["type"] == "machine-learning-model" and model["bom-ref"] == life.model_v1
     assert model["hashes"] == [{"alg": "SHA-256", "content": _sha256(life.reg, life.model_v1)}]
     assert model["licenses"] == [{"license": {"id": "MIT"}}]
-    assert model["modelCard"]["modelParameters"]["datasets"] == [{"ref": life.dataset}]
+    assert model["modelCard"]["modelParameters"]["datasets"] == [{"ref": life.dataset}, {"ref": life.schema}]
     assert model["modelCard"]["considerations"]["useCases"] == [DOCS["intended_use"]]
     comps = {c["bom-ref"]: c for c in bom["components"]}
     ds = comps[life.dataset]
