@@ -1,0 +1,99 @@
+"""scikit-learn estimators and pipelines as skops files, loaded with trusted types only.
+
+A skops file describes the objects it holds; before anything is built from it the names of every type it uses
+are checked. Trusted: what skops trusts by default, plus the classes of scikit-learn, numpy and scipy themselves
+(a forest's ``sklearn.tree._tree.Tree`` included), plus types the user allows explicitly::
+
+    reg.load("model:churn", trusted=["mypkg.features.Clip"])          # for this load
+    with trusted_types("mypkg.features.Clip"): reg.load("model:churn")  # for a block
+    allow_types("mypkg.features.Clip")                                  # for the process
+
+Any other type makes the load fail with :class:`~lifecycle_ext.core.errors.UntrustedType` naming it; nothing of
+that file is built or executed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from ...core.errors import UntrustedType
+from ..codecs import Codec
+from ..payload import Payload
+from . import add_bytes, methods_of, model_record, read_bytes, require
+from .trust import allow_types, allowed_types, trusted_types
+
+__all__ = ["sklearn_codec", "allow_types", "trusted_types", "untrusted_types", "TRUSTED_PACKAGES"]
+
+EXTRA = "sklearn"
+TRUSTED_PACKAGES = ("sklearn", "numpy", "scipy")
+def _own_class(name: str) -> bool:
+    """A class of scikit-learn, numpy or scipy themselves (resolved by importing only those packages)."""
+    if name.split(".")[0] not in TRUSTED_PACKAGES:
+        return False
+    parts = name.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attr in parts[i:]:
+            obj = getattr(obj, attr, None)
+        return isinstance(obj, type) and obj.__module__.split(".")[0] in TRUSTED_PACKAGES
+    return False
+
+
+def untrusted_types(data: bytes) -> list[str]:
+    """The type names in a skops file that would not be trusted now (empty: safe to load)."""
+    sio = require("skops.io", EXTRA)
+    allowed = allowed_types()
+    return [t for t in sio.get_untrusted_types(data=data) if t not in allowed and not _own_class(t)]
+
+
+def sklearn_codec() -> Codec:
+    return Codec(
+        "sklearn",
+        "scikit-learn estimator or Pipeline (skops)",
+        _encode,
+        _decode,
+        types=("sklearn.base.BaseEstimator",),
+    )
+
+
+def _encode(est: Any) -> Payload:
+    sio = require("skops.io", EXTRA)
+    sklearn = require("sklearn", EXTRA)
+    data = sio.dumps(est)  # zip, stored uncompressed: equal arrays give equal chunks across versions
+    p = Payload("sklearn")
+    p.attrs["model"] = add_bytes(p, "model", data)
+    p.summary = model_record(
+        "scikit-learn",
+        sklearn,
+        "skops",
+        est,
+        format_version=str(getattr(require("skops", EXTRA), "__version__", "")),
+        methods=methods_of(est),
+        size=len(data),
+    )
+    names = getattr(est, "feature_names_in_", None)
+    if names is not None:
+        p.summary["feature_names"] = [str(n) for n in names]
+    p.attrs["record"] = p.summary
+    p.finish()
+    return p
+
+
+def _decode(group: Any, attrs: dict[str, Any], dest: Path | None) -> Any:
+    sio = require("skops.io", EXTRA)
+    data = read_bytes(group, attrs["model"])
+    bad = untrusted_types(data)
+    if bad:
+        raise UntrustedType(
+            f"the stored scikit-learn model uses type(s) that are not trusted: {', '.join(bad)}; nothing was "
+            "loaded. If you trust this code, allow them: reg.load(ref, trusted=[...]) or "
+            f"lifecycle_ext.allow_types({', '.join(repr(b) for b in bad)})",
+            bad,
+        )
+    trusted = sio.get_untrusted_types(data=data)  # every remaining type was checked just above
+    return sio.loads(data, trusted=trusted)
