@@ -172,9 +172,7 @@ class Registry:
         """The version's zarr v3 group, read-only (chunks verified as they are read)."""
         return self._svc.versions.open_zarr(ref)
 
-    def load(
-        self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None, trusted: Iterable[str] = ()
-    ) -> Any:
+    def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None, trusted: Iterable[str] = ()) -> Any:
         """Load the stored object. Files and directories are written under ``dest`` (default: a temp folder).
 
         A stored model comes back as its framework's object (an estimator, an ``nn.Module``, ...); ``trusted``

@@ -230,9 +230,7 @@ class VersionsService(Service):
 
         return open_group(self.manifest(ref)["entries"], self.ctx.blobs)
 
-    def load(
-        self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None, trusted: Iterable[str] = ()
-    ) -> Any:
+    def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None, trusted: Iterable[str] = ()) -> Any:
         """Load the stored object. Files and directories are written under ``dest`` (default: a temp folder);
         ``trusted`` names extra types a stored model may use (see :mod:`lifecycle_ext.storage.models.trust`)."""
         from ..storage.codecs import decode

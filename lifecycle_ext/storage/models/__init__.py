@@ -29,7 +29,16 @@ from ...core.errors import MissingDependency
 from ..codecs import Codec
 from ..payload import Payload, restore_array
 
-__all__ = ["model_codecs", "require", "model_record", "add_bytes", "read_bytes", "class_path", "methods_of", "MODEL_TYPES"]
+__all__ = [
+    "model_codecs",
+    "require",
+    "model_record",
+    "add_bytes",
+    "read_bytes",
+    "class_path",
+    "methods_of",
+    "MODEL_TYPES",
+]
 
 MODEL_TYPES = ("sklearn", "torch_module", "xgboost", "lightgbm", "onnx")
 """The ``object_type`` names of the model codecs."""
@@ -85,4 +94,6 @@ def read_bytes(group: Any, info: dict[str, Any]) -> bytes:
 
 def methods_of(obj: object) -> list[str]:
     """Which prediction methods the model offers (shown, and used by the predictor)."""
-    return [m for m in ("predict", "predict_proba", "decision_function", "transform") if callable(getattr(obj, m, None))]
+    return [
+        m for m in ("predict", "predict_proba", "decision_function", "transform") if callable(getattr(obj, m, None))
+    ]

@@ -15,6 +15,9 @@ that file is built or executed.
 from __future__ import annotations
 
 import importlib
+import io
+import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,8 @@ __all__ = ["sklearn_codec", "allow_types", "trusted_types", "untrusted_types", "
 
 EXTRA = "sklearn"
 TRUSTED_PACKAGES = ("sklearn", "numpy", "scipy")
+
+
 def _own_class(name: str) -> bool:
     """A class of scikit-learn, numpy or scipy themselves (resolved by importing only those packages)."""
     if name.split(".")[0] not in TRUSTED_PACKAGES:
@@ -64,7 +69,7 @@ def sklearn_codec() -> Codec:
 def _encode(est: Any) -> Payload:
     sio = require("skops.io", EXTRA)
     sklearn = require("sklearn", EXTRA)
-    data = sio.dumps(est)  # zip, stored uncompressed: equal arrays give equal chunks across versions
+    data = canonical_skops(sio.dumps(est))  # zip, uncompressed: equal arrays give equal chunks across versions
     p = Payload("sklearn")
     p.attrs["model"] = add_bytes(p, "model", data)
     p.summary = model_record(
@@ -82,6 +87,53 @@ def _encode(est: Any) -> Payload:
     p.attrs["record"] = p.summary
     p.finish()
     return p
+
+
+def canonical_skops(data: bytes) -> bytes:
+    """The same skops file with deterministic names and timestamps, so equal models give equal bytes.
+
+    skops names each array file and memo entry after ``id(obj)`` and stamps entries with the current time;
+    here ids are renumbered in order of first appearance in the schema and every timestamp is 1980-01-01."""
+    numbers: dict[int, int] = {}
+
+    def renumber(n: int) -> int:
+        return numbers.setdefault(n, len(numbers))
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for k, v in node.items():
+                if k == "__id__" and isinstance(v, int):
+                    out[k] = renumber(v)
+                elif k == "file" and isinstance(v, str) and v.split(".")[0].isdigit():
+                    stem, _, ext = v.partition(".")
+                    out[k] = f"{renumber(int(stem))}.{ext}"
+                else:
+                    out[k] = walk(v)
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    schema = walk(json.loads(src.read("schema.json")))
+    entries: list[tuple[str, str]] = []  # (new name, old name)
+    for info in src.infolist():
+        stem, _, ext = info.filename.partition(".")
+        if info.filename != "schema.json":
+            if not stem.isdigit() or int(stem) not in numbers:
+                return data  # a layout this function does not know: keep skops's own bytes
+            entries.append((f"{numbers[int(stem)]}.{ext}", info.filename))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+        dst.writestr(zipfile.ZipInfo("schema.json", _EPOCH), json.dumps(schema, indent=2).encode())
+        for new, old in sorted(entries, key=lambda e: int(e[0].split(".")[0])):
+            with src.open(old) as f:
+                dst.writestr(zipfile.ZipInfo(new, _EPOCH), f.read())
+    return out.getvalue()
+
+
+_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def _decode(group: Any, attrs: dict[str, Any], dest: Path | None) -> Any:

@@ -29,8 +29,10 @@ __all__ = ["torch_codec", "safetensors_bytes", "module_class"]
 
 EXTRA = "torch"
 
+
 def torch_codec() -> Codec:
     return Codec("torch_module", "torch.nn.Module (safetensors)", _encode, _decode, types=("torch.nn.Module",))
+
 
 def safetensors_bytes(module: Any) -> bytes:
     """The module's state dict as one safetensors file (tensors on the CPU)."""
@@ -41,6 +43,7 @@ def safetensors_bytes(module: Any) -> bytes:
     except RuntimeError:  # tied weights share memory, which safetensors refuses: store each copy
         data = st.save({k: v.clone() for k, v in sd.items()})
     return data
+
 
 def _init_args(module: Any) -> tuple[dict[str, Any] | None, str]:
     try:
@@ -61,6 +64,7 @@ def _init_args(module: Any) -> tuple[dict[str, Any] | None, str]:
         elif p.default is inspect.Parameter.empty:
             return None, f"constructor argument {p.name!r} is not kept as self.{p.name}"
     return args, ""
+
 
 def _encode(module: Any) -> Payload:
     torch = require("torch", EXTRA)
@@ -100,6 +104,7 @@ def _encode(module: Any) -> Payload:
     p.finish()
     return p
 
+
 def module_class(path: str) -> tuple[type | None, str]:
     """The nn.Module class at ``path`` if its module is already imported (or the name is trusted)."""
     torch = require("torch", EXTRA)
@@ -121,6 +126,7 @@ def module_class(path: str) -> tuple[type | None, str]:
             return obj, ""
         return None, f"{path} is not a torch.nn.Module class"
     return None, f"the module of {path} is not imported here (import it first, or pass trusted=[{path!r}])"
+
 
 def _decode(group: Any, attrs: dict[str, Any], dest: Path | None) -> Any:
     st = require("safetensors.torch", EXTRA)

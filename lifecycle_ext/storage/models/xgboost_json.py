@@ -65,5 +65,3 @@ def _decode(group: Any, attrs: dict[str, Any], dest: Path | None) -> Any:
     model = cls()
     model.load_model(data)
     return model
-
-
