@@ -458,6 +458,19 @@ CATALOGUE = Catalogue(
             ),
             result=Result("Version"),
         ),
+        # -- deployable models ---------------------------------------------------------------------------------
+        Action(
+            "predict",
+            "score a parquet or CSV file with a stored model (input checked against its signature)",
+            (
+                _REF,
+                Arg("input", type=Path, required=True, help="rows to score (.parquet or .csv)"),
+                Arg("output", type=Path, required=True, help="where the predictions go (.parquet or .csv)"),
+                Arg("proba", type=bool, help="write class probabilities instead of predictions"),
+                Arg("drop_extra", type=bool, help="ignore input columns that are not in the signature"),
+            ),
+            result=Result("PredictReport"),
+        ),
         # -- provenance ----------------------------------------------------------------------------------------
         Action(
             "reproduce",

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .integrity import IntegrityService
     from .lineage import LineageService
     from .listing import ListingService
+    from .models.predictor import PredictService
     from .monitoring.service import MonitoringService
     from .permissions import PermissionsService
     from .promotion import PromotionService
@@ -269,6 +270,12 @@ class Services:
         from .monitoring.service import MonitoringService
 
         return MonitoringService(self.ctx, self)
+
+    @cached_property
+    def predict(self) -> PredictService:
+        from .models.predictor import PredictService
+
+        return PredictService(self.ctx, self)
 
 
 class Service:

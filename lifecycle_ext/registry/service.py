@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import zarr
 
+    from .models.predictor import Predictor, PredictReport
     from .views.audit import AssetListing, AuditTrail
     from .views.diffs import Diff, SchemaImpact
     from .views.gates import DeploymentRecord, Explanation, GateReport, PolicyView, PromotionRequest
@@ -350,6 +351,24 @@ class Registry:
     def health(self, name: str) -> Health:
         """The health of the version at the monitored stage (else the last monitored version) of ``name``."""
         return self._svc.monitoring.health(name)
+
+    # -- deployable models -------------------------------------------------------------------------------------
+    def predictor(self, ref: str, *, trusted: Iterable[str] = ()) -> Predictor:
+        """The stored model of ``ref`` as itself, with ``.predict(df)`` (and ``.predict_proba``) checking input
+        against the version's signature first."""
+        return self._svc.predict.predictor(ref, trusted=tuple(trusted))
+
+    def predict(
+        self,
+        ref: str,
+        input: str | os.PathLike[str],
+        output: str | os.PathLike[str],
+        *,
+        proba: bool = False,
+        drop_extra: bool = False,
+    ) -> PredictReport:
+        """Score a parquet/CSV file with the stored model and write the predictions to ``output``."""
+        return self._svc.predict.predict(ref, input, output, proba=proba, drop_extra=drop_extra)
 
     def revalidation_required(self, ref: str) -> bool:
         return self._svc.monitoring.revalidation_required(ref)
