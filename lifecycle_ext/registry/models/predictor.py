@@ -10,6 +10,7 @@ parquet or CSV file in batches, with a progress bar on large inputs.
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,13 @@ class PredictService(Service):
         return Predictor(exact_ref(rec), model, rec["object_type"], Signature.from_dict(sig) if sig else None)
 
     def predict(
-        self, ref: str, input: Path | str, output: Path | str, *, proba: bool = False, drop_extra: bool = False
+        self,
+        ref: str,
+        input: str | os.PathLike[str],
+        output: str | os.PathLike[str],
+        *,
+        proba: bool = False,
+        drop_extra: bool = False,
     ) -> PredictReport:
         """Score a parquet or CSV file with the stored model; write the predictions (parquet or CSV by suffix)."""
         import numpy as np
@@ -155,7 +162,7 @@ class PredictService(Service):
                 for start in range(0, n, BATCH_ROWS):
                     parts.append(p._call(X.iloc[start : start + BATCH_ROWS], proba=proba))
                     bar.advance(min(BATCH_ROWS, n - start))
-        pred = np.concatenate(parts) if parts else np.empty(0)
+        pred: Any = np.concatenate(parts) if parts else np.empty(0)
         if pred.ndim == 2:
             names = [f"proba_{i}" if proba else f"prediction_{i}" for i in range(pred.shape[1])]
             result = pd.DataFrame(pred, columns=names, index=frame.index)
