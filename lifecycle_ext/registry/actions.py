@@ -471,6 +471,28 @@ CATALOGUE = Catalogue(
             ),
             result=Result("PredictReport"),
         ),
+        Action(
+            "import_mlflow",
+            "register an MLflow model (runs:/..., models:/NAME/N or a folder) with its run's params and metrics",
+            (
+                Arg("model_uri", required=True, positional=True, metavar="MODEL_URI", help="the MLflow model URI"),
+                Arg("name", help="the model's name here (default: the registered name or the folder's)"),
+                Arg("note", help="a note on the new version"),
+            ),
+            result=Result("Version"),
+        ),
+        Action(
+            "export",
+            "export a version in a standard format (mlflow: an MLflow model directory)",
+            (
+                Arg(
+                    "ref_or_name", required=True, positional=True, metavar="REF", help="KIND:NAME@VERSION or KIND:NAME"
+                ),
+                Arg("format", required=True, choices=("mlflow",), help="the format to write"),
+                Arg("output", flags=("-o",), metavar="PATH", help="the folder to write"),
+            ),
+            result=Result("str"),
+        ),
         # -- provenance ----------------------------------------------------------------------------------------
         Action(
             "reproduce",

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .integrity import IntegrityService
     from .lineage import LineageService
     from .listing import ListingService
+    from .models.mlflow_bridge import MlflowService
     from .models.predictor import PredictService
     from .monitoring.service import MonitoringService
     from .permissions import PermissionsService
@@ -276,6 +277,12 @@ class Services:
         from .models.predictor import PredictService
 
         return PredictService(self.ctx, self)
+
+    @cached_property
+    def mlflow(self) -> MlflowService:
+        from .models.mlflow_bridge import MlflowService
+
+        return MlflowService(self.ctx, self)
 
 
 class Service:

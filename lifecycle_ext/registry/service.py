@@ -370,6 +370,20 @@ class Registry:
         """Score a parquet/CSV file with the stored model and write the predictions to ``output``."""
         return self._svc.predict.predict(ref, input, output, proba=proba, drop_extra=drop_extra)
 
+    def import_mlflow(self, model_uri: str, *, name: str | None = None, note: str = "") -> Version:
+        """Register an MLflow model (``runs:/RUN/PATH``, ``models:/NAME/3`` or a local model directory) as a new
+        version of ``model:NAME``, with its run's params, metrics, tags and run id as provenance."""
+        return self._svc.mlflow.import_mlflow(model_uri, name=name, note=note)
+
+    def export(self, ref_or_name: str, format: str, output: str | os.PathLike[str] | None = None) -> str:
+        """Export a version (the latest when ``ref_or_name`` names an asset): ``mlflow`` writes an MLflow model
+        directory at ``output`` that ``mlflow.pyfunc.load_model`` and ``mlflow models serve`` accept."""
+        if format != "mlflow":
+            raise UsageInputError(f"unknown export format {format!r}; formats: mlflow")
+        from .exports.mlflow import export_mlflow
+
+        return str(export_mlflow(self._svc, ref_or_name, output))
+
     def revalidation_required(self, ref: str) -> bool:
         return self._svc.monitoring.revalidation_required(ref)
 

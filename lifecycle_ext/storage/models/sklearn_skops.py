@@ -27,15 +27,23 @@ from ..payload import Payload
 from . import add_bytes, methods_of, model_record, read_bytes, require
 from .trust import allow_types, allowed_types, trusted_types
 
-__all__ = ["sklearn_codec", "allow_types", "trusted_types", "untrusted_types", "TRUSTED_PACKAGES"]
+__all__ = [
+    "sklearn_codec",
+    "allow_types",
+    "trusted_types",
+    "untrusted_types",
+    "load_trusted",
+    "canonical_skops",
+    "TRUSTED_PACKAGES",
+]
 
 EXTRA = "sklearn"
 TRUSTED_PACKAGES = ("sklearn", "numpy", "scipy")
 
 
-def _own_class(name: str) -> bool:
+def _own_class(name: str, packages: tuple[str, ...] = TRUSTED_PACKAGES) -> bool:
     """A class of scikit-learn, numpy or scipy themselves (resolved by importing only those packages)."""
-    if name.split(".")[0] not in TRUSTED_PACKAGES:
+    if name.split(".")[0] not in packages:
         return False
     parts = name.split(".")
     for i in range(len(parts) - 1, 0, -1):
@@ -45,15 +53,32 @@ def _own_class(name: str) -> bool:
             continue
         for attr in parts[i:]:
             obj = getattr(obj, attr, None)
-        return isinstance(obj, type) and obj.__module__.split(".")[0] in TRUSTED_PACKAGES
+        return isinstance(obj, type) and obj.__module__.split(".")[0] in packages
     return False
 
 
-def untrusted_types(data: bytes) -> list[str]:
-    """The type names in a skops file that would not be trusted now (empty: safe to load)."""
+def untrusted_types(data: bytes, also: tuple[str, ...] = ()) -> list[str]:
+    """The type names in a skops file that would not be trusted now (empty: safe to load); ``also`` adds
+    packages whose own classes are trusted (``("lightgbm",)`` for a LightGBM wrapper)."""
     sio = require("skops.io", EXTRA)
     allowed = allowed_types()
-    return [t for t in sio.get_untrusted_types(data=data) if t not in allowed and not _own_class(t)]
+    packages = TRUSTED_PACKAGES + also
+    return [t for t in sio.get_untrusted_types(data=data) if t not in allowed and not _own_class(t, packages)]
+
+
+def load_trusted(data: bytes, what: str, also: tuple[str, ...] = ()) -> Any:
+    """Load a skops file after checking every type it names; :class:`UntrustedType` (nothing built) if any
+    type is not trusted."""
+    sio = require("skops.io", EXTRA)
+    bad = untrusted_types(data, also)
+    if bad:
+        raise UntrustedType(
+            f"{what} uses type(s) that are not trusted: {', '.join(bad)}; nothing was loaded. If you trust "
+            "this code, allow them: reg.load(ref, trusted=[...]) or "
+            f"lifecycle_ext.allow_types({', '.join(repr(b) for b in bad)})",
+            bad,
+        )
+    return sio.loads(data, trusted=sio.get_untrusted_types(data=data))  # every type was checked just above
 
 
 def sklearn_codec() -> Codec:
@@ -137,15 +162,4 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def _decode(group: Any, attrs: dict[str, Any], dest: Path | None) -> Any:
-    sio = require("skops.io", EXTRA)
-    data = read_bytes(group, attrs["model"])
-    bad = untrusted_types(data)
-    if bad:
-        raise UntrustedType(
-            f"the stored scikit-learn model uses type(s) that are not trusted: {', '.join(bad)}; nothing was "
-            "loaded. If you trust this code, allow them: reg.load(ref, trusted=[...]) or "
-            f"lifecycle_ext.allow_types({', '.join(repr(b) for b in bad)})",
-            bad,
-        )
-    trusted = sio.get_untrusted_types(data=data)  # every remaining type was checked just above
-    return sio.loads(data, trusted=trusted)
+    return load_trusted(read_bytes(group, attrs["model"]), "the stored scikit-learn model")
