@@ -179,3 +179,19 @@ def test_onnx_round_trip_predicts_like_the_sklearn_original(reg: Any, data: Any)
 def test_missing_framework_names_the_extra() -> None:
     with pytest.raises(MissingDependency, match=r"pip install 'lifecycle-ext\[nosuch\]'"):
         require("nosuch_framework_xyz", "nosuch")
+
+
+def test_a_tree_that_would_read_out_of_bounds_is_refused(reg: Any, data: Any) -> None:
+    from sklearn.ensemble import RandomForestClassifier
+
+    from lifecycle_ext.core.errors import IntegrityError
+
+    Xtr, _, ytr, _ = data
+    rf = RandomForestClassifier(n_estimators=3, random_state=0).fit(Xtr, ytr)
+    tree = rf.estimators_[1].tree_
+    state = tree.__getstate__()
+    state["nodes"]["left_child"][0] = 10**6  # what a crafted file could hold: scikit-learn would read past the end
+    tree.__setstate__(state)
+    reg.save(rf, "model:crafted")
+    with pytest.raises(IntegrityError, match="child index out of range"):
+        reg.load("model:crafted")
