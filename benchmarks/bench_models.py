@@ -97,7 +97,7 @@ def bench_first_prediction(repeats: int = 5) -> list[tuple[str, str]]:
     base = scratch("models-predict")
     reg = lifecycle_ext.open_registry(base / "reg", user="bench")
     v = reg.save(model, "model:churn", input_example=X)
-    out = reg.export(v.ref, "mlflow", base / "mlflow-model")
+    out = reg.export(v.ref, "mlflow", base / "mlflow-model").paths[0]
     row = X.head(1)
     ours, theirs = [], []
     for _ in range(repeats):

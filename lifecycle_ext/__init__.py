@@ -11,7 +11,10 @@ Importing this package is cheap: zarr, pandas and ipywidgets are imported only w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .registry.service import Registry
 
 from .core.errors import (
     ConflictError,
@@ -54,7 +57,7 @@ __all__ = [  # sorted (tests/test_public_api.py)
 ]
 
 
-def open_registry(location: Any = None, **kwargs: Any) -> Any:
+def open_registry(location: Any = None, **kwargs: Any) -> Registry:
     """Open (creating on first use) a registry; see :func:`lifecycle_ext.registry.compose.open_registry`."""
     from .registry.compose import open_registry as _open
 

@@ -263,18 +263,19 @@ export class LifecycleModel {
       const same = this._detail?.record.ref === record.ref;
       this._detail = { record, lineage, history };
       if (resetTarget || !same) {
-        this._target = null;
         this._diff = null;
       }
-      await this._loadPermissions();
-      if (this._target !== null && !this._permissions?.stages.includes(this._target)) {
+      // Work out the target and its permissions before publishing either: an action clicked while this runs
+      // must never see a half-updated target (null, or one without its permissions).
+      let target = resetTarget || !same ? null : this._target;
+      let permissions = await this._fetchPermissions(record.ref, target);
+      if (target !== null && !permissions?.stages.includes(target)) {
         // the version moved on (or the target no longer applies): let the server pick the next stage
-        this._target = null;
-        await this._loadPermissions();
+        target = null;
+        permissions = await this._fetchPermissions(record.ref, null);
       }
-      if (this._target === null) {
-        this._target = this._permissions?.to ?? null;
-      }
+      this._target = target ?? permissions?.to ?? null;
+      this._permissions = permissions;
       await this._loadGates();
       this._detailChanged.emit();
     } catch (e) {
@@ -443,11 +444,15 @@ export class LifecycleModel {
     if (!rec) {
       return;
     }
+    this._permissions = await this._fetchPermissions(rec.ref, this._target);
+  }
+
+  private async _fetchPermissions(ref: string, target: string | null): Promise<IPermissions | null> {
     try {
-      this._permissions = await this.client.permissions(rec.ref, this._target ?? undefined);
+      return await this.client.permissions(ref, target ?? undefined);
     } catch (e) {
-      this._permissions = null;
       this._setMessage('error', errorText(e));
+      return null;
     }
   }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import drift_check, gate_checks, metric_checks
+from . import doc_fields, drift_check, gate_checks, metric_checks
 from .gate_context import (
     FAIL,
     PASS,
@@ -95,5 +95,6 @@ CHECK_TYPES: dict[str, CheckType] = {
         CheckType("integrity", gate_checks.validate_none, gate_checks.eval_integrity),
         CheckType("schema", gate_checks.validate_schema, gate_checks.eval_schema),
         CheckType("drift", drift_check.validate_drift, drift_check.eval_drift),
+        CheckType("documentation", doc_fields.validate_documentation, doc_fields.eval_documentation),
     )
 }

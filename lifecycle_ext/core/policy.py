@@ -34,7 +34,7 @@ RETIRED = "retired"
 ANYONE = "*"
 ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set_policy", "force")
 _STAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
-_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring"}
+_TOP_KEYS = {"version", "stages", "transitions", "users", "permissions", "gates", "monitoring", "notify"}
 
 DEFAULT_POLICY_TEXT = """\
 # The default policy, in force until reg.set_policy(...) records another one.
@@ -77,6 +77,7 @@ class Policy:
     permissions: dict[str, tuple[str, ...]] | None = None
     gates: dict[str, tuple[Check, ...]] = field(default_factory=dict)
     monitoring: dict[str, Any] = field(default_factory=dict)  # [monitoring], see core/monitoring_policy.py
+    notify: dict[str, Any] = field(default_factory=dict)  # [notify], see core/notify_policy.py
 
     # -- stages --------------------------------------------------------------------------------------
     def stages_for(self, kind: str) -> tuple[str, ...]:
@@ -350,6 +351,9 @@ def parse_policy(text: str) -> Policy:
                 f"allowed to roll back ({' or '.join(allowed) or 'nobody'}); add it to [users]",
                 _line_of(text, "on_alert", table="monitoring"),
             )
+    from .notify_policy import parse_notify
+
+    notify = parse_notify(doc.get("notify"), text)
     return Policy(
         text=text,
         hash=policy_hash(text),
@@ -360,6 +364,7 @@ def parse_policy(text: str) -> Policy:
         permissions=permissions,
         gates=gates,
         monitoring=monitoring,
+        notify=notify,
     )
 
 

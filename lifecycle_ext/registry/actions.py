@@ -21,6 +21,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from .exports import format_names
+
+EXPORT_FORMATS = format_names()
+
 __all__ = ["Arg", "Rest", "Result", "Action", "Catalogue", "CATALOGUE", "cli_name"]
 
 
@@ -481,18 +485,6 @@ CATALOGUE = Catalogue(
             ),
             result=Result("Version"),
         ),
-        Action(
-            "export",
-            "export a version in a standard format (mlflow: an MLflow model directory)",
-            (
-                Arg(
-                    "ref_or_name", required=True, positional=True, metavar="REF", help="KIND:NAME@VERSION or KIND:NAME"
-                ),
-                Arg("format", required=True, choices=("mlflow",), help="the format to write"),
-                Arg("output", flags=("-o",), metavar="PATH", help="the folder to write"),
-            ),
-            result=Result("str"),
-        ),
         # -- provenance ----------------------------------------------------------------------------------------
         Action(
             "reproduce",
@@ -505,6 +497,29 @@ CATALOGUE = Catalogue(
             "the environment captured when a tracked version was created",
             (replace(_REF, help="KIND:NAME@VERSION of a version created by %%track"),),
             result=Result("dict"),
+        ),
+        # -- exports -------------------------------------------------------------------------------------------
+        Action(
+            "export",
+            "export a version in a standard format (PROV, OpenLineage, model card, Annex IV, CycloneDX, zarr)",
+            (
+                Arg(
+                    "ref_or_name", required=True, positional=True, metavar="REF", help="KIND:NAME@VERSION or KIND:NAME"
+                ),
+                Arg("format", required=True, choices=EXPORT_FORMATS, help="the format to write"),
+                Arg("output", flags=("-o",), metavar="PATH", help="file or folder to write (default: print it)"),
+            ),
+            result=Result("ExportResult"),
+        ),
+        Action(
+            "notify",
+            "the delivery log of [notify] webhooks and commands; --test sends a sample event to every target",
+            (
+                Arg("test", type=bool, default=False, help="send a sample event and show its deliveries"),
+                Arg("event", default="VersionPromoted", metavar="TYPE", help="the sample's event type (with --test)"),
+                Arg("seq", type=int, help="only deliveries of this event"),
+            ),
+            result=Result("list[Delivery]"),
         ),
     ]
 )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from ..core.refs import exact_ref, parse_ref
 from .context import Service
@@ -128,7 +131,7 @@ class AuditService(Service):
                 continue
             yield e, (want_exact if want_exact in refs else (refs[0] if refs else None))
 
-    def audit(self, ref: str | None = None) -> Any:
+    def audit(self, ref: str | None = None) -> pd.DataFrame:
         """Every recorded event (optionally only those about ``ref``) as a DataFrame, oldest first."""
         import pandas as pd
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..core.clock import Clock
+    from ..storage.ports import Storage
+    from .service import Registry
 
 __all__ = ["open_registry", "default_location", "storage_for"]
 
@@ -20,7 +25,7 @@ def _fsync_default() -> bool:
     return os.environ.get("LIFECYCLE_FSYNC", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def storage_for(location: str | os.PathLike[str], *, fsync: bool | None = None, **storage_options: Any) -> Any:
+def storage_for(location: str | os.PathLike[str], *, fsync: bool | None = None, **storage_options: Any) -> Storage:
     loc = os.fspath(location)
     if loc.startswith("file://"):
         loc = loc[len("file://") :]
@@ -37,11 +42,11 @@ def open_registry(
     location: str | os.PathLike[str] | None = None,
     *,
     user: str | None = None,
-    clock: Any = None,
+    clock: Clock | None = None,
     checkpoint_every: int = 1000,
     fsync: bool | None = None,
     **storage_options: Any,
-) -> Any:
+) -> Registry:
     """Open (creating on first use) the registry at ``location``.
 
     ``location`` is a folder path or an fsspec URL (``s3://bucket/prefix``); the default is

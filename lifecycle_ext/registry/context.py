@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.clock import Clock
 from ..core.errors import IntegrityError, InvalidRef, NotFound
 from ..core.event_types import EventData
+from ..core.notify_policy import NOTIFY_EVENTS
 from ..core.policy import Policy, default_policy, parse_policy, policy_hash
 from ..core.records import VersionRecord
 from ..core.refs import Ref, asset_key, exact_ref, parse_ref
@@ -33,12 +34,14 @@ if TYPE_CHECKING:
     from .datasets import DatasetsService
     from .deployment import DeploymentService
     from .diffs import DiffService
+    from .exports.service import ExportService
     from .integrity import IntegrityService
     from .lineage import LineageService
     from .listing import ListingService
     from .models.mlflow_bridge import MlflowService
     from .models.predictor import PredictService
     from .monitoring.service import MonitoringService
+    from .notify import NotifyService
     from .permissions import PermissionsService
     from .promotion import PromotionService
     from .reproduce import ProvenanceService
@@ -108,9 +111,16 @@ class RegistryContext:
         self.log.refresh()
         return self.log.state
 
-    def append(self, build: Callable[[State], EventSpec | None]) -> Any:
-        """Append the event ``build(state)`` returns, as the acting principal (None: nothing to append)."""
-        return self.log.append(build, self.user)
+    def append(self, build: Callable[[State], EventSpec | None]) -> dict[str, Any] | None:
+        """Append the event ``build(state)`` returns, as the acting principal (None: nothing to append).
+
+        Events the policy's ``[notify]`` section sends are then handed to :mod:`.notify` (background threads)."""
+        event = self.log.append(build, self.user)
+        if event is not None and event["type"] in NOTIFY_EVENTS:
+            from .notify import dispatch
+
+            dispatch(self, event)
+        return event
 
     def event(self, seq: int) -> dict[str, Any]:
         """Event ``seq`` as stored; a missing event is an :class:`IntegrityError` naming it."""
@@ -118,6 +128,13 @@ class RegistryContext:
         if ev is None:
             raise IntegrityError(f"event {seq} is missing from the log of the registry at {self.location}")
         return dict(ev)
+
+    def record(self, build: Callable[[State], EventSpec]) -> dict[str, Any]:
+        """Append the event ``build(state)`` always returns (raises if the log appended nothing)."""
+        event = self.append(build)
+        if event is None:
+            raise RuntimeError("the event log appended nothing for an event that must be recorded")
+        return event
 
     # -- resolution ------------------------------------------------------------------------------------------
     def asset(self, ref: Ref, state: State | None = None) -> dict[str, Any]:
@@ -283,6 +300,18 @@ class Services:
         from .models.mlflow_bridge import MlflowService
 
         return MlflowService(self.ctx, self)
+
+    @cached_property
+    def notify(self) -> NotifyService:
+        from .notify import NotifyService
+
+        return NotifyService(self.ctx, self)
+
+    @cached_property
+    def exports(self) -> ExportService:
+        from .exports.service import ExportService
+
+        return ExportService(self.ctx, self)
 
 
 class Service:

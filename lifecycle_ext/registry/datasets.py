@@ -9,7 +9,7 @@ Save hooks (listed in :mod:`.hooks`):
   in the version's ``blobs`` so ``verify`` and ``gc`` cover it; who and when come from the event.
 - ``reg.save(doc, "label_schema:X", mapping=, reason=)`` types each class change against the parent.
 
-Queries (:class:`DatasetsMixin`): ``corrections``, ``schema_impact``; and :func:`schema_is_current`, the check
+Queries (:class:`DatasetsService`): ``corrections``, ``schema_impact``; and :func:`schema_is_current`, the check
 "a model's training data follows the current label schema" for the gates.
 """
 
@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from ..core.diff_types import affected_classes, classify_schema, normalize_schema
 from ..core.errors import NotFound, UsageInputError
@@ -309,7 +312,7 @@ def schema_is_current(svc: Services, model: Any) -> tuple[bool, list[dict[str, A
 
 
 class DatasetsService(Service):
-    def corrections(self, ref: str) -> Any:
+    def corrections(self, ref: str) -> pd.DataFrame:
         """Every label correction of a dataset up to version ``ref``: key, column, old and new label,
         version, author, time and reason."""
         import pandas as pd

@@ -3,7 +3,10 @@ history across versions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from ..core.refs import exact_ref
 from .context import Service
@@ -15,7 +18,7 @@ __all__ = ["ListingService"]
 
 
 class ListingService(Service):
-    def versions(self, name: str) -> Any:
+    def versions(self, name: str) -> pd.DataFrame:
         """All versions of an asset as a DataFrame (``name`` is ``KIND:NAME`` or a unique ``NAME``)."""
         import pandas as pd
 
@@ -56,7 +59,7 @@ class ListingService(Service):
         ]
         return RegistryInfo(location=self.ctx.location, events=st["seq"] + 1, assets=assets)
 
-    def assets(self, kind: str | None = None) -> Any:
+    def assets(self, kind: str | None = None) -> pd.DataFrame:
         """Assets (optionally of one kind) as a DataFrame: latest version, stages, counts."""
         import pandas as pd
 

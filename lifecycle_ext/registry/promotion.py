@@ -12,7 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from ..core.clock import iso
 from ..core.errors import ConflictError, GateFailed, NotFound, PermissionDenied, UsageInputError
@@ -22,6 +25,7 @@ from ..core.policy import RETIRED, Policy, parse_policy
 from ..core.refs import exact_ref
 from .context import EventSpec, Service, State
 from .views.gates import GateReport, PolicyView, PromotionRequest
+from .views.records import Version
 
 __all__ = ["PromotionService"]
 
@@ -186,7 +190,7 @@ class PromotionService(Service):
         reason: str = "",
         force: bool = False,
         known_limitations: str | None = None,
-    ) -> Any:
+    ) -> Version:
         """Move ``ref`` to stage ``to`` if its gates pass; else record the refusal and raise GateFailed.
 
         ``force=True`` (only for a role the policy allows, with a reason) promotes despite failing checks and
@@ -359,7 +363,7 @@ class PromotionService(Service):
         """Reject promoting ``ref`` to ``to``; blocks until a new request supersedes it. Needs a reason."""
         return self._decision("reject", ref, to, need_reason(reason, "reject"))
 
-    def pending(self) -> Any:
+    def pending(self) -> pd.DataFrame:
         """Open requests awaiting approval, and staged versions whose soak period has run (DataFrame)."""
         import pandas as pd
 

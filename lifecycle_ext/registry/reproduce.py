@@ -18,10 +18,11 @@ from typing import Any
 from ..core import progress
 from ..core.errors import LifecycleError, NotFound, UsageInputError
 from ..core.refs import exact_ref
+from ..storage.codecs import describe_difference
 from .context import Service, Services
 from .views.provenance import OutputCheck, ReproduceReport
 
-__all__ = ["ProvenanceService", "record_blobs_hook", "diff_summary"]
+__all__ = ["ProvenanceService", "record_blobs_hook"]
 
 
 def record_blobs_hook(
@@ -126,7 +127,7 @@ class ProvenanceService(Service):
                 except LifecycleError as exc:
                     checks.append(OutputCheck(var, out_ref, recorded, None, False, str(exc)))
                     continue
-                diff = "" if got == recorded else diff_summary(self._load_quiet(out_ref), ns[var])
+                diff = "" if got == recorded else describe_difference(self._load_quiet(out_ref), ns[var])
                 checks.append(OutputCheck(var, out_ref, recorded, got, got == recorded, diff))
                 bar.advance()
             status = "match" if all(c.match for c in checks) else "mismatch"
@@ -158,62 +159,3 @@ class ProvenanceService(Service):
         for name, ref in (record.get("inputs_by_var") or {}).items():
             ns[name] = self._load_quiet(ref)
         return ns
-
-
-def _array_diff(a: Any, b: Any) -> str:
-    import numpy as np
-
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return f"shape/dtype {a.shape} {a.dtype} -> {b.shape} {b.dtype}"
-    if a.dtype.kind in "biufc":
-        d = np.abs(a.astype(np.float64) - b.astype(np.float64)) if a.dtype.kind != "c" else np.abs(a - b)
-        n = int(np.count_nonzero(d)) if d.size else 0
-        return f"{n} of {a.size} values differ, max abs diff {float(np.nanmax(d)) if d.size else 0:.6g}"
-    return f"{int(np.count_nonzero(a != b))} of {a.size} values differ"
-
-
-def diff_summary(old: Any, new: Any) -> str:
-    """A one-line description of how ``new`` differs from the recorded ``old``."""
-    import numpy as np
-
-    pd = sys.modules.get("pandas")
-    try:
-        if isinstance(old, np.ndarray) and isinstance(new, np.ndarray):
-            return _array_diff(old, new)
-        if pd is not None and isinstance(old, pd.DataFrame) and isinstance(new, pd.DataFrame):
-            parts = []
-            if old.shape != new.shape:
-                parts.append(f"shape {old.shape} -> {new.shape}")
-            cols_o, cols_n = list(map(str, old.columns)), list(map(str, new.columns))
-            if cols_o != cols_n:
-                parts.append(
-                    f"columns removed {sorted(set(cols_o) - set(cols_n))} added {sorted(set(cols_n) - set(cols_o))}"
-                )
-            common = [c for c in old.columns if c in new.columns]
-            if old.shape[0] == new.shape[0] and common:
-                o, n = old[common].reset_index(drop=True), new[common].reset_index(drop=True)
-                neq = ~((o == n) | (o.isna() & n.isna()))
-                parts.append(
-                    f"{int(neq.any(axis=1).sum())} rows differ in columns "
-                    f"{[str(c) for c in common if neq[c].any()][:10]}"
-                )
-            return "; ".join(parts) or "index or dtypes differ"
-        if isinstance(old, dict) and isinstance(new, dict):
-            if set(old) != set(new):
-                return f"keys removed {sorted(set(old) - set(new))[:10]} added {sorted(set(new) - set(old))[:10]}"
-            diffs = []
-            for k in old:
-                if isinstance(old[k], np.ndarray) and isinstance(new[k], np.ndarray):
-                    if not np.array_equal(old[k], new[k]):
-                        diffs.append(f"{k}: {_array_diff(old[k], new[k])}")
-                elif old[k] != new[k]:
-                    diffs.append(f"{k}: value differs")
-            return (
-                "; ".join(diffs[:5]) + (f"; ... {len(diffs) - 5} more" if len(diffs) > 5 else "")
-                or "same values, different layout or dtypes"
-            )
-        if type(old) is not type(new):
-            return f"type {type(old).__name__} -> {type(new).__name__}"
-        return "values differ"
-    except Exception as exc:  # noqa: BLE001 - the summary is best effort
-        return f"differs (no summary: {type(exc).__name__})"

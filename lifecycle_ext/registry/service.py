@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import zarr
 
+    from .exports import ExportResult
     from .models.predictor import Predictor, PredictReport
     from .views.audit import AssetListing, AuditTrail
     from .views.diffs import Diff, SchemaImpact
@@ -241,7 +242,7 @@ class Registry:
         reason: str = "",
         force: bool = False,
         known_limitations: str | None = None,
-    ) -> Any:
+    ) -> Version:
         """Move ``ref`` to stage ``to`` if its gates pass; else record the refusal and raise GateFailed.
 
         ``force=True`` (only for a role the policy allows, with a reason) promotes despite failing checks and
@@ -375,15 +376,6 @@ class Registry:
         version of ``model:NAME``, with its run's params, metrics, tags and run id as provenance."""
         return self._svc.mlflow.import_mlflow(model_uri, name=name, note=note)
 
-    def export(self, ref_or_name: str, format: str, output: str | os.PathLike[str] | None = None) -> str:
-        """Export a version (the latest when ``ref_or_name`` names an asset): ``mlflow`` writes an MLflow model
-        directory at ``output`` that ``mlflow.pyfunc.load_model`` and ``mlflow models serve`` accept."""
-        if format != "mlflow":
-            raise UsageInputError(f"unknown export format {format!r}; formats: mlflow")
-        from .exports.mlflow import export_mlflow
-
-        return str(export_mlflow(self._svc, ref_or_name, output))
-
     def revalidation_required(self, ref: str) -> bool:
         return self._svc.monitoring.revalidation_required(ref)
 
@@ -406,3 +398,20 @@ class Registry:
         says why an action is not allowed (empty when it is). Nothing is recorded.
         """
         return self._svc.permissions.permissions(ref, to)
+
+    # -- exports ---------------------------------------------------------------------------------------------
+    def notify(
+        self, *, test: bool = False, event: str = "VersionPromoted", seq: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The delivery log of the policy's ``[notify]`` targets (of event ``seq`` when given). ``test=True`` sends
+        a sample ``event`` (marked ``"sample": true``) to every target instead and returns its tries."""
+        if test:
+            return self._svc.notify.send_sample(event)
+        return self._svc.notify.deliveries(seq)
+
+    def export(self, ref_or_name: str, format: str, output: str | os.PathLike[str] | None = None) -> ExportResult:
+        """Export a version (the latest when ``ref_or_name`` names an asset) in a standard format: ``prov``,
+        ``openlineage``, ``model-card``, ``annex-iv``, ``cyclonedx``, ``zarr`` (plain zarr v3), ``mlflow``.
+        With ``output`` the files are written there; without it the document is returned. Changes nothing.
+        """
+        return self._svc.exports.export(ref_or_name, format, output)

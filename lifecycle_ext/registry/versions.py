@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import xxhash
 
 from ..core import progress
+from ..core.doc_fields import validate_doc_fields
 from ..core.errors import InvalidRef, NotFound, UsageInputError
 from ..core.event_types import AliasSet, TagAdded, TagRemoved
 from ..core.events import canonical
@@ -90,6 +91,7 @@ class VersionsService(Service):
             "note": str(note or ""),
             "record": _jsonable(dict(record or {}), "record"),
         }
+        validate_doc_fields(meta["metadata"])  # intended_use, out_of_scope_use, risks
         from ..storage.codecs import encode
 
         payload = encode(obj)  # UnsupportedType before anything is written

@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from lifecycle_ext.core import drift_check, gate_checks, metric_checks
+from lifecycle_ext.core import doc_fields, drift_check, gate_checks, metric_checks
 from lifecycle_ext.core.gates import CHECK_TYPES
 from lifecycle_ext.core.state import HANDLERS
 
 BUILT_IN = {"metric", "compare", "provenance", "lineage", "approvals", "soak", "integrity", "schema", "drift"}
+BUILT_IN |= {"documentation"}
 
 
 def test_check_types_table_holds_every_built_in_type_from_its_module() -> None:
@@ -17,7 +18,7 @@ def test_check_types_table_holds_every_built_in_type_from_its_module() -> None:
     for name in BUILT_IN:
         ct = CHECK_TYPES[name]
         assert ct.name == name
-        assert ct.evaluate.__module__ in {m.__name__ for m in (metric_checks, gate_checks, drift_check)}
+        assert ct.evaluate.__module__ in {m.__name__ for m in (metric_checks, gate_checks, drift_check, doc_fields)}
 
 
 def test_tables_are_complete_in_a_fresh_interpreter_importing_only_their_module() -> None:
@@ -30,5 +31,5 @@ def test_tables_are_complete_in_a_fresh_interpreter_importing_only_their_module(
 
 
 def test_check_modules_do_not_import_the_table() -> None:
-    for mod in (metric_checks, gate_checks, drift_check):
+    for mod in (metric_checks, gate_checks, drift_check, doc_fields):
         assert "register_check" not in vars(mod) and "CHECK_TYPES" not in vars(mod)

@@ -48,7 +48,9 @@ def test_export_sklearn_pipeline_loads_in_mlflow_pyfunc(reg: Any, data: Any, tmp
     model = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=10, random_state=0))
     model.fit(Xtr, y.iloc[::2])
     reg.save(model, "model:rf", input_example=Xtr)
-    out = reg.export("model:rf", "mlflow", tmp_path / "exported")
+    result = reg.export("model:rf", "mlflow", tmp_path / "exported")
+    assert result.format == "mlflow" and result.ref == "model:rf@1"
+    (out,) = result.paths
     files = {p.name for p in Path(out).iterdir()}
     assert {"MLmodel", "model.skops", "requirements.txt", "input_example.json"} <= files
     mlmodel = yaml.safe_load((Path(out) / "MLmodel").read_text())
@@ -59,7 +61,7 @@ def test_export_sklearn_pipeline_loads_in_mlflow_pyfunc(reg: Any, data: Any, tmp
     np.testing.assert_array_equal(np.asarray(pf.predict(Xte)), model.predict(Xte))
     with pytest.raises(ConflictError, match="already exists"):
         reg.export("model:rf", "mlflow", out)
-    with pytest.raises(UsageInputError, match="formats: mlflow"):
+    with pytest.raises(UsageInputError, match="unknown export format 'nope'"):
         reg.export("model:rf", "nope", tmp_path / "x")
 
 
@@ -74,18 +76,18 @@ def test_export_xgboost_lightgbm_and_onnx(reg: Any, data: Any, tmp_path: Path) -
     ytr = y.iloc[::2]
     xg = xgb.XGBClassifier(n_estimators=10).fit(Xtr, ytr)
     reg.save(xg, "model:xgb", input_example=Xtr)
-    pf = mlflow.pyfunc.load_model(reg.export("model:xgb", "mlflow", tmp_path / "xgb"))
+    pf = mlflow.pyfunc.load_model(reg.export("model:xgb", "mlflow", tmp_path / "xgb").paths[0])
     np.testing.assert_array_equal(np.asarray(pf.predict(Xte)), xg.predict(Xte))
 
     lg = lgb.LGBMClassifier(n_estimators=10, verbose=-1).fit(Xtr, ytr)
     reg.save(lg, "model:lgb", input_example=Xtr)
-    pf = mlflow.pyfunc.load_model(reg.export("model:lgb", "mlflow", tmp_path / "lgb"))
+    pf = mlflow.pyfunc.load_model(reg.export("model:lgb", "mlflow", tmp_path / "lgb").paths[0])
     np.testing.assert_array_equal(np.asarray(pf.predict(Xte)), lg.predict(Xte))
 
     X32 = Xtr.to_numpy(np.float32)
     lr = LogisticRegression(max_iter=5000).fit(X32, ytr)
     reg.save(to_onnx(lr, X32[:1], options={"zipmap": False}), "model:onnx", input_example=Xtr.astype("float32"))
-    pf = mlflow.pyfunc.load_model(reg.export("model:onnx", "mlflow", tmp_path / "onnx"))
+    pf = mlflow.pyfunc.load_model(reg.export("model:onnx", "mlflow", tmp_path / "onnx").paths[0])
     np.testing.assert_array_equal(pf.predict(Xte.to_numpy(np.float32))["label"], lr.predict(Xte.to_numpy(np.float32)))
 
 

@@ -226,13 +226,13 @@ class MonitoringService(Service):
                 data["prediction_baseline"] = new_pred
             return "BatchMonitored", data
 
-        ev = self.ctx.append(build)
+        ev = self.ctx.record(build)
         result = dict(ref=exact, seq=ev["seq"], level=level, findings=findings, evidence=report, baseline=base["ref"])
         alerts = [f for f in findings if f["level"] == "alert"]
         if not alerts:
             return MonitorResult(**result)
         response = pol["on_alert"]
-        alert = self.ctx.append(
+        alert = self.ctx.record(
             lambda st: (
                 "AlertRaised",
                 {
@@ -367,7 +367,7 @@ class MonitoringService(Service):
         changes = _texts(criteria_changes, "criteria_changes")
         rec = self.ctx.resolve(ref)
         exact = exact_ref(rec)
-        ev = self.ctx.append(
+        ev = self.ctx.record(
             lambda st: ReviewRecorded(
                 asset=rec.asset,
                 number=rec.number,
