@@ -52,7 +52,8 @@ def model_codecs() -> list[Codec]:
     from .torch_safetensors import torch_codec
     from .xgboost_json import xgboost_codec
 
-    return [sklearn_codec(), torch_codec(), xgboost_codec(), lightgbm_codec(), onnx_codec()]
+    # XGBoost and LightGBM first: their scikit-learn wrappers are scikit-learn estimators too
+    return [xgboost_codec(), lightgbm_codec(), sklearn_codec(), torch_codec(), onnx_codec()]
 
 
 def require(module: str, extra: str) -> ModuleType:

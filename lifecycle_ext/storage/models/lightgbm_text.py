@@ -24,7 +24,6 @@ def lightgbm_codec() -> Codec:
         _encode,
         _decode,
         types=("lightgbm.sklearn.LGBMModel", "lightgbm.basic.Booster"),
-        priority=10,  # before scikit-learn: its wrappers are scikit-learn estimators too
     )
 
 

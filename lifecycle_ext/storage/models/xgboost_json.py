@@ -23,7 +23,6 @@ def xgboost_codec() -> Codec:
         _encode,
         _decode,
         types=("xgboost.sklearn.XGBModel", "xgboost.core.Booster"),
-        priority=10,  # before scikit-learn: its wrappers are scikit-learn estimators too
     )
 
 
