@@ -255,10 +255,10 @@ class TrackedRun:
         *,
         ns: dict[str, Any],
     ) -> dict[str, Any]:
-        from ..storage.codecs import encode
+        from ..storage.codecs import codec_for
 
         kind = parse_ref(asset).kind
-        otype = encode(obj).object_type if kind == "model" else None
+        otype = codec_for(obj).object_type if kind == "model" else None  # the codec, without encoding twice
         seed = self.spec.seed if self.spec.seed is not None else ([s["value"] for s in self.info.seed_literals] or None)
         rec = {
             **base,

@@ -151,3 +151,17 @@ def test_cli_predict_one_million_rows(reg: Any, fitted: Any, tmp_path: Any) -> N
     )
     assert r.returncode != 0 and "missing column(s) ['spend']" in r.stderr
     assert not (tmp_path / "bad_out.csv").exists()
+
+
+def test_rest_version_record_carries_the_signature(reg: Any, fitted: Any, openapi: Any) -> None:
+    from lifecycle_ext.registry.actions import CATALOGUE
+    from lifecycle_ext.registry.serialize import result_json
+
+    model, Xtr, _, _ = fitted
+    v = reg.save(model, "model:churn", input_example=Xtr)
+    action = next(a for a in CATALOGUE if a.name == "get")
+    body = result_json(action, reg.get(v.ref), reg, {"ref": v.ref})
+    openapi.validate(action.route, "GET", 200, body)
+    assert body["signature"]["inputs"][1] == {"name": "visits", "dtype": "int64"}
+    assert body["input_example"]["columns"] == ["age", "visits", "spend"]
+    assert body["summary"]["framework"] == "scikit-learn" and body["summary"]["format"] == "skops"
