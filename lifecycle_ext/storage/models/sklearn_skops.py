@@ -89,17 +89,40 @@ def load_trusted(data: bytes, what: str, also: tuple[str, ...] = ()) -> Any:
     """Load a skops file after checking every type it names; :class:`UntrustedType` (nothing built) if any
     type is not trusted. The file's object tree is read once: its types checked, then built."""
     sio = require("skops.io", EXTRA)
-    try:  # skops's own steps of ``loads`` (0.16), so the tree is built once rather than three times
+    with zipfile.ZipFile(io.BytesIO(data), "r") as zf:
+        done, obj = _load_tree(zf, what, also)
+    if done:
+        return obj
+    # another skops layout: the public functions (slower, same checks)
+    _check(list(sio.get_untrusted_types(data=data)), what, also)
+    return check_trees(sio.loads(data, trusted=sio.get_untrusted_types(data=data)), what)
+
+
+def _load_tree(src: Any, what: str, also: tuple[str, ...]) -> tuple[bool, Any]:
+    """skops's own steps of ``loads`` (0.16) over ``src`` (anything with ``read(name) -> bytes``), so the tree is
+    built once rather than three times; (False, None) when this skops has another layout."""
+    try:
         from skops.io._audit import get_tree
         from skops.io._utils import read_schema
-    except ImportError:  # another skops layout: the public functions (slower, same checks)
-        _check(list(sio.get_untrusted_types(data=data)), what, also)
-        return check_trees(sio.loads(data, trusted=sio.get_untrusted_types(data=data)), what)
-    with zipfile.ZipFile(io.BytesIO(data), "r") as zf:
-        schema, load_context = read_schema(zf)
-        tree = get_tree(schema, load_context, trusted=None)
-        _check(sorted(tree.get_unsafe_set()), what, also)  # raises before anything is built
-        return check_trees(tree.construct(), what)
+    except ImportError:
+        return False, None
+    schema, load_context = read_schema(src)
+    tree = get_tree(schema, load_context, trusted=None)
+    _check(sorted(tree.get_unsafe_set()), what, also)  # raises before anything is built
+    return True, check_trees(tree.construct(), what)
+
+
+class _Stored:
+    """The members of a stored skops file, read by name (what skops's loaders ask of a zip file)."""
+
+    def __init__(self, schema: bytes, members: dict[str, Any]) -> None:
+        self.members = {"schema.json": schema, **members}
+
+    def read(self, name: str) -> bytes:
+        try:
+            return bytes(self.members[name])
+        except KeyError:
+            raise IntegrityError(f"the stored skops schema names a member {name!r} that is not stored") from None
 
 
 def check_trees(obj: Any, what: str) -> Any:
@@ -297,5 +320,7 @@ def _decode(group: Any, attrs: dict[str, Any], dest: Path | None) -> Any:
     for name, size in attrs["members"]:
         members.append((name, blob[pos : pos + size]))
         pos += size
-    data = skops_file(read_bytes(group, attrs["schema"]), members)
-    return load_trusted(data, "the stored scikit-learn model")
+    schema = read_bytes(group, attrs["schema"])
+    what = "the stored scikit-learn model"
+    done, obj = _load_tree(_Stored(schema, dict(members)), what, ())
+    return obj if done else load_trusted(skops_file(schema, members), what)
