@@ -22,11 +22,13 @@ from .core.errors import (
     IntegrityError,
     InvalidRef,
     LifecycleError,
+    MissingDependency,
     NotFound,
     PermissionDenied,
     PolicyError,
     QueryError,
     UnsupportedType,
+    UntrustedType,
     UsageInputError,
 )
 from .core.refs import Ref, parse_ref
@@ -35,12 +37,14 @@ __version__ = "0.1.0"
 
 __all__ = [  # sorted (tests/test_public_api.py)
     "__version__",
+    "allow_types",
     "ConflictError",
     "GateFailed",
     "IntegrityError",
     "InvalidRef",
     "LifecycleError",
     "load_ipython_extension",
+    "MissingDependency",
     "NotFound",
     "open_registry",
     "parse_ref",
@@ -50,6 +54,7 @@ __all__ = [  # sorted (tests/test_public_api.py)
     "Ref",
     "unload_ipython_extension",
     "UnsupportedType",
+    "UntrustedType",
     "UsageInputError",
 ]
 
@@ -59,6 +64,14 @@ def open_registry(location: Any = None, **kwargs: Any) -> Registry:
     from .registry.compose import open_registry as _open
 
     return _open(location, **kwargs)
+
+
+def allow_types(*names: str) -> None:
+    """Trust these fully qualified type names (``"mypkg.mod.Class"``) in stored models for this process
+    (``reg.load(ref, trusted=[...])`` trusts them for one load)."""
+    from .storage.models.trust import allow_types as _allow
+
+    _allow(*names)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -134,6 +134,9 @@ export interface IVersionRecord {
   record: JSONObject;
   retired: boolean;
   deployment: JSONValue | null;
+  /** a model's input and output columns with dtypes (null or absent when none was recorded) */
+  signature?: JSONObject | null;
+  input_example?: JSONObject | null;
 }
 
 export interface ILineageNode {

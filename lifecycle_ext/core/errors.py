@@ -8,6 +8,8 @@
     ├── IntegrityError                   stored bytes or events do not match their recorded hash
     ├── ConflictError                    a concurrent writer won, or the action conflicts with current state
     ├── UnsupportedType (TypeError)      an object the store cannot save without pickling
+    │   └── UntrustedType                a stored model names a type not trusted to load (nothing executed)
+    ├── MissingDependency (ImportError)  an optional framework is not installed (names the extra)
     ├── PolicyError (ValueError)         a malformed or inconsistent policy file (names the line)
     ├── PermissionDenied (PermissionError)  the acting user's role does not allow the action
     ├── GateFailed                       a promotion whose gates did not all pass (carries the report)
@@ -30,6 +32,8 @@ __all__ = [
     "IntegrityError",
     "ConflictError",
     "UnsupportedType",
+    "UntrustedType",
+    "MissingDependency",
     "PolicyError",
     "PermissionDenied",
     "GateFailed",
@@ -61,6 +65,18 @@ class ConflictError(LifecycleError):
 
 class UnsupportedType(LifecycleError, TypeError):
     """The object's type cannot be stored without pickling."""
+
+
+class UntrustedType(UnsupportedType):
+    """A stored model file names types that are not trusted to be loaded; nothing of them was executed."""
+
+    def __init__(self, message: str, types: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.types = list(types or [])
+
+
+class MissingDependency(LifecycleError, ImportError):
+    """An optional framework (an extra of lifecycle-ext) is needed but not installed."""
 
 
 class PolicyError(LifecycleError, ValueError):

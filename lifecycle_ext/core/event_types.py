@@ -159,6 +159,8 @@ class VersionCreated(EventData):
     blobs: tuple[str, ...] | None = _omit()
     baseline: Json | None = _omit()
     prediction_baseline: Json | None = _omit()
+    signature: Json | None = _omit()
+    input_example: Json | None = _omit()
 
     @property
     def asset(self) -> str:

@@ -6,6 +6,7 @@ Policy section (in ``lifecycle.toml``)::
     stage = "production"            # what `monitor NAME` watches when no version is given
     on_alert = "record"             # "record" | "revalidate" | "rollback"
     time_column = "event_time"      # optional: freshness = now - latest timestamp in this column
+    min_batch_rows = 100            # smaller batches are recorded but raise no drift warnings or alerts
     psi = { warn = 0.1, alert = 0.25 }          # per feature; any metric below may be given
     ks = { warn = 0.1, alert = 0.2 }
     latency_p95_ms = { warn = 40, alert = 50 }
@@ -38,6 +39,8 @@ __all__ = [
     "METRICS",
     "RESPONSES",
     "DEFAULT_THRESHOLDS",
+    "DEFAULT_MIN_BATCH_ROWS",
+    "DRIFT_METRICS",
     "parse_monitoring",
     "evaluate",
     "worst",
@@ -69,6 +72,9 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     "confidence_psi": {"warn": 0.1, "alert": 0.25},
 }
 DEFAULT_SCHEMA = {"missing": "alert", "extra": "warn", "dtype": "warn"}
+DEFAULT_MIN_BATCH_ROWS = 100
+DRIFT_METRICS = ("psi", "ks", "null_rate_change", "confidence_psi", "confidence_shift")
+"""Statistical findings, silenced on batches smaller than ``min_batch_rows`` (too few rows to tell drift)."""
 
 
 def _line_of(text: str | None, key: str) -> int | None:
@@ -100,6 +106,7 @@ def parse_monitoring(section: Any, text: str | None = None) -> dict[str, Any]:
         "stage": "production",
         "on_alert": "record",
         "time_column": None,
+        "min_batch_rows": DEFAULT_MIN_BATCH_ROWS,
         "thresholds": {k: dict(v) for k, v in DEFAULT_THRESHOLDS.items()},
         "schema": dict(DEFAULT_SCHEMA),
     }
@@ -107,6 +114,10 @@ def parse_monitoring(section: Any, text: str | None = None) -> dict[str, Any]:
         if key in ("stage", "time_column"):
             if not isinstance(value, str) or not value:
                 raise fail(key, "must be a non-empty string")
+            out[key] = value
+        elif key == "min_batch_rows":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise fail(key, f"must be a whole number of rows (0 or more); got {value!r}")
             out[key] = value
         elif key == "on_alert":
             if value not in RESPONSES:
@@ -131,7 +142,10 @@ def parse_monitoring(section: Any, text: str | None = None) -> dict[str, Any]:
                 raise fail(key, f"warn ({value['warn']}) is above alert ({value['alert']})")
             out["thresholds"][key] = {k: float(v) for k, v in value.items()}
         else:
-            raise fail(key, f"unknown setting (known: stage, on_alert, time_column, schema, {', '.join(METRICS)})")
+            raise fail(
+                key,
+                f"unknown setting (known: stage, on_alert, time_column, min_batch_rows, schema, {', '.join(METRICS)})",
+            )
     return out
 
 

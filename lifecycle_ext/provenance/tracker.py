@@ -7,6 +7,7 @@ IPython; the cell is executed by the caller (the magic uses the shell, reproduce
 from __future__ import annotations
 
 import json
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -244,7 +245,9 @@ class TrackedRun:
         for var, asset, obj in todo:
             try:
                 created.append(
-                    self._save_one(reg, var, asset, obj, base, params, metrics, inputs, estimators, env_blob, remember)
+                    self._save_one(
+                        reg, var, asset, obj, base, params, metrics, inputs, estimators, env_blob, remember, ns=ns
+                    )
                 )
             except LifecycleError as exc:
                 done = ", ".join(c["ref"] for c in created)
@@ -252,6 +255,18 @@ class TrackedRun:
                     f"output {var!r} ({asset}) was not saved: {exc}" + (f" (already saved: {done})" if done else "")
                 ) from None
         return created
+
+    def _signature_options(self, obj: Any, ns: dict[str, Any]) -> dict[str, Any]:
+        """The input example of a model: the model's feature columns of the training frame the cell read."""
+        names = _feature_names(obj)
+        if not names:
+            return {}
+        pd = sys.modules.get("pandas")
+        for var in self.reads.inputs:
+            frame = ns.get(var)
+            if pd is not None and isinstance(frame, pd.DataFrame) and all(n in frame.columns for n in names):
+                return {"input_example": frame[names]}
+        return {}
 
     def _save_one(
         self,
@@ -266,11 +281,13 @@ class TrackedRun:
         estimators: list[dict[str, Any]],
         env_blob: str | None,
         remember: Any,
+        *,
+        ns: dict[str, Any],
     ) -> dict[str, Any]:
-        from ..storage.codecs import encode
+        from ..storage.codecs import codec_for
 
         kind = parse_ref(asset).kind
-        otype = encode(obj).object_type if kind == "model" else None
+        otype = codec_for(obj).object_type if kind == "model" else None  # the codec, without encoding twice
         meta = dict(self.spec.kind_meta)
         options = dict(self.spec.dataset) if kind == "dataset" else {}
         metadata = dict(self.spec.metadata)
@@ -309,9 +326,20 @@ class TrackedRun:
             record=rec,
             blobs=[env_blob] if env_blob else [],
             **options,
+            **(self._signature_options(obj, ns) if kind == "model" else {}),
         )
         remember(obj, v.ref)
         out = {"var": var, "ref": v.ref, "content_hash": v.content_hash}
         if getattr(v, "rerun", False):
             out["rerun"] = True
         return out
+
+
+def _feature_names(model: Any) -> list[str]:
+    """The input column names a fitted model knows (scikit-learn, XGBoost, LightGBM), else []."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is None and callable(getattr(model, "get_booster", None)):
+        names = model.get_booster().feature_names
+    if names is None:
+        names = getattr(model, "feature_name_", None) if hasattr(model, "booster_") else None
+    return [str(n) for n in names] if names is not None else []

@@ -481,6 +481,29 @@ CATALOGUE = Catalogue(
             ),
             result=Result("Version"),
         ),
+        # -- deployable models ---------------------------------------------------------------------------------
+        Action(
+            "predict",
+            "score a parquet or CSV file with a stored model (input checked against its signature)",
+            (
+                _REF,
+                Arg("input", type=Path, required=True, help="rows to score (.parquet or .csv)"),
+                Arg("output", type=Path, required=True, help="where the predictions go (.parquet or .csv)"),
+                Arg("proba", type=bool, help="write class probabilities instead of predictions"),
+                Arg("drop_extra", type=bool, help="ignore input columns that are not in the signature"),
+            ),
+            result=Result("PredictReport"),
+        ),
+        Action(
+            "import_mlflow",
+            "register an MLflow model (runs:/..., models:/NAME/N or a folder) with its run's params and metrics",
+            (
+                Arg("model_uri", required=True, positional=True, metavar="MODEL_URI", help="the MLflow model URI"),
+                Arg("name", help="the model's name here (default: the registered name or the folder's)"),
+                Arg("note", help="a note on the new version"),
+            ),
+            result=Result("Version"),
+        ),
         # -- provenance ----------------------------------------------------------------------------------------
         Action(
             "reproduce",

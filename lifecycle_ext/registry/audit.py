@@ -208,14 +208,29 @@ class AuditService(Service):
         if replaced is None and rec.get("parent"):
             replaced = (rec["parent"], "its parent, the previous version of the asset")
         reviews = [dict(r) for r in rec.get("reviews", [])]
+        model = _model_facts(rec)
         if replaced is None:
-            return Explanation(me, rec.get("stage"), story, None, "", {}, reviews)
+            return Explanation(me, rec.get("stage"), story, None, "", {}, reviews, model)
         prev = a["versions"][replaced[0] - 1]
-        return Explanation(me, rec.get("stage"), story, exact_ref(prev), replaced[1], _diff(prev, rec), reviews)
+        return Explanation(me, rec.get("stage"), story, exact_ref(prev), replaced[1], _diff(prev, rec), reviews, model)
 
     def audit_view(self, ref: str | None = None) -> AuditTrail:
         """``reg.audit(ref)`` as a view with stage badges and folded evidence (``.frame`` is the DataFrame)."""
         return AuditTrail(ref=ref, frame=self.audit(ref))
+
+
+def _model_facts(rec: Any) -> dict[str, Any] | None:
+    """What a stored model is: framework, version, format, content digest, signature (None for other types)."""
+    sm = rec.get("summary") or {}
+    if "framework" not in sm:
+        return None
+    return {
+        "framework": sm["framework"],
+        "framework_version": sm.get("framework_version"),
+        "format": sm.get("format"),
+        "content_hash": rec["content_hash"],
+        "signature": rec.get("signature"),
+    }
 
 
 def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from .keys import SigningKey
     from .lineage import LineageService
     from .listing import ListingService
+    from .models.mlflow_bridge import MlflowService
+    from .models.predictor import PredictService
     from .monitoring.service import MonitoringService
     from .notify import NotifyService
     from .permissions import PermissionsService
@@ -347,6 +349,18 @@ class Services:
         from .monitoring.service import MonitoringService
 
         return MonitoringService(self.ctx, self)
+
+    @cached_property
+    def predict(self) -> PredictService:
+        from .models.predictor import PredictService
+
+        return PredictService(self.ctx, self)
+
+    @cached_property
+    def mlflow(self) -> MlflowService:
+        from .models.mlflow_bridge import MlflowService
+
+        return MlflowService(self.ctx, self)
 
     @cached_property
     def notify(self) -> NotifyService:

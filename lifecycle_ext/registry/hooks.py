@@ -26,6 +26,7 @@ class SaveHook:
 
 def save_hooks() -> list[SaveHook]:
     from .datasets import dataset_save_hook, label_schema_save_hook
+    from .models.signature import signature_save_hook
     from .monitoring.baselines import baseline_hook
     from .reproduce import record_blobs_hook
 
@@ -34,6 +35,7 @@ def save_hooks() -> list[SaveHook]:
         SaveHook(dataset_save_hook, ("key", "label", "schema", "source", "reason", "label_migration")),
         SaveHook(label_schema_save_hook, ("mapping", "reason")),
         SaveHook(baseline_hook, ("baseline", "time_column", "prediction_baseline")),
+        SaveHook(signature_save_hook, ("signature", "input_example")),
     ]
 
 

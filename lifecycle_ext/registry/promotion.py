@@ -279,9 +279,9 @@ class PromotionService(Service):
         known_limitations: str,
         forced: bool,
     ) -> dict[str, Any]:
-        r, md = rec.get("record") or {}, rec.get("metadata") or {}
-        framework = r.get("framework") or md.get("framework")
-        fw_version = r.get("framework_version") or md.get("framework_version")
+        r, md, sm = rec.get("record") or {}, rec.get("metadata") or {}, rec.get("summary") or {}
+        framework = sm.get("framework") or r.get("framework") or md.get("framework")
+        fw_version = sm.get("framework_version") or r.get("framework_version") or md.get("framework_version")
         if fw_version is None and framework:
             pkgs = r.get("packages") or r.get("versions") or {}
             fw_version = pkgs.get(framework) if isinstance(pkgs, dict) else None
@@ -300,8 +300,12 @@ class PromotionService(Service):
             "framework": framework,
             "framework_version": None if fw_version is None else str(fw_version),
             "serialization_format": str(
-                r.get("serialization_format") or md.get("serialization_format") or rec.get("object_type")
+                sm.get("format")
+                or r.get("serialization_format")
+                or md.get("serialization_format")
+                or rec.get("object_type")
             ),
+            "signature": rec.get("signature"),
             "training_data": {
                 "datasets": of("dataset"),
                 "label_schemas": of("label_schema"),

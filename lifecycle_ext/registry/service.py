@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from .exports import ExportResult
     from .label_migration import LabelMigration
+    from .models.predictor import Predictor, PredictReport
     from .views.audit import AssetListing, AuditTrail
     from .views.diffs import Diff, SchemaImpact
     from .views.gates import DeploymentRecord, Explanation, GateReport, PolicyView, PromotionRequest
@@ -188,9 +189,12 @@ class Registry:
         """The version's zarr v3 group, read-only (chunks verified as they are read)."""
         return self._svc.versions.open_zarr(ref)
 
-    def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None) -> Any:
-        """Load the stored object. Files and directories are written under ``dest`` (default: a temp folder)."""
-        return self._svc.versions.load(ref, dest=dest)
+    def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None, trusted: Iterable[str] = ()) -> Any:
+        """Load the stored object. Files and directories are written under ``dest`` (default: a temp folder).
+
+        A stored model comes back as its framework's object (an estimator, an ``nn.Module``, ...); ``trusted``
+        names extra types (``"mypkg.mod.Class"``) a model file may use beyond its framework's own."""
+        return self._svc.versions.load(ref, dest=dest, trusted=trusted)
 
     # -- listing ---------------------------------------------------------------------------------------------
     def versions(
@@ -393,6 +397,29 @@ class Registry:
     def health(self, name: str) -> Health:
         """The health of the version at the monitored stage (else the last monitored version) of ``name``."""
         return self._svc.monitoring.health(name)
+
+    # -- deployable models -------------------------------------------------------------------------------------
+    def predictor(self, ref: str, *, trusted: Iterable[str] = ()) -> Predictor:
+        """The stored model of ``ref`` as itself, with ``.predict(df)`` (and ``.predict_proba``) checking input
+        against the version's signature first."""
+        return self._svc.predict.predictor(ref, trusted=tuple(trusted))
+
+    def predict(
+        self,
+        ref: str,
+        input: str | os.PathLike[str],
+        output: str | os.PathLike[str],
+        *,
+        proba: bool = False,
+        drop_extra: bool = False,
+    ) -> PredictReport:
+        """Score a parquet/CSV file with the stored model and write the predictions to ``output``."""
+        return self._svc.predict.predict(ref, input, output, proba=proba, drop_extra=drop_extra)
+
+    def import_mlflow(self, model_uri: str, *, name: str | None = None, note: str = "") -> Version:
+        """Register an MLflow model (``runs:/RUN/PATH``, ``models:/NAME/3`` or a local model directory) as a new
+        version of ``model:NAME``, with its run's params, metrics, tags and run id as provenance."""
+        return self._svc.mlflow.import_mlflow(model_uri, name=name, note=note)
 
     def revalidation_required(self, ref: str) -> bool:
         return self._svc.monitoring.revalidation_required(ref)

@@ -305,14 +305,19 @@ class VersionsService(Service):
 
         return open_group(self.manifest(ref)["entries"], self.ctx.blobs)
 
-    def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None) -> Any:
-        """Load the stored object. Files and directories are written under ``dest`` (default: a temp folder)."""
+    def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None, trusted: Iterable[str] = ()) -> Any:
+        """Load the stored object. Files and directories are written under ``dest`` (default: a temp folder);
+        ``trusted`` names extra types a stored model may use (see :mod:`lifecycle_ext.storage.models.trust`)."""
         from ..storage.codecs import decode
         from ..storage.fastread import DirectGroup
+        from ..storage.models.trust import trusted_types
 
         rec = self.ctx.resolve(ref)
         group = DirectGroup(self.manifest(exact_ref(rec))["entries"], self.ctx.blobs)
-        obj = decode(group, group.attrs["lifecycle"], dest)
+        if isinstance(trusted, str):
+            trusted = [trusted]
+        with trusted_types(*trusted):
+            obj = decode(group, group.attrs["lifecycle"], dest)
         for hook in load_hooks():
             hook(self.svc, rec, obj)
         return obj

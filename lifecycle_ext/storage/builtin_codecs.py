@@ -1,7 +1,8 @@
 """The built-in codecs, listed once in :func:`builtin_codecs` (registered by :mod:`.codecs` on first use).
 
 numpy arrays, files and directories (``pathlib.Path``), bytes, pandas DataFrames and Series, dicts of numpy
-arrays (state dicts) and, tried last, JSON-able values (label schemas, configs).
+arrays (state dicts), fitted models of scikit-learn, PyTorch, XGBoost, LightGBM and ONNX (one module each in
+:mod:`.models`) and, tried last, JSON-able values (label schemas, configs).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ __all__ = ["builtin_codecs"]
 
 def builtin_codecs() -> list[Codec]:
     """Every built-in codec, in the order they are tried among equal priorities."""
+    from .models import model_codecs
+
     return [
         Codec(
             "ndarray",
@@ -66,6 +69,7 @@ def builtin_codecs() -> list[Codec]:
             priority=FALLBACK_PRIORITY,
             diff=_json_diff,
         ),
+        *model_codecs(),  # fitted models in their frameworks' own formats (storage/models/)
     ]
 
 

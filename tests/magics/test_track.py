@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -83,7 +84,8 @@ def test_seed_option_seeds_random_and_numpy_and_is_recorded(ip: Any, reg: Any, c
     assert cell(src).error is None
     assert (ip.user_ns["a"] == a1).all() and ip.user_ns["b"] == b1
     rec = reg.get("dataset:noise@1").record
-    assert rec["seed"]["given"] == 42 and rec["seed"]["seeded"] == ["random", "numpy"]
+    torch = ["torch"] if "torch" in sys.modules else []  # seeded too once imported (other tests import it)
+    assert rec["seed"]["given"] == 42 and rec["seed"]["seeded"] == ["random", "numpy", *torch]
     assert rec["seed"]["rng_fingerprints"] == {}
 
 
@@ -97,13 +99,12 @@ def test_failed_cell_saves_nothing_and_raises_the_cells_error(ip: Any, reg: Any,
 
 
 def test_unsupported_output_errors_after_the_cell_ran_and_keeps_the_result(ip: Any, reg: Any, cell: Any) -> None:
-    r = cell(
-        "%%track -o clf=model:lr\nfrom sklearn.linear_model import LogisticRegression\nclf = LogisticRegression()\n"
-    )
+    # (fitted estimators are stored in their framework's format now; a lock has no safe format)
+    r = cell("%%track -o clf=model:lr\nimport threading\nclf = threading.Lock()\n")
     assert isinstance(r.error, UsageError)
     assert "UnsupportedType" in str(r.error) and "never pickled" in str(r.error)
     assert "the cell ran" in str(r.error)
-    assert type(ip.user_ns["clf"]).__name__ == "LogisticRegression"
+    assert type(ip.user_ns["clf"]).__name__ == "lock"
     assert reg.state["assets"] == {}
 
 
@@ -163,3 +164,34 @@ def test_magics_inside_the_tracked_cell_are_transformed(ip: Any, reg: Any, cell:
     assert r.error is None
     rec = reg.get("dataset:xs@1").record
     assert "get_ipython" in rec["python_source"] and "%lifecycle ls" in rec["source"]
+
+
+FIT_AND_SAVE_CELL = """%%track -o clf=model:iris-pipe --metrics scores
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+features = df.drop(columns="target")
+clf = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=10, random_state=0))
+clf.fit(features.iloc[::2], df["target"].iloc[::2])
+scores = {"accuracy": float(clf.score(features.iloc[1::2], df["target"].iloc[1::2]))}
+"""
+
+
+def test_tracked_cell_saves_the_fitted_model_itself_with_its_signature(ip: Any, reg: Any, cell: Any) -> None:
+    assert cell(DATASET_CELL).error is None
+    r = cell(FIT_AND_SAVE_CELL)
+    assert r.error is None, r.error
+    v = reg.get("model:iris-pipe@1")
+    assert v.object_type == "sklearn" and v.summary["framework"] == "scikit-learn"
+    assert v.inputs == ["dataset:iris@1"]
+    # the signature is inferred from the training frame the cell read, restricted to the model's features
+    assert [c["name"] for c in v.signature["inputs"]] == list(ip.user_ns["features"].columns)
+    assert {c["dtype"] for c in v.signature["inputs"]} == {"float64"}
+    assert v.signature["outputs"] == [{"name": "prediction", "dtype": "int64"}]
+    assert len(v.input_example["data"]) == 5
+    # loaded back, it predicts what the fitted one predicts on held-out rows
+    clf, held_out = ip.user_ns["clf"], ip.user_ns["features"].iloc[1::2]
+    back = reg.load("model:iris-pipe@1")
+    assert back is not clf
+    assert (back.predict(held_out) == clf.predict(held_out)).all()
+    assert (reg.predictor("model:iris-pipe").predict(held_out) == clf.predict(held_out)).all()

@@ -1,6 +1,6 @@
 /** The detail of one version: creation record, metrics, lineage neighbours, deployment, promotion, diff. */
 import { Widget } from '@lumino/widgets';
-import type { JSONValue } from '@lumino/coreutils';
+import type { JSONObject, JSONValue } from '@lumino/coreutils';
 
 import { LifecycleModel } from '../model';
 import { badge, button, clear, h, kvTable, renderJson, section } from './dom';
@@ -54,6 +54,7 @@ export class VersionDetail extends Widget {
       ['tags', r.tags],
       ['note', r.note || '-'],
       ['summary', r.summary],
+      ['signature', r.signature ? signatureText(r.signature) : '-'],
       ['params', r.params],
       ['metadata', r.metadata],
       ['record', r.record]
@@ -152,4 +153,18 @@ export class VersionDetail extends Widget {
     this.model.detailChanged.disconnect(this.render, this);
     super.dispose();
   }
+}
+
+/** `(age: float64, ...) -> (prediction: int64)` from a stored model signature. */
+export function signatureText(sig: JSONObject): string {
+  const cols = (v: JSONValue | undefined): string =>
+    Array.isArray(v)
+      ? v
+          .map(c => {
+            const o = c as JSONObject;
+            return `${String(o.name)}: ${String(o.dtype)}`;
+          })
+          .join(', ')
+      : '';
+  return `(${cols(sig.inputs)}) -> (${cols(sig.outputs) || '?'})`;
 }

@@ -16,7 +16,7 @@ from ...core.clock import Clock, iso, parse_time
 from ...core.errors import ConflictError, LifecycleError, NotFound, UsageInputError
 from ...core.event_types import RevalidationCleared, ReviewRecorded
 from ...core.events import canonical
-from ...core.monitoring_policy import POLICY_ACTOR, evaluate, parse_monitoring, worst
+from ...core.monitoring_policy import DRIFT_METRICS, POLICY_ACTOR, evaluate, parse_monitoring, worst
 from ...core.refs import exact_ref
 from ..context import Service, Services, State
 from ..views.monitoring import DriftHistory, Health, MonitorResult, Review
@@ -46,6 +46,29 @@ def _read_batch(batch: Any) -> Any:
             f"batch must be a DataFrame, dict of columns or a .parquet/.csv path, not {type(batch).__name__}"
         )
     return df
+
+
+def _model_columns(
+    base: dict[str, Any], df: Any, predictions: Any, signature: dict[str, Any] | None, time_column: str | None
+) -> tuple[dict[str, Any], Any, Any]:
+    """With a model signature: only the model's input columns (and the time column) are compared, never the
+    training data's key or label columns; the prediction column is the signature's output when the batch has it.
+    A ``predictions`` column name is taken from the batch."""
+    if isinstance(predictions, str):
+        if predictions not in df.columns:
+            raise UsageInputError(f"predictions column {predictions!r} is not in the batch")
+        predictions = df[predictions]
+    if not signature:
+        return base, df, predictions
+    inputs = {c["name"] for c in signature.get("inputs", [])}
+    outputs = [c["name"] for c in signature.get("outputs", [])]
+    if predictions is None and len(outputs) == 1 and outputs[0] in df.columns:
+        predictions = df[outputs[0]]
+    tcol = time_column or base.get("time_column")
+    keep = inputs | ({tcol} if tcol else set())
+    base = {**base, "columns": {c: v for c, v in base["columns"].items() if c in keep}}
+    df = df[[c for c in df.columns if str(c) in keep]]
+    return base, df, predictions
 
 
 def _when(at: Any, clock: Clock) -> datetime:
@@ -149,6 +172,7 @@ class MonitoringService(Service):
         exact = exact_ref(rec)
         base = self.baseline(exact)
         df = _read_batch(batch)
+        base, df, predictions = _model_columns(base, df, predictions, rec.get("signature"), pol["time_column"])
         when = _when(at, self.ctx.clock)
         pred_ref = rec.get("prediction_baseline")
         pred_base = load_profile(self.svc, pred_ref["blob"]) if pred_ref else None
@@ -168,6 +192,9 @@ class MonitoringService(Service):
         except (ValueError, TypeError) as exc:
             raise UsageInputError(f"cannot monitor this batch: {exc}") from None
         findings = evaluate(findings_input(report), report["schema"], pol)
+        if report["rows"] < pol["min_batch_rows"]:  # too few rows to tell drift: recorded, never alerted on
+            findings = [f for f in findings if f["metric"] not in DRIFT_METRICS]
+            report["small_batch"] = {"rows": report["rows"], "min_batch_rows": pol["min_batch_rows"]}
         level = worst(findings)
         blobs = [self.ctx.blobs.put(canonical(sketch))[0]]
         new_pred = None

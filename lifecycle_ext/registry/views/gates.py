@@ -113,6 +113,7 @@ class DeploymentRecord:
     policy_hash: str
     reason: str = ""
     forced: bool = False
+    signature: dict[str, Any] | None = None
     rolled_back: dict[str, Any] | None = None
     log_head: dict[str, Any] | None = None  # {"seq", "hash"} of the event log when the promotion was decided
 
@@ -137,6 +138,7 @@ class DeploymentRecord:
                 "  gates: " + ", ".join(f"{g['name']}={g['status']}" for g in self.gate_results)
                 if self.gate_results
                 else "  gates: none configured",
+                f"  signature: {signature_text(self.signature)}",
                 f"  known limitations: {self.known_limitations}",
                 f"  rollback to: {self.rollback_to or '-'}",
                 f"  policy: {self.policy_hash}",
@@ -159,6 +161,7 @@ class DeploymentRecord:
             ),
             ("content", f"<code>{esc(self.content_hash)}</code> {esc(self.serialization_format)}"),
             ("framework", esc(f"{self.framework or '-'} {self.framework_version or ''}")),
+            ("signature", esc(signature_text(self.signature))),
             ("datasets", esc(", ".join(td.get("datasets", [])) or "-")),
             ("label schema", esc(", ".join(td.get("label_schemas", [])) or "-")),
             ("pipeline", esc(", ".join(td.get("pipelines", [])) or "-")),
@@ -197,12 +200,21 @@ class Explanation:
     previous_why: str
     changes: dict[str, Any] = field(default_factory=dict)
     reviews: list[dict[str, Any]] = field(default_factory=list)  # post-release reviews (monitoring)
+    model: dict[str, Any] | None = None  # framework, version, format, content hash, signature (stored models)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def __repr__(self) -> str:
-        lines = [f"{self.ref}: {'at ' + self.stage if self.stage else 'not at any stage'}", "why:"]
+        lines = [f"{self.ref}: {'at ' + self.stage if self.stage else 'not at any stage'}"]
+        if self.model:
+            m = self.model
+            lines.append(
+                f"model: {m.get('framework')} {m.get('framework_version') or ''} as {m.get('format')}, "
+                f"content {m.get('content_hash')}"
+            )
+            lines.append(f"signature: {signature_text(m.get('signature'))}")
+        lines.append("why:")
         lines += [f"  #{s['seq']} {s['at']} {s['actor']}: {s['summary']}" for s in self.story] or ["  (no events)"]
         if self.previous is None:
             lines.append("changes: no earlier version to compare with")
@@ -230,11 +242,28 @@ class Explanation:
             + "".join(f"<div>criteria change: {esc(x)}</div>" for x in r.get("criteria_changes", []))
             for r in self.reviews
         )
+        model = ""
+        if self.model:
+            m = self.model
+            model = (
+                f"<p>{esc(m.get('framework'))} {esc(m.get('framework_version') or '')} as {esc(m.get('format'))}, "
+                f"content <code>{esc(m.get('content_hash'))}</code><br>signature "
+                f"{esc(signature_text(m.get('signature')))}</p>"
+            )
         return (
-            f'<div class="lifecycle-explain"><b>{esc(self.ref)}</b> {badge(self.stage)}'
+            f'<div class="lifecycle-explain"><b>{esc(self.ref)}</b> {badge(self.stage)}{model}'
             f"<h4>Why</h4>{story}<h4>What changed</h4>{ch}"
             f"{'<h4>Post-release reviews</h4>' + rv if rv else ''}</div>"
         )
+
+
+def signature_text(sig: dict[str, Any] | None) -> str:
+    """``(age: float64, ...) -> (prediction: int64)``, or ``-`` without a signature."""
+    if not sig:
+        return "-"
+    ins = ", ".join(f"{c['name']}: {c['dtype']}" for c in sig.get("inputs", []))
+    outs = ", ".join(f"{c['name']}: {c['dtype']}" for c in sig.get("outputs", []))
+    return f"({ins}) -> ({outs or '?'})"
 
 
 def change_lines(changes: dict[str, Any]) -> list[str]:

@@ -39,6 +39,8 @@ class Version:
     displaced: str | None = None  # set on the result of promote: the version it displaced from that stage
     displaced_from: str | None = None
     rerun: bool = False  # set on the result of save: an unchanged tracked re-run of this existing version
+    signature: dict[str, Any] | None = None
+    input_example: dict[str, Any] | None = None
 
     @property
     def asset(self) -> str:
@@ -68,14 +70,21 @@ class Version:
             record=rec.get("record") or {},
             new_bytes=rec.get("new_bytes", 0),
             retired=bool(rec.get("retired")),
+            signature=rec.get("signature"),
+            input_example=rec.get("input_example"),
         )
 
     def __repr__(self) -> str:
         stage = f" [{self.stage}]" if self.stage else ""
         displaced = f"; displaces {self.displaced} from {self.displaced_from}" if self.displaced else ""
+        sig = ""
+        if self.signature:
+            ins = ", ".join(f"{c['name']}: {c['dtype']}" for c in self.signature.get("inputs", []))
+            outs = ", ".join(f"{c['name']}: {c['dtype']}" for c in self.signature.get("outputs", []))
+            sig = f" signature ({ins if len(ins) <= 60 else ins[:57] + '...'}) -> ({outs or '?'})"
         return (
             f"<Version {self.ref}{stage} {self.object_type} {self.content_hash[:21]} "
-            f"by {self.author} at {self.created_at}{displaced}>"
+            f"by {self.author} at {self.created_at}{sig}{displaced}>"
         )
 
     def _repr_html_(self) -> str:
@@ -88,6 +97,11 @@ class Version:
         for label, d in (("params", self.params), ("metrics", self.metrics), ("metadata", self.metadata)):
             if d:
                 pairs.append((label, table(["key", "value"], [[k, v] for k, v in d.items()])))
+        if self.signature:
+            pairs.append(("signature", _signature_html(self.signature)))
+        if self.input_example:
+            ex = self.input_example
+            pairs.append(("input example", table(ex["columns"], ex["data"])))
         if self.inputs:
             pairs.append(("inputs", "<br>".join(esc(i) for i in self.inputs)))
         if self.tags:
@@ -98,6 +112,13 @@ class Version:
             pairs.append(("displaces", f"{esc(self.displaced)} from {esc(self.displaced_from or '')}"))
         head = f"<b>{esc(self.ref)}</b> {badge(self.stage)}{' ' + badge('retired') if self.retired else ''}"
         return f'<div class="lifecycle-version">{head}{kv_table(pairs, raw_values=True)}</div>'
+
+
+def _signature_html(sig: dict[str, Any]) -> str:
+    def cols(cs: list[dict[str, Any]]) -> str:
+        return ", ".join(f"{esc(c['name'])}: <code>{esc(c['dtype'])}</code>" for c in cs) or "?"
+
+    return f"({cols(sig.get('inputs', []))}) &rarr; ({cols(sig.get('outputs', []))})"
 
 
 @dataclass(frozen=True)

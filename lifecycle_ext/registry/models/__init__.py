@@ -1,0 +1,1 @@
+"""Deployable models: signatures and input examples (:mod:`.signature`), predictors (:mod:`.predictor`)."""
