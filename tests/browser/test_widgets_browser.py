@@ -31,6 +31,7 @@ reg.save({"w": [0.1]}, "model:churn", inputs=[d.ref], params={"lr": 0.1}, metric
 reg.save({"w": [0.2]}, "model:churn", inputs=[d.ref], params={"lr": 0.05}, metrics={"accuracy": 0.9})
 reg.promote("model:churn@1", "development", reason="baseline")
 reg.promote("model:churn@2", "development", reason="better")
+reg.request_promotion("model:churn@2", "staging", reason="ready for review")  # approvals answer an open request
 me = lifecycle_ext.open_registry(PATH)  # acting as $LIFECYCLE_USER
 print("SETUP DONE as", me.user)
 """.replace(
@@ -39,7 +40,13 @@ print("SETUP DONE as", me.user)
         build_policy(
             stages=None,
             users=(ALICE, BOB),
-            permissions={"promote": ["data-scientist"], "approve": ["reviewer"], "reject": ["reviewer"]},
+            permissions={
+                "promote": ["data-scientist"],
+                "request": ["data-scientist"],
+                "approve": ["reviewer"],
+                "reject": ["reviewer"],
+                "set_policy": ["data-scientist"],
+            },
             gates={"staging": [approvals("reviewer", count=1, name="review", kinds=None)]},
         )
     ),
