@@ -25,7 +25,14 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, Protocol
 
 from ..core.clock import Clock, SystemClock, iso
-from ..core.errors import ConflictError, IntegrityError, IntegrityWarning, NotFound, PermissionDenied
+from ..core.errors import (
+    ConflictError,
+    IntegrityError,
+    IntegrityWarning,
+    LifecycleError,
+    NotFound,
+    PermissionDenied,
+)
 from ..core.events import GENESIS, Spec, canonical, check_event, make_event, spec_of
 from ..core.limits import check_event_data
 from ..core.state import STATE_FORMAT, apply, decode_checkpoint_state, empty_state, encode_checkpoint_state
@@ -70,9 +77,18 @@ def _checkpoint_key(seq: int) -> str:
 
 
 def checkpoint_digest(body: dict[str, Any]) -> str:
-    """``sha256:<hex>`` of a checkpoint's canonical JSON without its ``digest`` and ``signature`` fields."""
-    rest = {k: v for k, v in body.items() if k not in ("digest", "signature")}
-    return "sha256:" + hashlib.sha256(canonical(rest)).hexdigest()
+    """``sha256:<hex>`` of a checkpoint without its ``digest`` and ``signature`` fields: the canonical JSON of
+    everything but the assets, then each asset's name and stored text in name order. Hashing the texts as they
+    are (not re-serialising them inside one JSON document) keeps checking it on open cheap."""
+    state = body.get("state") or {}
+    rest = {k: v for k, v in body.items() if k not in ("digest", "signature", "state")}
+    h = hashlib.sha256(canonical({**rest, "state": {k: v for k, v in state.items() if k != "assets"}}))
+    assets = state.get("assets") or {}
+    for name in sorted(assets):
+        text = assets[name]
+        raw = text.encode() if isinstance(text, str) else canonical(text)
+        h.update(b"\0" + name.encode() + b"\0" + len(raw).to_bytes(8, "big") + raw)
+    return "sha256:" + h.hexdigest()
 
 
 def _seq_of(name: str) -> int | None:
@@ -152,11 +168,13 @@ class EventLog:
             raise IntegrityError(f"event {seq} is not valid JSON: {exc}") from None
 
     def _load(self) -> State:
+        legacy = False
         for name in reversed(self.storage.list("log/checkpoints")):
             try:
                 cp = json.loads(self.storage.read(f"log/checkpoints/{name}"))
                 if "digest" not in cp:
-                    continue  # written before checkpoints carried digests: not trusted, replay instead
+                    legacy = True  # written before checkpoints carried digests: not trusted, replay instead
+                    continue
                 if cp["digest"] != checkpoint_digest(cp):
                     warnings.warn(
                         f"checkpoint {name} of the registry at {self.storage.location} does not match its digest "
@@ -181,7 +199,22 @@ class EventLog:
                 continue  # a damaged checkpoint is only a cache: fall back to an older one
         state = empty_state()
         self._replay_after(state)
+        if legacy and state["seq"] >= 0:
+            self._migrate_checkpoint(state)
         return state
+
+    def _migrate_checkpoint(self, state: State) -> None:
+        """After a replay past digest-less checkpoints (a registry written before they carried digests), write
+        one with a digest at the head, so the next open starts from it instead of replaying the whole log again.
+        A checkpoint is only a cache: a store this process may not write to just keeps replaying."""
+        current, self.state = getattr(self, "state", None), state
+        try:
+            self.write_checkpoint()
+        except (OSError, LifecycleError):
+            pass
+        finally:
+            if current is not None:
+                self.state = current
 
     def _replay_after(self, state: State) -> int:
         n = 0
