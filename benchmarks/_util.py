@@ -50,3 +50,32 @@ def report(title: str, rows: list[tuple[str, str]]) -> None:
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"  {k.ljust(width)}  {v}")
+
+
+def durable_saves(arr, base: Path, repeats: int, check=None):
+    """Save ``arr`` durably ``repeats`` times, each beside an ``np.save`` + fsync of it on the same disk; return
+    (best np.save time, best reg.save time, the last registry, its version). ``check(reg, version)`` runs after
+    each save; every registry but the last is removed."""
+    import numpy as np
+
+    import lifecycle_ext
+
+    t: dict = {}
+    np_times, save_times = [], []
+    for r in range(repeats):
+        p = base / f"baseline{r}.npy"
+        with timer(t, "np"):
+            np.save(p, arr)
+            fsync_path(p)
+        np_times.append(t["np"])
+        p.unlink()
+        loc = base / f"reg{r}"
+        reg = lifecycle_ext.open_registry(loc, user="bench", fsync=True)
+        with timer(t, "save"):
+            v = reg.save(arr, "model:big")
+        save_times.append(t["save"])
+        if check is not None:
+            check(reg, v)
+        if r < repeats - 1:
+            drop_tree(loc)
+    return min(np_times), min(save_times), reg, v

@@ -11,9 +11,7 @@ import hashlib
 import sys
 
 import numpy as np
-from _util import drop_tree, fsync_path, report, scratch, timer
-
-import lifecycle_ext
+from _util import drop_tree, durable_saves, report, scratch, timer
 
 GIB = 1 << 30
 
@@ -23,29 +21,17 @@ def main(size: int = GIB, repeats: int = 2) -> None:
     arr = np.random.default_rng(0).standard_normal((rows, 4096), dtype=np.float32)
     base = scratch("digests")
     t: dict[str, float] = {}
-    np_times, save_times = [], []
-    for r in range(repeats):
-        p = base / f"baseline{r}.npy"
-        with timer(t, "np"):
-            np.save(p, arr)
-            fsync_path(p)
-        np_times.append(t["np"])
-        p.unlink()
-        loc = base / f"reg{r}"
-        reg = lifecycle_ext.open_registry(loc, user="bench", fsync=True)
-        with timer(t, "save"):
-            v = reg.save(arr, "model:big")
-        save_times.append(t["save"])
+
+    def digests_cover_every_entry(reg, v) -> None:
         manifest = reg.manifest(v.ref)
         assert set(manifest["digests"]) == set(manifest["entries"])
-        if r < repeats - 1:
-            drop_tree(loc)
+
+    np_t, save_t, reg, _ = durable_saves(arr, base, repeats, digests_cover_every_entry)
     with timer(t, "sha"):
         hashlib.sha256(arr).hexdigest()
     with timer(t, "verify"):
         rep = reg.verify()
     assert rep.ok
-    np_t, save_t = min(np_times), min(save_times)
     report(
         f"durable save with SHA-256 digests, {arr.nbytes / GIB:.2f} GiB float32",
         [

@@ -9,9 +9,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from _util import drop_tree, fsync_path, report, scratch, timer
-
-import lifecycle_ext
+from _util import drop_tree, durable_saves, report, scratch, timer
 
 GIB = 1 << 30
 
@@ -21,22 +19,7 @@ def main(size: int = GIB, repeats: int = 2) -> None:
     arr = np.random.default_rng(0).standard_normal((rows, 4096), dtype=np.float32)
     base = scratch("array")
     t: dict[str, float] = {}
-    np_times, save_times = [], []
-    for r in range(repeats):
-        p = base / f"baseline{r}.npy"
-        with timer(t, "np"):
-            np.save(p, arr)
-            fsync_path(p)
-        np_times.append(t["np"])
-        p.unlink()
-        loc = base / f"reg{r}"
-        reg = lifecycle_ext.open_registry(loc, user="bench", fsync=True)
-        with timer(t, "save"):
-            v = reg.save(arr, "model:big")
-        save_times.append(t["save"])
-        if r < repeats - 1:
-            drop_tree(loc)
-    np_t, save_t = min(np_times), min(save_times)
+    np_t, save_t, reg, v = durable_saves(arr, base, repeats)
     arr2 = arr.copy()
     changed = rows // 100
     arr2[rows // 2 : rows // 2 + changed] += 1.0
