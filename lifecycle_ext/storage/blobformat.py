@@ -142,11 +142,23 @@ def raw(data: bytes | memoryview) -> bytes | memoryview:
     return data
 
 
+PROBE_BYTES = 64 << 10  # a large chunk is compressed in full only when its first 64 KiB compress at all
+
+
+def _sample_compresses(data: bytes | memoryview, itemsize: int) -> bool:
+    """Whether the first :data:`PROBE_BYTES` of ``data`` save at least half of :data:`MIN_SAVING` compressed (a
+    margin below the threshold the whole chunk must meet, so a chunk that compresses is not judged by its start)."""
+    head = _u8(data)[: PROBE_BYTES - PROBE_BYTES % itemsize]
+    return len(_cctx().compress(_group(head, itemsize))) <= len(head) * (1 - MIN_SAVING / 2)
+
+
 def encode(data: bytes | memoryview, itemsize: int = 1) -> bytes | None:
     """A ``ZSTD`` frame for ``data`` when it saves at least :data:`MIN_SAVING`, else None (see :func:`raw`)."""
     n = memoryview(data).nbytes
     itemsize = max(1, min(int(itemsize), 255))
     if n >= MIN_SIZE:
+        if n >= 4 * PROBE_BYTES and not _sample_compresses(data, itemsize):
+            return None  # incompressible (random-looking floats, packed data): skip the full compression pass
         packed: bytes = _cctx().compress(_group(_u8(data), itemsize))
         if _HEADER.size + len(packed) <= n * (1 - MIN_SAVING):
             return _header(ZSTD, itemsize, 0, n) + packed
