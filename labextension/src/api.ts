@@ -24,6 +24,9 @@ import {
   IVersionRecord
 } from './tokens';
 
+/** How many steps up and down the version page's lineage graph reaches (inputs of inputs, users of users). */
+export const LINEAGE_DEPTH = 3;
+
 /** An error answered by the server (or a failure to reach it), with the server's message. */
 export class ApiError extends Error {
   constructor(
@@ -62,8 +65,9 @@ export class LifecycleClient {
     return this._get('get', { ref });
   }
 
-  lineage(ref: string): Promise<ILineage> {
-    return this._get('lineage', { ref, direction: 'both', depth: '1' });
+  /** Upstream and downstream lineage, `depth` steps each way (the version page draws it as a graph). */
+  lineage(ref: string, depth = LINEAGE_DEPTH): Promise<ILineage> {
+    return this._get('lineage', { ref, direction: 'both', depth: String(depth) });
   }
 
   diff(a: string, b: string): Promise<JSONValue> {

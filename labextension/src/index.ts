@@ -91,7 +91,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // -- notifications: a request the user may approve appeared; a request of theirs was decided ---------
     ws.notified.connect((_, notice) => {
       Notification.emit(notice.text, notice.level, {
-        autoClose: 8000,
+        // a request awaiting the user's approval stays until dismissed; outcomes close by themselves
+        autoClose: notice.kind === 'request' ? false : 8000,
         actions: [
           {
             label: 'Open',

@@ -2,7 +2,6 @@
  * The sidebar's state, free of DOM: what is listed, what is selected, what the server said.
  * Widgets render it and call its methods; it tells them about changes through signals.
  */
-import type { JSONValue } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, LifecycleClient } from './api';
@@ -10,7 +9,6 @@ import {
   ACTIONS,
   API_VERSION,
   ActionName,
-  DiffTarget,
   IActionBody,
   IAssetSummary,
   IAuditEvent,
@@ -36,13 +34,6 @@ export interface IDetail {
   history: IAuditEvent[] | null;
 }
 
-export interface IDiffState {
-  against: DiffTarget;
-  other: string | null;
-  diff: JSONValue | null;
-  error: string | null;
-}
-
 export const POLL_MIN_MS = 2000;
 export const POLL_MAX_MS = 30000;
 
@@ -62,7 +53,7 @@ export class LifecycleModel {
   get listChanged(): ISignal<this, void> {
     return this._listChanged;
   }
-  /** The selected version, its gates, permissions or diff changed. */
+  /** The open version (the workspace's version page), its gates or permissions changed. */
   get detailChanged(): ISignal<this, void> {
     return this._detailChanged;
   }
@@ -102,8 +93,9 @@ export class LifecycleModel {
   get permissions(): IPermissions | null {
     return this._permissions;
   }
-  get diff(): IDiffState | null {
-    return this._diff;
+  /** The version last opened from the sidebar's list (highlighted there; its page is in the workspace). */
+  get selected(): string | null {
+    return this._selected;
   }
   get isDisposed(): boolean {
     return this._disposed;
@@ -135,6 +127,27 @@ export class LifecycleModel {
 
   versionsOf(asset: string): IVersionRow[] | null {
     return this._versions.get(asset) ?? null;
+  }
+
+  /** The list row of the highlighted version (null when its asset is collapsed or not loaded). */
+  selectedRow(): IVersionRow | null {
+    const ref = this._selected;
+    if (!ref) {
+      return null;
+    }
+    for (const rows of this._versions.values()) {
+      const row = rows.find(v => v.ref === ref);
+      if (row) {
+        return row;
+      }
+    }
+    return null;
+  }
+
+  /** Highlight a version in the list (the sidebar opens its page in the workspace); null clears it. */
+  highlight(ref: string | null): void {
+    this._selected = ref;
+    this._listChanged.emit();
   }
 
   /** Handshake: refuse to go on when the server speaks another API version. */
@@ -275,9 +288,6 @@ export class LifecycleModel {
       }
       const same = this._detail?.record.ref === record.ref;
       this._detail = { record, lineage, history };
-      if (resetTarget || !same) {
-        this._diff = null;
-      }
       // Work out the target and its permissions before publishing either: an action clicked while this runs
       // must never see a half-updated target (null, or one without its permissions).
       let target = resetTarget || !same ? null : this._target;
@@ -300,7 +310,6 @@ export class LifecycleModel {
     this._detail = null;
     this._gates = null;
     this._permissions = null;
-    this._diff = null;
     this._detailChanged.emit();
   }
 
@@ -352,40 +361,6 @@ export class LifecycleModel {
     this._setMessage('success', `${label(action)}: done for ${rec.ref}.`);
     await this.refresh();
     return true;
-  }
-
-  async showDiff(against: DiffTarget): Promise<void> {
-    const rec = this._detail?.record;
-    if (!rec) {
-      return;
-    }
-    let other: string | null = null;
-    if (against === 'parent') {
-      other = rec.parent;
-    } else {
-      const a = this._assets.find(x => x.asset === rec.asset);
-      const n = a?.stages['production'];
-      other = n !== undefined ? `${rec.asset}@${n}` : null;
-    }
-    if (!other) {
-      this._diff = {
-        against,
-        other: null,
-        diff: null,
-        error:
-          against === 'parent'
-            ? 'This version has no parent.'
-            : 'No version of this asset is in production.'
-      };
-    } else {
-      try {
-        const diff = await this.client.diff(other, rec.ref);
-        this._diff = { against, other, diff, error: null };
-      } catch (e) {
-        this._diff = { against, other, diff: null, error: errorText(e) };
-      }
-    }
-    this._detailChanged.emit();
   }
 
   dispose(): void {
@@ -528,7 +503,7 @@ export class LifecycleModel {
   private _gates: IGateReport | null = null;
   private _gatesError: string | null = null;
   private _permissions: IPermissions | null = null;
-  private _diff: IDiffState | null = null;
+  private _selected: string | null = null;
   private _message: IMessage | null = null;
   private _listChanged = new Signal<this, void>(this);
   private _detailChanged = new Signal<this, void>(this);

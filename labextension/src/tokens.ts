@@ -154,6 +154,8 @@ export interface ILineage {
   edges: [string, string][];
   upstream: string[];
   downstream: string[];
+  /** The nodes layered left to right by depth from the root (upstream columns first): the graph's layout. */
+  columns: string[][];
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'pending';

@@ -90,6 +90,8 @@ def _version_list(result: Any, reg: Any, args: dict[str, Any]) -> dict[str, Any]
 
 
 def _lineage(result: Any, reg: Any, args: dict[str, Any]) -> dict[str, Any]:
+    from .views.lineage_layout import columns
+
     return {
         "root": result.root,
         "direction": result.direction,
@@ -97,6 +99,8 @@ def _lineage(result: Any, reg: Any, args: dict[str, Any]) -> dict[str, Any]:
         "edges": [list(e) for e in result.edges],
         "upstream": result.upstream,
         "downstream": result.downstream,
+        # the layered layout the notebook's SVG uses: upstream columns left of the root, downstream right
+        "columns": columns(result),
     }
 
 

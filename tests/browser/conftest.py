@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 import lifecycle_ext
 from tests.support.policy import team_policy
@@ -53,6 +54,10 @@ HOSTILE_NOTE = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_REASON = "<script>window.__pwned=2</script> please & thanks"
 
 POLICY = team_policy()
+
+# Playwright's assertions retry until this timeout (default 5 s): on a loaded 2-core machine a render after a
+# REST round trip can take longer. They still wait on the condition, never for a fixed time.
+expect.set_options(timeout=30_000)
 
 
 def prepare_registry(path: Path) -> None:
@@ -230,6 +235,9 @@ def open_lab(lab, playwright_instance, tmp_path):
             ],
         )
         contexts.append(ctx)
+        # tests read the resource timings of REST calls: keep them all (the default buffer holds 250 entries,
+        # which the lab's own chunks and a few minutes of polling fill)
+        ctx.add_init_script("performance.setResourceTimingBufferSize(100000)")
         page = ctx.pages[0] if ctx.pages else ctx.new_page()
         page.set_default_timeout(30000)
         errors: list[str] = []

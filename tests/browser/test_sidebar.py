@@ -1,4 +1,8 @@
-"""The Lifecycle sidebar in a real JupyterLab, driven by Debian's chromium (screenshots in tests/output/)."""
+"""The Lifecycle sidebar in a real JupyterLab, driven by Debian's chromium (screenshots in tests/output/).
+
+The sidebar is the compact list: a version clicked there opens (or focuses) the main-area workspace on that
+version's page, where the record, gates, actions, audit timeline and diff are; the sidebar keeps a one-version
+summary with "Open in workspace"."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from playwright.sync_api import expect
 import lifecycle_ext
 
 PANEL = "#jp-lifecycle-panel"
+WS = "#jp-lifecycle-workspace"
+MAIN = "#jp-main-dock-panel #jp-lifecycle-workspace-main"
 
 
 def _is_head_poll(request) -> bool:
@@ -21,11 +27,15 @@ def _is_head_poll(request) -> bool:
 
 
 def _open_version(page, asset: str, ref: str):
-    page.locator(f'{PANEL} .jp-lifecycle-asset[data-asset="{asset}"] .jp-lifecycle-asset-head').click()
-    page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="{ref}"]').click()
-    detail = page.locator(f'{PANEL} .jp-lifecycle-detail[data-ref="{ref}"]')
-    detail.wait_for(state="visible")
-    return detail
+    """Click ``ref`` in the sidebar's list; return the workspace's version page it opened (main area)."""
+    head = page.locator(f'{PANEL} .jp-lifecycle-asset[data-asset="{asset}"] .jp-lifecycle-asset-head')
+    row = page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="{ref}"]')
+    if not row.is_visible():
+        head.click()
+    row.click()
+    version = page.locator(f'{WS} .jp-lifecycle-ws-version[data-ref="{ref}"]')
+    version.wait_for(state="visible")
+    return version
 
 
 def test_panel_lists_assets_by_kind_and_search_finds_them(open_lab, shot):
@@ -47,115 +57,129 @@ def test_panel_lists_assets_by_kind_and_search_finds_them(open_lab, shot):
     assert not page.js_errors
 
 
-def test_version_detail_shows_record_metrics_lineage_and_hostile_text_as_text(open_lab, shot, hostile):
+def test_a_version_clicked_in_the_sidebar_opens_its_page_in_the_workspace(open_lab, shot, hostile):
     page = open_lab("alice")
-    detail = _open_version(page, "model:churn", "model:churn@1")
-    text = detail.inner_text()
+    version = _open_version(page, "model:churn", "model:churn@1")
+    # the page is in the main area (one widget), the sidebar keeps the list and a compact summary only
+    expect(page.locator(MAIN)).to_have_count(1)
+    expect(page.locator(f"{PANEL} .jp-lifecycle-version.jp-mod-selected")).to_have_attribute(
+        "data-ref", "model:churn@1"
+    )
+    summary = page.locator(f'{PANEL} .jp-lifecycle-summary[data-ref="model:churn@1"]')
+    expect(summary).to_be_visible()
+    expect(summary.locator(".jp-lifecycle-open-in-workspace")).to_be_visible()
+    expect(summary).to_contain_text("accuracy 0.95")
+    for duplicated in (".jp-lifecycle-kv", ".jp-lifecycle-gates", ".jp-lifecycle-actions", "[data-card]"):
+        assert page.locator(f"{PANEL} {duplicated}").count() == 0, duplicated
+    text = version.inner_text()
     assert "accuracy" in text and "0.95" in text
-    assert "dataset:churn@2" in detail.locator(".jp-lifecycle-link").all_text_contents()
-    # hostile note and request reason: shown literally, never parsed as HTML
+    expect(version.locator('[data-card="lineage"] .jp-lifecycle-ws-node[data-ref="dataset:churn@2"]')).to_be_visible()
+    # hostile note and request reason: shown literally, never parsed as HTML (sidebar and workspace)
     assert hostile["note"] in text
-    assert hostile["reason"] in detail.locator(".jp-lifecycle-event-reason").all_text_contents()
-    assert page.locator(f"{PANEL} img[src='x'], {PANEL} script").count() == 0
+    assert hostile["reason"] in version.locator(".jp-lifecycle-event-reason").all_text_contents()
+    assert page.locator(f"{PANEL} img[src='x'], {PANEL} script, {WS} img[src='x'], {WS} script").count() == 0
     assert page.evaluate("window.__pwned") is None
     shot(page, "02-version-detail")
-    # lineage neighbour opens its own detail; its diff against its parent
-    detail.locator(".jp-lifecycle-link", has_text="dataset:churn@2").click()
-    ds = page.locator(f'{PANEL} .jp-lifecycle-detail[data-ref="dataset:churn@2"]')
-    ds.wait_for(state="visible")
-    ds.locator("button", has_text="vs parent").click()
-    diff = ds.locator(".jp-lifecycle-diff")
-    diff.wait_for(state="visible")
-    assert "dataset:churn@1 \u2192 dataset:churn@2" in diff.inner_text()
+
+    # another version from the sidebar: the same workspace widget, now on that page
+    ds = _open_version(page, "dataset:churn", "dataset:churn@2")
+    expect(page.locator(MAIN)).to_have_count(1)
+    expect(summary).to_have_count(0)
+    ds.locator(".jp-lifecycle-ws-diff-parent").click()
+    diff = ds.locator(".jp-lifecycle-typed-diff")
+    expect(diff).to_contain_text("dataset:churn@1 \u2192 dataset:churn@2")
     diff.scroll_into_view_if_needed()
     shot(page, "02b-diff")
+
+    # closed workspace: the summary's "Open in workspace" opens it again on the highlighted version
+    page.locator(
+        '.lm-DockPanel-tabBar .lm-TabBar-tab[data-id="jp-lifecycle-workspace-main"] .lm-TabBar-tabCloseIcon'
+    ).click()
+    expect(page.locator(MAIN)).to_have_count(0)
+    page.locator(f'{PANEL} .jp-lifecycle-summary[data-ref="dataset:churn@2"] .jp-lifecycle-open-in-workspace').click()
+    expect(page.locator(f'{WS} .jp-lifecycle-ws-version[data-ref="dataset:churn@2"]')).to_be_visible()
+    # ...and a click in the list moves that one workspace to the clicked version (no second widget)
+    page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="dataset:churn@1"]').click()
+    expect(page.locator(f'{WS} .jp-lifecycle-ws-version[data-ref="dataset:churn@1"]')).to_be_visible()
+    expect(page.locator(MAIN)).to_have_count(1)
     assert not page.js_errors
 
 
 def test_viewer_sees_actions_disabled_with_the_reason(open_lab, shot):
     page = open_lab("victor")
-    detail = _open_version(page, "model:churn", "model:churn@1")
-    detail.locator(".jp-lifecycle-gates").wait_for(state="visible")
+    version = _open_version(page, "model:churn", "model:churn@1")
+    version.locator(".jp-lifecycle-gates").wait_for(state="visible")
     for action in ("approve", "promote", "request_promotion", "reject", "rollback", "retire"):
-        button = detail.locator(f'button[data-action="{action}"]')
+        button = version.locator(f'button[data-action="{action}"]')
         assert button.is_disabled(), action
         assert button.get_attribute("title").startswith("Not allowed:")
-    why = detail.locator(".jp-lifecycle-why").all_text_contents()
+    why = version.locator(".jp-lifecycle-why").all_text_contents()
     assert any("victor" in w and "reviewer" in w for w in why), why
-    detail.locator(".jp-lifecycle-actions").scroll_into_view_if_needed()
+    version.locator(".jp-lifecycle-actions").scroll_into_view_if_needed()
     shot(page, "03-viewer-disabled")
 
 
 def test_approver_approves_the_pending_request_and_promotes(open_lab, lab, shot):
     page = open_lab("carol")
-    detail = _open_version(page, "model:churn", "model:churn@1")
-    assert detail.locator(".jp-lifecycle-target").input_value() == "staging"
-    gates = detail.locator(".jp-lifecycle-gates")
+    version = _open_version(page, "model:churn", "model:churn@1")
+    assert version.locator(".jp-lifecycle-target").input_value() == "staging"
+    gates = version.locator(".jp-lifecycle-gates")
     gates.wait_for(state="visible")
     assert gates.get_attribute("data-passed") == "false"  # the approval is still missing
-    approve = detail.locator('button[data-action="approve"]')
+    approve = version.locator('button[data-action="approve"]')
     assert approve.is_enabled()
     approve.click()
     dialog = page.locator(".jp-Dialog")
     dialog.locator("textarea").fill("reviewed the metrics <b>ok</b>")
     shot(page, "04-reason-dialog")
     dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
-    page.locator(f'{PANEL} .jp-lifecycle-status[data-level="success"]').wait_for(state="visible")
-    page.wait_for_function(
-        "document.querySelector('#jp-lifecycle-panel .jp-lifecycle-gates')?.dataset.passed === 'true'"
-    )
-    detail.locator('button[data-action="promote"]').click()
+    expect(page.locator(f'{WS} .jp-lifecycle-ws-message[data-level="success"]')).to_be_visible()
+    expect(version.locator(".jp-lifecycle-gates")).to_have_attribute("data-passed", "true")
+    version.locator('button[data-action="promote"]').click()
     page.locator(".jp-Dialog textarea").fill("gates pass")
     page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
-    page.wait_for_function(
-        "document.querySelector('#jp-lifecycle-panel .jp-lifecycle-current-stage')?.textContent === 'staging'"
-    )
-    assert (
-        page.locator(
-            f'{PANEL} .jp-lifecycle-version[data-ref="model:churn@1"] .jp-lifecycle-badge'
-        ).first.text_content()
-        == "staging"
-    )
-    assert "reviewed the metrics <b>ok</b>" in detail.locator(".jp-lifecycle-event-reason").all_text_contents()
-    page.locator(f"{PANEL} .jp-lifecycle-detail-title").scroll_into_view_if_needed()
+    expect(version.locator(".jp-lifecycle-current-stage")).to_have_text("staging")
+    # the sidebar's list follows (it polls the event head)
+    expect(
+        page.locator(f'{PANEL} .jp-lifecycle-version[data-ref="model:churn@1"] .jp-lifecycle-badge').first
+    ).to_have_text("staging")
+    expect(version.locator(".jp-lifecycle-event-reason", has_text="reviewed the metrics <b>ok</b>")).to_have_count(1)
+    version.locator(".jp-lifecycle-detail-title").scroll_into_view_if_needed()
     shot(page, "05-promoted")
     reg = lifecycle_ext.open_registry(lab["registry"])
     assert reg.get("model:churn@1").stage == "staging"
     audit = reg.audit("model:churn@1")
     assert {"carol"} <= set(audit["actor"])
     # on to production: the dialog also asks for the deployment record's known limitations
-    page.wait_for_function("document.querySelector('#jp-lifecycle-panel .jp-lifecycle-target')?.value === 'production'")
-    detail.locator('button[data-action="promote"]').click()
+    expect(version.locator(".jp-lifecycle-target")).to_have_value("production")
+    version.locator('button[data-action="promote"]').click()
     page.locator(".jp-Dialog .jp-lifecycle-reason-text").fill("release 1")
     page.locator(".jp-Dialog .jp-lifecycle-extra-text").fill("tested on EU customers only")
     page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
-    page.wait_for_function(
-        "document.querySelector('#jp-lifecycle-panel .jp-lifecycle-current-stage')?.textContent === 'production'"
-    )
-    assert "tested on EU customers only" in detail.inner_text()  # the deployment record
+    expect(version.locator(".jp-lifecycle-current-stage")).to_have_text("production")
+    expect(version.locator('[data-card="deployment"]')).to_contain_text("tested on EU customers only")
     shot(page, "06-deployed")
     assert not page.js_errors
 
 
 def test_refused_action_shows_the_servers_error_and_gate_report(open_lab, lab, shot):
-    # in development, so staging is the next stage (the sidebar disables stage skips); accuracy 0.5 < 0.9
+    # in development, so staging is the next stage (the page disables stage skips); accuracy 0.5 < 0.9
     lifecycle_ext.open_registry(lab["registry"], user="alice").promote(
         "model:fraud-detector.v2/eu_west@1", to="development", reason="first cut"
     )
     page = open_lab("alice")
-    detail = _open_version(page, "model:fraud-detector.v2/eu_west", "model:fraud-detector.v2/eu_west@1")
-    assert detail.locator(".jp-lifecycle-target").input_value() == "staging"
-    page.wait_for_function(
-        "document.querySelector('#jp-lifecycle-panel .jp-lifecycle-gates')?.dataset.passed === 'false'"
-    )
-    detail.locator('button[data-action="promote"]').click()
+    version = _open_version(page, "model:fraud-detector.v2/eu_west", "model:fraud-detector.v2/eu_west@1")
+    assert version.locator(".jp-lifecycle-target").input_value() == "staging"
+    expect(version.locator(".jp-lifecycle-gates")).to_have_attribute("data-passed", "false")
+    version.locator('button[data-action="promote"]').click()
     page.locator(".jp-Dialog textarea").fill("try")
     page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
-    status = page.locator(f'{PANEL} .jp-lifecycle-status[data-level="error"]')
-    status.wait_for(state="visible")
-    assert "Promote failed" in status.inner_text()
-    failed = status.locator('.jp-lifecycle-check[data-status="fail"]').all_text_contents()
-    assert any("accuracy" in c for c in failed), failed  # the 422 report's checks, with evidence
+    status = page.locator(f'{WS} .jp-lifecycle-ws-message[data-level="error"]')
+    expect(status).to_contain_text("Promote failed")
+    # the report is shown once, in the Promotion card, with the failing check's evidence; not in the banner too
+    assert status.locator(".jp-lifecycle-check").count() == 0
+    failed = version.locator('[data-card="promotion"] .jp-lifecycle-check[data-status="fail"]').all_text_contents()
+    assert any("accuracy" in c for c in failed), failed
     reg = lifecycle_ext.open_registry(lab["registry"])
     assert reg.get("model:fraud-detector.v2/eu_west@1").stage == "development"
     shot(page, "07-refused")
@@ -258,9 +282,8 @@ _THEMED = [
     ".jp-lifecycle-vnum",
     ".jp-lifecycle-muted",
     ".jp-lifecycle-badge",
-    ".jp-lifecycle-detail h2",
-    ".jp-lifecycle-kv td",
-    ".jp-lifecycle-why",
+    ".jp-lifecycle-summary h2",
+    ".jp-lifecycle-summary-metrics",
 ]
 
 
@@ -275,8 +298,8 @@ def _check_theme_colours(page, dark: bool) -> None:
     rows = [i for i in items if i["sel"] == ".jp-lifecycle-version"]
     assert all((i["fg"] > i["bg"]) == dark for i in rows), rows  # light on dark, or dark on light
     assert len([i for i in items if i["sel"] == ".jp-lifecycle-badge"]) >= 2
-    # every row (the selected one too), badge and label: WCAG AA contrast, 3:1 for the muted secondary text
-    low = [i for i in items if i["ratio"] < (3 if i["sel"] in (".jp-lifecycle-muted", ".jp-lifecycle-why") else 4.5)]
+    # every row (the selected one too), badge and the summary: WCAG AA contrast, 3:1 for the muted secondary text
+    low = [i for i in items if i["ratio"] < (3 if i["sel"] == ".jp-lifecycle-muted" else 4.5)]
     assert not low, low
 
 

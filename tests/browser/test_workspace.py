@@ -58,6 +58,123 @@ def workspace_data(lab):
     return {"model": model.ref, "data": "dataset:ws-data@2"}
 
 
+@pytest.fixture(scope="module")
+def lineage_data(lab):
+    """A chain for the lineage graph: label schema -> dataset -> model -> a model made from that model."""
+    reg = lifecycle_ext.open_registry(lab["registry"], user="alice")
+    schema = reg.save(
+        {"classes": [{"name": n, "description": n} for n in ("stay", "churn")]}, "label_schema:lin-labels"
+    )
+    frame = pd.DataFrame({"id": range(4), "label": ["stay", "churn"] * 2})
+    data = reg.save(frame, "dataset:lin-data", key="id", label="label", schema=schema.ref)
+    model = reg.save({"w": [1.0]}, "model:lin-model", metrics={"accuracy": 0.9}, inputs=[data.ref])
+    reg.promote(model.ref, to="development", reason="first cut")
+    distilled = reg.save({"w": [0.5]}, "model:lin-distilled", inputs=[model.ref])
+    return {"schema": schema.ref, "data": data.ref, "model": model.ref, "distilled": distilled.ref}
+
+
+def open_row(page, asset: str, ref: str):
+    """Filter the asset table down to ``asset``, click its row, wait for the version page of ``ref``."""
+    page.locator(f"{WS} .jp-lifecycle-ws-tab[data-view='assets']").click()
+    page.locator(f"{WS} .jp-lifecycle-ws-filter").fill(asset)
+    page.locator(f'{WS} .jp-lifecycle-ws-row[data-asset="{asset}"]').click()
+    version = page.locator(f'{WS} .jp-lifecycle-ws-version[data-ref="{ref}"]')
+    version.wait_for(state="visible")
+    return version
+
+
+_SVG_CONTRAST_JS = """
+(scope) => {
+  const rgba = s => {
+    const srgb = s.match(/^color\\(srgb ([^)]+)\\)/);
+    if (srgb) {
+      const p = srgb[1].split(/[\\s\\/]+/).filter(Boolean).map(Number);
+      return [p[0] * 255, p[1] * 255, p[2] * 255, p.length > 3 ? p[3] : 1];
+    }
+    const m = s.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) throw new Error('unparsed colour ' + s);
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3]));
+  const lum = c => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const svg = document.querySelector(scope + ' .jp-lifecycle-lineage-svg');
+  let page = [255, 255, 255];
+  const chain = [];
+  for (let e = svg; e; e = e.parentElement) chain.push(e);
+  for (const e of chain.reverse()) page = over(rgba(getComputedStyle(e).backgroundColor), page);
+  const out = [];
+  const pair = (sel, text, box, under) => {
+    const bg = over(rgba(getComputedStyle(box).fill), under);
+    const fg = over(rgba(getComputedStyle(text).fill), bg);
+    const [a, b] = [lum(fg), lum(bg)];
+    out.push({ sel, text: text.textContent, ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) });
+    return bg;
+  };
+  for (const g of svg.querySelectorAll('.jp-lifecycle-lineage-node')) {
+    const box = g.querySelector('.jp-lifecycle-lineage-box');
+    const bg = over(rgba(getComputedStyle(box).fill), page);
+    pair('.jp-lifecycle-lineage-name', g.querySelector('.jp-lifecycle-lineage-name'), box, page);
+    pair('.jp-lifecycle-lineage-kind', g.querySelector('.jp-lifecycle-lineage-kind'), box, page);
+    const stage = g.querySelector('.jp-lifecycle-lineage-stage');
+    if (stage) pair('.jp-lifecycle-lineage-stage', stage.querySelector('text'), stage.querySelector('rect'), bg);
+  }
+  return out;
+}
+"""
+
+
+def test_lineage_graph_is_drawn_left_to_right_and_opens_versions(open_lab, shot, lineage_data):
+    page = open_lab("bob")
+    open_workspace(page)
+    version = open_row(page, "model:lin-model", lineage_data["model"])
+    graph = version.locator('[data-card="lineage"] svg.jp-lifecycle-lineage-svg')
+    expect(graph).to_be_visible()
+    node = {k: graph.locator(f'.jp-lifecycle-lineage-node[data-ref="{ref}"]') for k, ref in lineage_data.items()}
+    boxes = {k: n.bounding_box() for k, n in node.items()}
+    # layered left to right: the label schema, the dataset labelled under it, this model, the model made from it
+    xs = [boxes[k]["x"] for k in ("schema", "data", "model", "distilled")]
+    assert xs == sorted(xs) and len(set(xs)) == 4, boxes
+    edges = graph.locator(".jp-lifecycle-lineage-edge").evaluate_all(
+        "ps => ps.map(p => [p.dataset.from, p.dataset.to, p.getAttribute('marker-end')])"
+    )
+    d = lineage_data
+    pairs = {(a, b) for a, b, _ in edges}
+    assert {(d["schema"], d["data"]), (d["data"], d["model"]), (d["model"], d["distilled"])} <= pairs, edges
+    assert all(m == "url(#jp-lifecycle-arrow)" for _, _, m in edges)
+    expect(node["model"]).to_have_attribute("aria-current", "page")  # this version: not a link
+    expect(node["model"].locator('.jp-lifecycle-lineage-stage[data-stage="development"]')).to_have_count(1)
+    # colours are the theme's variables (resolved by the browser), not fixed ones
+    colours = page.evaluate(
+        """() => {
+          const root = document.querySelector('#jp-lifecycle-workspace .jp-lifecycle-lineage-node.jp-mod-root rect');
+          const name = document.querySelector('#jp-lifecycle-workspace .jp-lifecycle-lineage-name');
+          const probe = document.createElement('div');
+          document.querySelector('#jp-lifecycle-workspace').appendChild(probe);
+          probe.style.color = 'var(--jp-brand-color1)';
+          const brand = getComputedStyle(probe).color;
+          probe.style.color = 'var(--jp-ui-font-color0)';
+          const font = getComputedStyle(probe).color;
+          probe.remove();
+          return { stroke: getComputedStyle(root).stroke, brand, nameFill: getComputedStyle(name).fill, font };
+        }"""
+    )
+    assert colours["stroke"] == colours["brand"] and colours["nameFill"] == colours["font"], colours
+    version.locator('[data-card="lineage"]').scroll_into_view_if_needed()
+    shot(page, "ws-07-lineage-light")
+    # a node opens that version's page, whose graph is centred on it
+    node["data"].click()
+    data_page = page.locator(f'{WS} .jp-lifecycle-ws-version[data-ref="{d["data"]}"]')
+    expect(data_page.locator(".jp-lifecycle-lineage-node.jp-mod-root")).to_have_attribute("data-ref", d["data"])
+    expect(data_page.locator(f'.jp-lifecycle-lineage-node[data-ref="{d["distilled"]}"]')).to_have_count(1)
+    data_page.locator(f'.jp-lifecycle-lineage-node[data-ref="{d["schema"]}"]').click()
+    expect(page.locator(f'{WS} .jp-lifecycle-ws-version[data-ref="{d["schema"]}"]')).to_be_visible()
+    assert not page.js_errors
+
+
 def test_open_filter_search_and_open_a_version(open_lab, shot, workspace_data):
     page = open_lab("bob")
     open_workspace(page)
@@ -146,13 +263,19 @@ def test_approve_from_the_inbox_and_a_second_reviewer_is_notified(open_lab, lab,
     mine = on_disk[(on_disk.action == "PromotionApproved") & (on_disk.actor == "bob")]
     assert list(mine.reason) == ["looks right to me"]
 
-    # a new request that carol may approve: a JupyterLab notification, with a way to open it
+    # a new request that carol may approve: a JupyterLab notification, with a way to open it. Her watcher
+    # notifies requests that appear after its first look at the inbox: wait until that answer arrived.
+    carol.wait_for_function(
+        "performance.getEntriesByType('resource').some(e => e.name.includes('/lifecycle/api/inbox'))",
+        timeout=60_000,
+    )
     reg = lifecycle_ext.open_registry(lab["registry"], user="alice")
     other = reg.save({"w": [0.7]}, "model:ws-model", metrics={"accuracy": 0.98}, inputs=["dataset:ws-data@2"])
     reg.promote(other.ref, to="development", reason="second cut")
     reg.request_promotion(other.ref, to="staging", reason="another one")
-    toast = carol.get_by_text(f"alice asks you to approve {other.ref}")
-    toast.wait_for(state="visible", timeout=30000)
+    toast = carol.locator(".Toastify__toast", has_text=f"alice asks you to approve {other.ref}")
+    toast.wait_for(state="visible", timeout=60_000)  # the watcher looks every 5 s
+    expect(toast.get_by_role("button", name="Open")).to_be_visible()
     shot(carol, "ws-05-notification-light")
     assert not bob.js_errors and not carol.js_errors
 
@@ -192,7 +315,7 @@ def _contrast(page) -> list[dict]:
 
 
 @pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
-def test_every_page_is_readable_in_both_themes(open_lab, lab, shot, workspace_data, theme):
+def test_every_page_is_readable_in_both_themes(open_lab, lab, shot, workspace_data, lineage_data, theme):
     suffix = "dark" if "Dark" in theme else "light"
     _api(lab, THEMES, "PUT", {"raw": json.dumps({"theme": theme})})
     try:
@@ -214,6 +337,11 @@ def test_every_page_is_readable_in_both_themes(open_lab, lab, shot, workspace_da
         page.locator(f'{WS} [data-card="diff"]').scroll_into_view_if_needed()
         items += _contrast(page)
         shot(page, f"ws-diff-{suffix}")
+        version = open_row(page, "model:lin-model", lineage_data["model"])
+        version.locator('[data-card="lineage"] .jp-lifecycle-lineage-node').first.wait_for()
+        version.locator('[data-card="lineage"]').scroll_into_view_if_needed()
+        graph = page.evaluate(_SVG_CONTRAST_JS, WS)
+        shot(page, f"ws-lineage-{suffix}")
     finally:
         _api(lab, THEMES, "PUT", {"raw": json.dumps({"theme": "JupyterLab Light"})})
     kinds = {i["sel"] for i in items}
@@ -221,5 +349,8 @@ def test_every_page_is_readable_in_both_themes(open_lab, lab, shot, workspace_da
     chips = [i for i in items if i["sel"] == ".jp-lifecycle-chip"]
     assert len(chips) >= 3
     low = [i for i in items if i["ratio"] < 4.5]  # WCAG AA for text
+    assert not low, low
+    assert {i["sel"] for i in graph} >= {".jp-lifecycle-lineage-name", ".jp-lifecycle-lineage-stage"}, graph
+    low = [i for i in graph if i["ratio"] < 4.5]  # the lineage graph's node text and stage labels too
     assert not low, low
     assert not page.js_errors

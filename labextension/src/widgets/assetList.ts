@@ -1,4 +1,4 @@
-/** Assets grouped by kind, each expandable to its versions with stage badges. */
+/** Assets grouped by kind, each expandable to its versions with stage badges; a version opens in the workspace. */
 import { Widget } from '@lumino/widgets';
 
 import { LifecycleModel } from '../model';
@@ -10,11 +10,13 @@ export class AssetList extends Widget {
     this.model = model;
     this.addClass('jp-lifecycle-assets');
     model.listChanged.connect(this.render, this);
-    model.detailChanged.connect(this.render, this);
     this.render();
   }
 
   readonly model: LifecycleModel;
+
+  /** Opens a version's page in the main-area workspace; set by the panel. */
+  onOpenVersion: (ref: string) => void = () => undefined;
 
   render(): void {
     const root = this.node;
@@ -42,7 +44,7 @@ export class AssetList extends Widget {
       );
       return;
     }
-    const selected = this.model.detail?.record.ref;
+    const selected = this.model.selected;
     for (const [kind, assets] of groups) {
       const group = h('div', 'jp-lifecycle-kind');
       group.dataset.kind = kind;
@@ -88,7 +90,11 @@ export class AssetList extends Widget {
             if (v.retired) {
               li.appendChild(badge('retired', 'jp-lifecycle-badge-retired') as HTMLElement);
             }
-            const open = () => void this.model.select(v.ref);
+            li.title = `Open ${v.ref} in the Lifecycle workspace`;
+            const open = () => {
+              this.model.highlight(v.ref);
+              this.onOpenVersion(v.ref);
+            };
             li.addEventListener('click', open);
             li.addEventListener('keydown', e => {
               if (e.key === 'Enter') {
@@ -110,7 +116,6 @@ export class AssetList extends Widget {
       return;
     }
     this.model.listChanged.disconnect(this.render, this);
-    this.model.detailChanged.disconnect(this.render, this);
     super.dispose();
   }
 }

@@ -1,13 +1,16 @@
-/** The "Lifecycle" left-sidebar panel: toolbar (search, refresh), status line, asset list, detail. */
+/**
+ * The "Lifecycle" left-sidebar panel: toolbar (search, workspace, refresh), status line, the compact asset
+ * list and a one-version summary. Versions open in the main-area workspace (`lifecycle:open-workspace`).
+ */
 import { Toolbar, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { IMessage, LifecycleModel } from '../model';
 import { AssetList } from './assetList';
-import { VersionDetail } from './detail';
 import { clear, h } from './dom';
 import { gateChecks } from './promotion';
+import { VersionSummary } from './summary';
 
 class StatusLine extends Widget {
   constructor(model: LifecycleModel) {
@@ -71,7 +74,7 @@ export class LifecyclePanel extends Panel {
         label: 'Workspace',
         className: 'jp-lifecycle-open-workspace',
         tooltip: 'Open the Lifecycle workspace in the main area',
-        onClick: () => this.onOpenWorkspace(model.detail?.record.ref)
+        onClick: () => this.onOpenWorkspace(model.selected ?? undefined)
       })
     );
     toolbar.addItem(
@@ -86,10 +89,12 @@ export class LifecyclePanel extends Panel {
     this.addWidget(new StatusLine(model));
     const body = new Panel();
     body.addClass('jp-lifecycle-body');
-    body.addWidget(new AssetList(model));
-    const detail = new VersionDetail(model);
-    detail.onOpenWorkspace = ref => this.onOpenWorkspace(ref);
-    body.addWidget(detail);
+    const list = new AssetList(model);
+    list.onOpenVersion = ref => this.onOpenWorkspace(ref);
+    body.addWidget(list);
+    const summary = new VersionSummary(model);
+    summary.onOpenWorkspace = ref => this.onOpenWorkspace(ref);
+    body.addWidget(summary);
     this.addWidget(body);
     // any key or click in the page (e.g. running a cell that saves a version) polls again soon
     document.addEventListener('keydown', this._onActivity, true);

@@ -30,6 +30,8 @@ export interface ITableRow {
 }
 
 export interface INotice {
+  /** `request`: someone asks the user to approve; `outcome`: the user's own request was decided. */
+  kind: 'request' | 'outcome';
   level: 'info' | 'success' | 'warning' | 'error';
   text: string;
   ref: string;
@@ -249,6 +251,7 @@ export class WorkspaceModel {
         for (const item of inbox.items) {
           if (item.type === 'request' && !before.has(itemKey(item))) {
             this._notified.emit({
+              kind: 'request',
               level: 'info',
               text: `${item.by ?? 'someone'} asks you to approve ${item.ref} \u2192 ${item.to}`,
               ref: item.ref
@@ -295,6 +298,7 @@ export class WorkspaceModel {
       const v = verdict[e.action];
       if (v && this._mine.has(key) && e.actor !== this._user) {
         this._notified.emit({
+          kind: 'outcome',
           level: v[0],
           text: `Your request ${e.ref} \u2192 ${e.to_stage} was ${v[1]} by ${e.actor}${e.reason ? `: ${e.reason}` : ''}`,
           ref: String(e.ref)

@@ -11,6 +11,7 @@ import { badge, button, clear, h, kvTable, renderJson } from '../widgets/dom';
 import { promotionView } from '../widgets/promotion';
 import { askReason } from '../widgets/reasonDialog';
 import { renderDiff } from './diffView';
+import { lineageGraph } from './lineageGraph';
 import { SortKey, WorkspaceModel } from './model';
 
 export type WorkspaceView = 'assets' | 'inbox' | 'version';
@@ -38,6 +39,8 @@ export class LifecycleWorkspace extends Widget {
     this._body = h('div', 'jp-lifecycle-ws-body');
     this.node.appendChild(this._tabs);
     this.node.appendChild(this._body);
+    this._assetsBody = h('div', 'jp-lifecycle-ws-assets-body');
+    this._assetsRoot = h('div', 'jp-lifecycle-ws-assets', undefined, this._assetsToolbar(), this._assetsBody);
     model.tableChanged.connect(this._renderIfShown('assets'), this);
     model.inboxChanged.connect(this._onInbox, this);
     version.detailChanged.connect(this._renderIfShown('version'), this);
@@ -69,11 +72,17 @@ export class LifecycleWorkspace extends Widget {
 
   render(): void {
     this._renderTabs();
-    clear(this._body);
     this._body.dataset.view = this._view;
     if (this._view === 'assets') {
-      this._body.appendChild(this._assets());
-    } else if (this._view === 'inbox') {
+      if (this._body.firstChild !== this._assetsRoot) {
+        clear(this._body);
+        this._body.appendChild(this._assetsRoot);
+      }
+      this._assets();
+      return;
+    }
+    clear(this._body);
+    if (this._view === 'inbox') {
       this._body.appendChild(this._inbox());
     } else {
       this._body.appendChild(this._versionPage());
@@ -127,13 +136,13 @@ export class LifecycleWorkspace extends Widget {
   }
 
   // -- the asset table -----------------------------------------------------------------------------
-  private _assets(): HTMLElement {
-    const root = h('div', 'jp-lifecycle-ws-assets');
+  /** The toolbar (search, filter, kind) is built once: re-rendering the rows never drops what is being typed
+   * or the focus (a background page load or a change seen by the watcher re-renders the table). */
+  private _assetsToolbar(): HTMLElement {
     const search = h('input', 'jp-mod-styled jp-lifecycle-ws-search');
     search.type = 'search';
     search.placeholder = 'Search: metrics.accuracy > 0.9 and params.C = 0.5  (Enter)';
     search.setAttribute('aria-label', 'Search versions with a query');
-    search.value = this.model.query;
     search.addEventListener('keydown', e => {
       if (e.key === 'Enter') {
         void this.model.setQuery(search.value);
@@ -143,20 +152,35 @@ export class LifecycleWorkspace extends Widget {
     filter.type = 'search';
     filter.placeholder = 'Filter rows';
     filter.setAttribute('aria-label', 'Filter the table');
-    filter.value = this.model.filter;
     filter.addEventListener('input', () => {
       this.model.setFilter(filter.value);
     });
     const kind = h('select', 'jp-mod-styled jp-lifecycle-ws-kind');
     kind.setAttribute('aria-label', 'Kind');
-    for (const k of ['', ...this.model.kinds]) {
+    kind.addEventListener('change', () => this.model.setKind(kind.value));
+    this._kindSelect = kind;
+    return h('div', 'jp-lifecycle-ws-toolbar', undefined, search, filter, kind);
+  }
+
+  private _syncKinds(): void {
+    const kinds = ['', ...this.model.kinds];
+    if (kinds.join('\n') === this._kindsShown) {
+      return;
+    }
+    this._kindsShown = kinds.join('\n');
+    clear(this._kindSelect);
+    for (const k of kinds) {
       const o = h('option', undefined, k || 'all kinds');
       o.value = k;
       o.selected = k === this.model.kind;
-      kind.appendChild(o);
+      this._kindSelect.appendChild(o);
     }
-    kind.addEventListener('change', () => this.model.setKind(kind.value));
-    root.appendChild(h('div', 'jp-lifecycle-ws-toolbar', undefined, search, filter, kind));
+  }
+
+  private _assets(): HTMLElement {
+    this._syncKinds();
+    const root = this._assetsBody;
+    clear(root);
     if (this.model.searchError) {
       const err = h('pre', 'jp-lifecycle-ws-search-error jp-lifecycle-bad', this.model.searchError);
       err.setAttribute('role', 'alert');
@@ -333,6 +357,7 @@ export class LifecycleWorkspace extends Widget {
     const title = h('div', 'jp-lifecycle-detail-title', undefined, h('h2', undefined, r.ref));
     const stage = badge(r.stage);
     if (stage) {
+      stage.classList.add('jp-lifecycle-current-stage');
       title.appendChild(stage);
     }
     if (r.retired) {
@@ -380,7 +405,7 @@ export class LifecycleWorkspace extends Widget {
         : h('p', 'jp-lifecycle-muted', 'none recorded')
     );
     card('Signature', 'signature', Object.keys(r.summary).length ? renderJson(r.summary) : h('p', 'jp-lifecycle-muted', '-'));
-    card('Lineage', 'lineage', this._lineage());
+    card('Lineage', 'lineage', this._lineage()).classList.add('jp-lifecycle-ws-wide');
     const promo = promotionView(this.version);
     promo.classList.add('jp-lifecycle-ws-card');
     promo.dataset.card = 'promotion';
@@ -399,35 +424,12 @@ export class LifecycleWorkspace extends Widget {
     if (!lin) {
       return h('p', 'jp-lifecycle-muted', 'unavailable');
     }
-    const column = (title: string, refs: string[]) => {
-      const col = h('div', 'jp-lifecycle-ws-lineage-col', undefined, h('div', 'jp-lifecycle-muted', title));
-      if (!refs.length) {
-        col.appendChild(h('div', 'jp-lifecycle-muted', 'none'));
-      }
-      for (const ref of refs) {
-        const a = h('a', 'jp-lifecycle-link jp-lifecycle-ws-node', ref);
-        a.href = '#';
-        a.dataset.ref = ref;
-        a.addEventListener('click', e => {
-          e.preventDefault();
-          void this.openVersion(ref);
-        });
-        col.appendChild(h('div', undefined, undefined, a, badge(lin.nodes[ref]?.stage)));
-      }
-      return col;
-    };
-    const up = lin.edges.filter(e => e[1] === lin.root).map(e => e[0]);
-    const down = lin.edges.filter(e => e[0] === lin.root).map(e => e[1]);
-    return h(
+    const legend = h(
       'div',
-      'jp-lifecycle-ws-lineage',
-      undefined,
-      column('made from', up),
-      h('div', 'jp-lifecycle-ws-arrow', '\u2192'),
-      column('this version', [lin.root]),
-      h('div', 'jp-lifecycle-ws-arrow', '\u2192'),
-      column('used by', down)
+      'jp-lifecycle-muted jp-lifecycle-lineage-legend',
+      `made from (left) \u2192 ${lin.root} \u2192 used by (right); click a node to open its page`
     );
+    return h('div', 'jp-lifecycle-ws-lineage', undefined, legend, lineageGraph(lin, ref => void this.openVersion(ref)));
   }
 
   private _timeline(): HTMLElement {
@@ -508,6 +510,10 @@ export class LifecycleWorkspace extends Widget {
   private _view: WorkspaceView = 'assets';
   private _tabs: HTMLElement;
   private _body: HTMLElement;
+  private _assetsRoot: HTMLElement;
+  private _assetsBody: HTMLElement;
+  private _kindSelect!: HTMLSelectElement;
+  private _kindsShown = '';
   private _rowLimit = 200;
   private _diff: JSONValue | null = null;
   private _diffOther: string | null = null;
