@@ -6,6 +6,7 @@ badges and diff cells in the light and dark themes. Screenshots of every page, b
 from __future__ import annotations
 
 import json
+import time
 
 import pandas as pd
 import pytest
@@ -23,14 +24,15 @@ THEMES = "lab/api/settings/@jupyterlab/apputils-extension:themes"
 def open_workspace(page, timeout: float = 60_000):
     """Run ``lifecycle:open-workspace`` from the command palette and wait for the asset table."""
     palette = page.locator(".lm-CommandPalette-input")
-    for attempt in range(4):  # the shortcut can land while the lab is still moving focus: open it until it stays
+    deadline = time.monotonic() + timeout / 1000
+    while True:  # the shortcut can land while the lab is still moving focus: open the palette until it stays
         if not palette.is_visible():
             page.keyboard.press("Control+Shift+C")
         try:
             palette.fill("Open the Lifecycle workspace", timeout=5000)
             break
         except PlaywrightTimeoutError:
-            if attempt == 3:
+            if time.monotonic() > deadline:
                 raise
     item = page.locator(".lm-CommandPalette-item", has_text="Open the Lifecycle workspace")
     item.first.wait_for(state="visible", timeout=timeout)

@@ -69,6 +69,28 @@ def test_permissions_and_pending_are_labelled_lines_not_reprs(registry, capsys):
     assert "DataFrame" not in out and "NaN" not in out
 
 
+def test_environment_command_prints_key_value_lines(tmp_path, capsys):
+    """``lifecycle environment REF`` end to end: a tracked version's captured environment, as text and JSON."""
+    import numpy as np
+
+    from lifecycle_ext import open_registry
+    from lifecycle_ext.provenance.tracker import TrackedRun, TrackSpec
+
+    reg = open_registry(tmp_path / "registry", user="alice")
+    ns: dict = {"np": np}
+    run_ = TrackedRun("out = np.arange(3)\n", TrackSpec(outputs={"out": "dataset:out"}, seed=1))
+    run_.start(ns, lambda o: None)
+    exec("out = np.arange(3)\n", ns)
+    run_.finish(None)
+    env = {"python": "3.11.9", "packages": {"numpy": "2.4.0", "pandas": "3.1.0"}, "platform": "Linux"}
+    cid, _ = reg.blobs.put(json.dumps(env).encode())
+    ref = run_.save(reg, ns, env_blob=cid, env_summary={}, remember=lambda o, r: None)[0]["ref"]
+    out = run(capsys, "-R", str(tmp_path / "registry"), "environment", ref)
+    lines = out.splitlines()
+    assert "{" not in out and lines[0].split() == ["python:", "3.11.9"] and "  numpy:  2.4.0" in lines, out
+    assert json.loads(run(capsys, "-R", str(tmp_path / "registry"), "--json", "environment", ref)) == env
+
+
 def test_environment_is_key_value_lines():
     env = {"python": "3.11.9", "packages": {"numpy": "2.4.0", "pandas": "3.1.0"}, "platform": "Linux"}
     text = render_text(env, "environment")

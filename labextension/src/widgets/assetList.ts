@@ -83,7 +83,7 @@ export class AssetList extends Widget {
             }
             li.tabIndex = 0;
             li.appendChild(h('span', 'jp-lifecycle-vnum', `v${v.version}`));
-            li.appendChild(h('span', 'jp-lifecycle-muted', ` ${v.author} \u00b7 ${v.created_at.slice(0, 16)}`));
+            li.appendChild(h('span', 'jp-lifecycle-muted', ` ${v.author} \u00b7 ${v.created_at.slice(0, 16).replace('T', ' ')}`));
             for (const s of (v.stage ?? '').split(',').filter(Boolean)) {
               li.appendChild(badge(s) as HTMLElement);
             }
