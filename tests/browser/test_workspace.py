@@ -239,7 +239,12 @@ def test_open_filter_search_and_open_a_version(open_lab, shot, workspace_data):
 
 def test_approve_from_the_inbox_and_a_second_reviewer_is_notified(open_lab, lab, shot, workspace_data):
     ref = workspace_data["model"]
-    carol = open_lab("carol")  # a second reviewer, watching
+    carol = open_lab("carol")  # a second reviewer, watching; with her workspace closed (notifications go on)
+    open_workspace(carol)
+    carol.locator(
+        '.lm-DockPanel-tabBar .lm-TabBar-tab[data-id="jp-lifecycle-workspace-main"] .lm-TabBar-tabCloseIcon'
+    ).click()
+    expect(carol.locator(WS)).to_have_count(0)
     bob = open_lab("bob")
     open_workspace(bob)
     bob.locator(f'{WS} .jp-lifecycle-ws-tab[data-view="inbox"]').click()

@@ -2,6 +2,7 @@
  * The Lifecycle workspace in JupyterLab's main area: the asset table (sort, filter, search, paged through the
  * REST API), the review inbox, and a version page laid out for a wide area.
  */
+import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import type { JSONValue } from '@lumino/coreutils';
 
@@ -93,7 +94,8 @@ export class LifecycleWorkspace extends Widget {
     if (this.isDisposed) {
       return;
     }
-    this.model.dispose();
+    // the workspace model is the plugin's (its notifications go on after this tab closes): only let go of it
+    Signal.disconnectReceiver(this);
     this.version.dispose();
     super.dispose();
   }
@@ -143,6 +145,7 @@ export class LifecycleWorkspace extends Widget {
     search.type = 'search';
     search.placeholder = 'Search: metrics.accuracy > 0.9 and params.C = 0.5  (Enter)';
     search.setAttribute('aria-label', 'Search versions with a query');
+    search.value = this.model.query; // a reopened tab shows what the (shared) model still applies
     search.addEventListener('keydown', e => {
       if (e.key === 'Enter') {
         void this.model.setQuery(search.value);
@@ -152,6 +155,7 @@ export class LifecycleWorkspace extends Widget {
     filter.type = 'search';
     filter.placeholder = 'Filter rows';
     filter.setAttribute('aria-label', 'Filter the table');
+    filter.value = this.model.filter;
     filter.addEventListener('input', () => {
       this.model.setFilter(filter.value);
     });
