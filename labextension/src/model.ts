@@ -306,6 +306,14 @@ export class LifecycleModel {
     }
   }
 
+  /** Forget the last status message (another version was opened: the message was about the previous one). */
+  clearMessage(): void {
+    if (this._message !== null) {
+      this._message = null;
+      this._messageChanged.emit(null);
+    }
+  }
+
   closeDetail(): void {
     this._detail = null;
     this._gates = null;

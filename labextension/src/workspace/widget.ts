@@ -64,6 +64,9 @@ export class LifecycleWorkspace extends Widget {
   /** Open a version's page (from the table, the inbox, the sidebar or a notification). */
   async openVersion(ref: string): Promise<void> {
     this._view = 'version';
+    if (this.version.detail?.record.ref !== ref) {
+      this.version.clearMessage();
+    }
     this._diffOther = null;
     this._diff = null;
     this._diffError = null;
