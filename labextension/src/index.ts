@@ -75,7 +75,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
 
     app.commands.addCommand(OPEN_WORKSPACE, {
-      label: 'Open the Lifecycle workspace',
+      label: args => (args?.isLauncher ? 'Lifecycle' : 'Open the Lifecycle workspace'),
       caption: 'The registry in the main area: assets, search, review inbox, version pages',
       icon: lifecycleIcon,
       execute: args => open(typeof args?.ref === 'string' ? args.ref : undefined)

@@ -282,8 +282,9 @@ def test_approve_from_the_inbox_and_a_second_reviewer_is_notified(open_lab, lab,
     reg.request_promotion(other.ref, to="staging", reason="another one")
     toast = carol.locator(".Toastify__toast", has_text=f"alice asks you to approve {other.ref}")
     toast.wait_for(state="visible", timeout=60_000)  # the watcher looks every 5 s
-    expect(toast.get_by_role("button", name="Open")).to_be_visible()
     shot(carol, "ws-05-notification-light")
+    toast.get_by_role("button", name="Open").click()  # its action opens the workspace on that version
+    expect(carol.locator(f'{WS} .jp-lifecycle-ws-version[data-ref="{other.ref}"]')).to_be_visible()
     assert not bob.js_errors and not carol.js_errors
 
 
