@@ -215,7 +215,16 @@ def numeric_from_sorted(s: np.ndarray, nulls: int, n_quantiles: int, histogram: 
 
 def category_counts(series: Any) -> tuple[list[str], list[int], int]:
     """(values as text, counts) by descending count, and the number of missing values."""
+    import pandas as pd
+
     s = series
+    if isinstance(s.dtype, pd.CategoricalDtype):  # count the integer codes: one vectorised pass, no hashing
+        codes = np.asarray(s.cat.codes.to_numpy(), dtype=np.int64)
+        counts = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories))
+        order = np.argsort(-counts, kind="stable")
+        order = order[counts[order] > 0]
+        cats = s.cat.categories
+        return [str(cats[i]) for i in order], [int(counts[i]) for i in order], int(np.count_nonzero(codes < 0))
     nulls = int(s.isna().sum())
     vc = s.value_counts(sort=True, dropna=True)
     vc = vc[vc > 0]

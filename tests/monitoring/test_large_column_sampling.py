@@ -70,3 +70,11 @@ def test_a_column_of_almost_only_non_finite_values_still_profiles_its_finite_one
     assert sum(p["counts"]) == 2
     empty = baseline.column_profile(pd.Series(np.full(100_000, np.inf)))
     assert empty["count"] == 0 and empty["nulls"] == 100_000 and empty["quantiles"] == []
+
+
+def test_categorical_counts_come_from_the_codes_and_match_value_counts():
+    s = pd.Series(pd.Categorical(["b", "a", None, "b", "c", "b", None], categories=["a", "b", "c", "unused"]))
+    values, counts, nulls = baseline.category_counts(s)
+    assert (values, counts, nulls) == (["b", "a", "c"], [3, 1, 1], 2)
+    vc = s.astype(object).value_counts(dropna=True)
+    assert dict(zip(values, counts)) == {str(k): int(v) for k, v in vc.items()}
