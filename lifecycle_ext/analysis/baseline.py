@@ -235,34 +235,48 @@ def _categorical(series: Any, top_k: int) -> dict[str, Any]:
     import pandas as pd
 
     n = len(series)
-    if n <= CATEGORY_SAMPLE_ROWS or isinstance(series.dtype, pd.CategoricalDtype):
+    text = isinstance(series.dtype, pd.StringDtype)
+    if isinstance(series.dtype, pd.CategoricalDtype) or (n <= CATEGORY_SAMPLE_ROWS and not text):
         values, counts, nulls = category_counts(series)
         return categorical_from_counts(values, counts, nulls, top_k)
+    nulls = int(series.isna().sum())
+    if n <= CATEGORY_SAMPLE_ROWS:  # strings: exact counts, but only the top values leave the vectorised counts
+        return _top_strings(series.value_counts(sort=True, dropna=True), n - nulls, nulls, top_k)
     # Long text columns: hashing every string dominates a save (seconds for 10M rows), so the frequencies come
     # from a fixed-seed uniform sample, scaled to the column; the missing count stays exact.
     sample = series.iloc[np.random.default_rng(0).integers(0, n, CATEGORY_SAMPLE_ROWS)]
-    nulls = int(series.isna().sum())
-    if not isinstance(series.dtype, pd.StringDtype):  # objects: distinct values may share a text form
+    if not text:  # objects: distinct values may share a text form
         values, counts, _ = category_counts(sample)
         scale = (n - nulls) / max(sum(counts), 1)
         out = categorical_from_counts(values, [round(c * scale) for c in counts], nulls, top_k)
     else:  # strings: the top values straight from the sorted counts, without touching the long tail
-        vc = sample.value_counts(sort=True, dropna=True)
-        scale = (n - nulls) / max(int(vc.sum()), 1)
-        top = sorted(
-            ((str(v), round(int(c) * scale)) for v, c in vc.iloc[:top_k].items()), key=lambda kv: (-kv[1], kv[0])
-        )
-        kept = sum(c for _, c in top)
-        out = {
-            "count": n - nulls,
-            "nulls": nulls,
-            "values": [v for v, _ in top],
-            "counts": [c for _, c in top],
-            "other": (n - nulls) - kept,
-            "distinct": int(len(vc)),
-        }
+        out = _top_strings(sample.value_counts(sort=True, dropna=True), n - nulls, nulls, top_k)
     out["sampled"] = CATEGORY_SAMPLE_ROWS
     return out
+
+
+def _top_strings(vc: Any, count: int, nulls: int, top_k: int) -> dict[str, Any]:
+    """:func:`categorical_from_counts` of a string column's ``value_counts`` (of the column or of a sample of
+    it, scaled to ``count`` values) without a Python loop over its long tail: the same ``top_k`` values (ties at
+    the cut broken by the text, as there), counts and ``other``."""
+    scale = count / max(int(vc.sum()), 1)
+    if len(vc) > top_k:
+        cut = int(vc.iloc[top_k - 1])
+        above = vc[vc > cut]
+        tied = vc[vc == cut].index.sort_values()[: top_k - len(above)]
+        pairs = [(str(v), int(c)) for v, c in above.items()] + [(str(v), cut) for v in tied]
+    else:
+        pairs = [(str(v), int(c)) for v, c in vc.items()]
+    top = sorted(((v, round(c * scale)) for v, c in pairs), key=lambda kv: (-kv[1], kv[0]))
+    kept = sum(c for _, c in top)
+    return {
+        "count": count,
+        "nulls": nulls,
+        "values": [v for v, _ in top],
+        "counts": [c for _, c in top],
+        "other": count - kept,
+        "distinct": int(len(vc)),
+    }
 
 
 def categorical_from_counts(values: list[str], counts: list[int], nulls: int, top_k: int = TOP_K) -> dict[str, Any]:

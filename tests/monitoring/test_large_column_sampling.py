@@ -78,3 +78,19 @@ def test_categorical_counts_come_from_the_codes_and_match_value_counts():
     assert (values, counts, nulls) == (["b", "a", "c"], [3, 1, 1], 2)
     vc = s.astype(object).value_counts(dropna=True)
     assert dict(zip(values, counts)) == {str(k): int(v) for k, v in vc.items()}
+
+
+@pytest.mark.parametrize("n", [1_000, 20_000])
+def test_string_columns_keep_the_exact_top_values_without_looping_over_the_tail(n):
+    """An unsampled string column: the same profile as counting every value by its text (ties at the top-k cut
+    broken by the text), whatever the number of distinct values."""
+    rng = np.random.default_rng(6)
+    raw = [f"v{int(i)}" for i in rng.integers(0, n // 2, n)]
+    raw[:5] = [None] * 5
+    s = pd.Series(raw, dtype="str")
+    p = baseline.column_profile(s)
+    counts: dict[str, int] = {}
+    for v in raw[5:]:
+        counts[v] = counts.get(v, 0) + 1
+    expected = baseline.categorical_from_counts(list(counts), list(counts.values()), 5)
+    assert {k: p[k] for k in expected} == expected and "sampled" not in p
