@@ -250,17 +250,20 @@ def _categorical(series: Any, top_k: int) -> dict[str, Any]:
         scale = (n - nulls) / max(sum(counts), 1)
         out = categorical_from_counts(values, [round(c * scale) for c in counts], nulls, top_k)
     else:  # strings: the top values straight from the sorted counts, without touching the long tail
-        out = _top_strings(sample.value_counts(sort=True, dropna=True), n - nulls, nulls, top_k)
+        out = _top_strings(sample.value_counts(sort=True, dropna=True), n - nulls, nulls, top_k, exact_ties=False)
     out["sampled"] = CATEGORY_SAMPLE_ROWS
     return out
 
 
-def _top_strings(vc: Any, count: int, nulls: int, top_k: int) -> dict[str, Any]:
+def _top_strings(vc: Any, count: int, nulls: int, top_k: int, exact_ties: bool = True) -> dict[str, Any]:
     """:func:`categorical_from_counts` of a string column's ``value_counts`` (of the column or of a sample of
     it, scaled to ``count`` values) without a Python loop over its long tail: the same ``top_k`` values (ties at
-    the cut broken by the text, as there), counts and ``other``."""
+    the cut broken by the text, as there, when ``exact_ties``; a sample's ties are arbitrary anyway), counts
+    and ``other``."""
     scale = count / max(int(vc.sum()), 1)
-    if len(vc) > top_k:
+    if len(vc) > top_k and not exact_ties:
+        pairs = [(str(v), int(c)) for v, c in vc.iloc[:top_k].items()]
+    elif len(vc) > top_k:
         cut = int(vc.iloc[top_k - 1])
         above = vc[vc > cut]
         tied = vc[vc == cut].index.sort_values()[: top_k - len(above)]
