@@ -49,7 +49,10 @@ class LocalStorage:
 
     def read_into(self, key: str, out: memoryview) -> bool:
         """Read the object straight into ``out`` when it is exactly ``out.nbytes`` long (one copy out of the page
-        cache, as ``np.load`` does; no map, no intermediate buffer). False, reading nothing, when its size differs."""
+        cache, as ``np.load`` does; no map, no intermediate buffer). False, reading nothing, when its size differs
+        (or ``out`` is not a writable contiguous buffer)."""
+        if out.readonly or not out.c_contiguous:
+            return False
         try:
             fd = os.open(self._path(key), os.O_RDONLY)
         except FileNotFoundError:
