@@ -1,6 +1,6 @@
 """Save a 10-million-row x 8-column DataFrame vs pandas to_parquet (pyarrow), side by side.
 
-Target (issue 2): reg.save time <= 1.0x to_parquet for the same frame. Both are measured without fsync
+Target (issue 2): reg.save time <= 1.0x to_parquet for the same frame; issue 17 asks <= 0.75x (see bench_storage_cost.py). Both are measured without fsync
 (parquet's writer does not fsync) and with fsync, in this run, on the same disk.
 """
 
@@ -63,7 +63,10 @@ def main(n: int = 10_000_000, repeats: int = 2) -> None:
         f"DataFrame {n:,} rows x {df.shape[1]} columns ({df.memory_usage(deep=False).sum() / 1e6:.0f} MB)",
         [
             ("to_parquet", f"{best['pq']:.2f} s  (+fsync {best['pq_sync']:.2f} s)"),
-            ("reg.save, no fsync", f"{best['save']:.2f} s   ratio {best['save'] / best['pq']:.2f}x   (target <= 1.0x)"),
+            (
+                "reg.save, no fsync",
+                f"{best['save']:.2f} s   ratio {best['save'] / best['pq']:.2f}x   (target <= 0.75x)",
+            ),
             (
                 "reg.save, durable",
                 f"{best['save_sync']:.2f} s   ratio vs parquet+fsync {best['save_sync'] / best['pq_sync']:.2f}x",

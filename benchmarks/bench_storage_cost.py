@@ -49,46 +49,62 @@ def _timed(n: int, fn) -> tuple[float, float, object]:
     return min(times), max(times) / min(times) - 1, out
 
 
+def _span(xs: list[float], fmt: str = "{:.2f}") -> str:
+    return fmt.format(min(xs)) if len(xs) == 1 else f"{fmt.format(min(xs))}-{fmt.format(max(xs))}"
+
+
 def frame_case(rows: int, repeat: int) -> list[tuple[str, str]]:
+    """Each round: to_parquet, reg.save, read_parquet, reg.load, one after the other; ratios per round."""
     df = make_frame(rows)
     base = scratch("cost-frame")
     raw = int(df.memory_usage(deep=False).sum())
-    out = []
-    pq = {}
+    sizes = {}
     for comp in ("snappy", "zstd"):
         p = base / f"f-{comp}.parquet"
-        t, noise, _ = _timed(repeat, lambda p=p, comp=comp: df.to_parquet(p, engine="pyarrow", compression=comp))
-        tr, nr, _ = _timed(repeat, lambda p=p: pd.read_parquet(p))
-        pq[comp] = (p.stat().st_size, t, tr, noise, nr)
-    regs = []
-
-    def save():
-        loc = base / f"reg{len(regs)}"
+        df.to_parquet(p, engine="pyarrow", compression=comp)
+        sizes[comp] = p.stat().st_size
+    p = base / "f-snappy.parquet"
+    save_r, load_r, pq_t, save_t, rpq_t, load_t = [], [], [], [], [], []
+    reg = v = None
+    for r in range(repeat):
+        t0 = time.perf_counter()
+        df.to_parquet(p, engine="pyarrow", compression="snappy")
+        pq_t.append(time.perf_counter() - t0)
+        loc = base / f"reg{r}"
         reg = lifecycle_ext.open_registry(loc, user="bench", fsync=False)
-        regs.append(reg)
-        return reg.save(df, "dataset:big")
-
-    ts, ns, v = _timed(repeat, save)
-    reg = regs[-1]
-    tl, nl, back = _timed(repeat, lambda: reg.load(v.ref))
-    pd.testing.assert_frame_equal(back, df)
+        t0 = time.perf_counter()
+        v = reg.save(df, "dataset:big")
+        save_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        pd.read_parquet(p)
+        rpq_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        back = reg.load(v.ref)
+        load_t.append(time.perf_counter() - t0)
+        save_r.append(save_t[-1] / pq_t[-1])
+        load_r.append(load_t[-1] / rpq_t[-1])
+        if r == 0:
+            pd.testing.assert_frame_equal(back, df)
+        del back
+        if r < repeat - 1:
+            drop_tree(loc)
     stored = _blob_bytes(reg)
-    snappy, zstd = pq["snappy"], pq["zstd"]
-    out += [
-        ("frame in memory", f"{raw / 1e6:.0f} MB ({rows:,} rows x {df.shape[1]})"),
-        ("parquet snappy / zstd", f"{snappy[0] / 1e6:.0f} MB / {zstd[0] / 1e6:.0f} MB"),
+    snappy, zstd = sizes["snappy"], sizes["zstd"]
+    out = [
+        ("frame in memory", f"{raw / 1e6:.0f} MB ({rows:,} rows x {df.shape[1]}), {repeat} rounds"),
+        ("parquet snappy / zstd", f"{snappy / 1e6:.0f} MB / {zstd / 1e6:.0f} MB"),
         (
             "registry stored",
-            f"{stored / 1e6:.0f} MB = {stored / snappy[0]:.2f}x parquet snappy, {stored / zstd[0]:.2f}x parquet zstd"
+            f"{stored / 1e6:.0f} MB = {stored / snappy:.2f}x parquet snappy, {stored / zstd:.2f}x parquet zstd"
             "   (target <= 1.0x snappy)",
         ),
         (
             "save vs to_parquet(snappy)",
-            f"{ts:.2f} s / {snappy[1]:.2f} s = {ts / snappy[1]:.2f}x   (target <= 0.75x; noise {ns:.0%} / {snappy[3]:.0%})",
+            f"{_span(save_t)} s vs {_span(pq_t)} s; per round {_span(save_r)}x   (target <= 0.75x)",
         ),
         (
             "load vs read_parquet(snappy)",
-            f"{tl:.2f} s / {snappy[2]:.2f} s = {tl / snappy[2]:.2f}x   (target <= 1.0x; noise {nl:.0%} / {snappy[4]:.0%})",
+            f"{_span(load_t)} s vs {_span(rpq_t)} s; per round {_span(load_r)}x   (target <= 1.0x)",
         ),
     ]
     drop_tree(base)
@@ -102,29 +118,26 @@ def finetune_case(mb: int, repeat: int) -> list[tuple[str, str]]:
     base = scratch("cost-finetune")
     out = [("weights", f"{w0.nbytes / 2**20:.0f} MiB float32 ({rows} x 4096)")]
 
-    def npsave():
-        p = base / "w.npy"
-        np.save(p, w0)
-        fsync_path(p)
-        os.unlink(p)
-
-    tn, nn, _ = _timed(repeat, npsave)
     for rel in (1e-4, 1e-3):
         w1 = w0 * (1 + rel * rng.standard_normal(w0.shape, dtype=np.float32))
         runs: list = []
-
-        def save_pair(rel=rel, w1=w1, runs=runs):
-            loc = base / f"reg-{rel}-{len(runs)}"
+        np_times: list[float] = []
+        for r in range(repeat):  # each round: np.save + fsync of the fine-tuned array, then reg.save of it
+            loc = base / f"reg-{rel}-{r}"
             drop_tree(loc)
             reg = lifecycle_ext.open_registry(loc, user="bench", fsync=True)
             v1 = reg.save(w0, "model:ft")
+            p = base / "w1.npy"
+            t0 = time.perf_counter()
+            np.save(p, w1)
+            fsync_path(p)
+            np_times.append(time.perf_counter() - t0)
+            os.unlink(p)
             t0 = time.perf_counter()
             v2 = reg.save(w1, "model:ft")
             runs.append((time.perf_counter() - t0, reg, v1, v2))
-
-        for _ in range(repeat):
-            save_pair()
         times = [r[0] for r in runs]
+        ratios = [t / n for t, n in zip(times, np_times)]
         t2, reg, v1, v2 = min(runs, key=lambda r: r[0])
         assert np.array_equal(reg.load(v2.ref), w1)
         out += [
@@ -134,8 +147,7 @@ def finetune_case(mb: int, repeat: int) -> list[tuple[str, str]]:
             ),
             (
                 f"fine-tune {rel:g}: save",
-                f"{t2:.2f} s vs np.save+fsync {tn:.2f} s = {t2 / tn:.2f}x   (target <= 1.5x; noise "
-                f"{max(times) / min(times) - 1:.0%} / {nn:.0%})",
+                f"{_span(times)} s vs np.save+fsync {_span(np_times)} s; per round {_span(ratios)}x   (target <= 1.5x)",
             ),
         ]
     w2 = w0.copy()

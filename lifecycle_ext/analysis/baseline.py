@@ -51,8 +51,10 @@ PROFILE_FORMAT = 1
 BASELINE_QUANTILES = 1001  # KS from 1001 quantiles is within ~1e-3 of the exact statistic (see drift.py)
 SKETCH_QUANTILES = 201  # compact sketches of monitored batches (used by the drift gate and trends)
 TOP_K = 100  # categories kept by name; the rest are counted as "other"
-SAMPLE_ROWS = 2_000_000  # above this, quantiles come from a fixed-seed sample (adds ~1e-3 to the KS error)
-CATEGORY_SAMPLE_ROWS = 500_000  # above this, text-column frequencies come from a fixed-seed sample
+# Above this, quantiles come from a fixed-seed sample of rows (adds ~1.5e-3 to the KS error, below the 1e-3..3e-2
+# resolution of the quantile sketch itself; sorting 2M values per column made the profile dominate a save).
+SAMPLE_ROWS = 500_000
+CATEGORY_SAMPLE_ROWS = 200_000  # above this, text-column frequencies come from a fixed-seed sample
 QUANTILE_BUDGET = 65_536  # quantiles of all columns of one profile together (65 columns get the full 1001)
 MIN_QUANTILES = 33
 _DECILES = np.linspace(0.1, 0.9, 9)
@@ -131,7 +133,20 @@ def bin_counts(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.diff(np.concatenate(([0], cuts, [len(sorted_values)])))
 
 
+def _plain_numbers(series: Any) -> np.ndarray | None:
+    """The column's values as a numpy array without a copy, when it is a plain numpy int/uint/float column."""
+    dt = getattr(series, "dtype", None)
+    if not isinstance(dt, np.dtype) or dt.kind not in "iuf":
+        return None
+    arr = series.to_numpy() if hasattr(series, "to_numpy") else np.asarray(series)
+    return arr if isinstance(arr, np.ndarray) and arr.dtype == dt else None
+
+
 def _numeric(series: Any, n_quantiles: int, histogram: bool) -> dict[str, Any]:
+    if len(series) > SAMPLE_ROWS:
+        plain = _plain_numbers(series)
+        if plain is not None:
+            return _numeric_sampled(plain, n_quantiles, histogram)
     values = numeric_values(series)
     nulls = int(len(series) - len(values))
     if len(values) <= SAMPLE_ROWS:
@@ -140,13 +155,44 @@ def _numeric(series: Any, n_quantiles: int, histogram: bool) -> dict[str, Any]:
     # uniform sample (sorting and scanning 10M values per column would dominate the save); the count and the
     # extremes stay exact, and the bin counts are the sample's scaled to the column.
     sample = np.sort(values[np.random.default_rng(0).integers(0, len(values), SAMPLE_ROWS)], kind="quicksort")
-    out = numeric_from_sorted(sample, nulls, n_quantiles, histogram)
-    lo, hi = values.min(), values.max()
-    out.update(count=int(len(values)), min=_num(lo), max=_num(hi), sampled=SAMPLE_ROWS)
+    return _scaled(numeric_from_sorted(sample, nulls, n_quantiles, histogram), len(values), values.min(), values.max())
+
+
+def _numeric_sampled(arr: np.ndarray, n_quantiles: int, histogram: bool) -> dict[str, Any]:
+    """:func:`_numeric` of a long plain numpy column without copying it: exact count, nulls (non-finite values)
+    and extremes from vectorised reductions over the column, the distribution from a fixed-seed sample of rows
+    (non-finite values dropped from the sample: a uniform sample of the finite ones)."""
+    sample = arr[np.random.default_rng(0).integers(0, len(arr), SAMPLE_ROWS)].astype(np.float64)
+    if arr.dtype.kind == "f":
+        finite_mask = np.isfinite(arr)
+        count = int(np.count_nonzero(finite_mask))
+        if count == len(arr):
+            lo, hi = arr.min(), arr.max()
+        elif count:
+            kept = arr[finite_mask]
+            lo, hi = kept.min(), kept.max()
+        else:
+            lo = hi = np.float64("nan")
+        sample = sample[np.isfinite(sample)]
+        if not len(sample) and count:  # almost every value non-finite: the sample missed the few finite ones
+            kept = arr[finite_mask]
+            sample = kept[np.random.default_rng(0).integers(0, count, SAMPLE_ROWS)].astype(np.float64)
+    else:
+        count, lo, hi = len(arr), arr.min(), arr.max()
+    out = numeric_from_sorted(np.sort(sample, kind="quicksort"), len(arr) - count, n_quantiles, histogram)
+    if not count:
+        return out
+    return _scaled(out, count, float(lo), float(hi))
+
+
+def _scaled(out: dict[str, Any], count: int, lo: Any, hi: Any) -> dict[str, Any]:
+    """A sample's profile as the column's: exact count and extremes, bin counts scaled to the column."""
+    sampled = out["count"]
+    out.update(count=int(count), min=_num(lo), max=_num(hi), sampled=SAMPLE_ROWS)
     out["quantiles"][0], out["quantiles"][-1] = float(lo), float(hi)
-    if histogram:
-        scaled = [round(c * len(values) / SAMPLE_ROWS) for c in out["counts"]]
-        scaled[int(np.argmax(scaled))] += len(values) - sum(scaled)  # rounding: counts still sum to the rows
+    if "counts" in out and out["counts"]:
+        scaled = [round(c * count / max(sampled, 1)) for c in out["counts"]]
+        scaled[int(np.argmax(scaled))] += count - sum(scaled)  # rounding: counts still sum to the rows
         out["counts"] = scaled
     return out
 
@@ -169,7 +215,16 @@ def numeric_from_sorted(s: np.ndarray, nulls: int, n_quantiles: int, histogram: 
 
 def category_counts(series: Any) -> tuple[list[str], list[int], int]:
     """(values as text, counts) by descending count, and the number of missing values."""
+    import pandas as pd
+
     s = series
+    if isinstance(s.dtype, pd.CategoricalDtype):  # count the integer codes: one vectorised pass, no hashing
+        codes = np.asarray(s.cat.codes.to_numpy(), dtype=np.int64)
+        counts = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories))
+        order = np.argsort(-counts, kind="stable")
+        order = order[counts[order] > 0]
+        cats = s.cat.categories
+        return [str(cats[i]) for i in order], [int(counts[i]) for i in order], int(np.count_nonzero(codes < 0))
     nulls = int(s.isna().sum())
     vc = s.value_counts(sort=True, dropna=True)
     vc = vc[vc > 0]
@@ -180,34 +235,51 @@ def _categorical(series: Any, top_k: int) -> dict[str, Any]:
     import pandas as pd
 
     n = len(series)
-    if n <= CATEGORY_SAMPLE_ROWS or isinstance(series.dtype, pd.CategoricalDtype):
+    text = isinstance(series.dtype, pd.StringDtype)
+    if isinstance(series.dtype, pd.CategoricalDtype) or (n <= CATEGORY_SAMPLE_ROWS and not text):
         values, counts, nulls = category_counts(series)
         return categorical_from_counts(values, counts, nulls, top_k)
+    nulls = int(series.isna().sum())
+    if n <= CATEGORY_SAMPLE_ROWS:  # strings: exact counts, but only the top values leave the vectorised counts
+        return _top_strings(series.value_counts(sort=True, dropna=True), n - nulls, nulls, top_k)
     # Long text columns: hashing every string dominates a save (seconds for 10M rows), so the frequencies come
     # from a fixed-seed uniform sample, scaled to the column; the missing count stays exact.
     sample = series.iloc[np.random.default_rng(0).integers(0, n, CATEGORY_SAMPLE_ROWS)]
-    nulls = int(series.isna().sum())
-    if not isinstance(series.dtype, pd.StringDtype):  # objects: distinct values may share a text form
+    if not text:  # objects: distinct values may share a text form
         values, counts, _ = category_counts(sample)
         scale = (n - nulls) / max(sum(counts), 1)
         out = categorical_from_counts(values, [round(c * scale) for c in counts], nulls, top_k)
     else:  # strings: the top values straight from the sorted counts, without touching the long tail
-        vc = sample.value_counts(sort=True, dropna=True)
-        scale = (n - nulls) / max(int(vc.sum()), 1)
-        top = sorted(
-            ((str(v), round(int(c) * scale)) for v, c in vc.iloc[:top_k].items()), key=lambda kv: (-kv[1], kv[0])
-        )
-        kept = sum(c for _, c in top)
-        out = {
-            "count": n - nulls,
-            "nulls": nulls,
-            "values": [v for v, _ in top],
-            "counts": [c for _, c in top],
-            "other": (n - nulls) - kept,
-            "distinct": int(len(vc)),
-        }
+        out = _top_strings(sample.value_counts(sort=True, dropna=True), n - nulls, nulls, top_k, exact_ties=False)
     out["sampled"] = CATEGORY_SAMPLE_ROWS
     return out
+
+
+def _top_strings(vc: Any, count: int, nulls: int, top_k: int, exact_ties: bool = True) -> dict[str, Any]:
+    """:func:`categorical_from_counts` of a string column's ``value_counts`` (of the column or of a sample of
+    it, scaled to ``count`` values) without a Python loop over its long tail: the same ``top_k`` values (ties at
+    the cut broken by the text, as there, when ``exact_ties``; a sample's ties are arbitrary anyway), counts
+    and ``other``."""
+    scale = count / max(int(vc.sum()), 1)
+    if len(vc) > top_k and not exact_ties:
+        pairs = [(str(v), int(c)) for v, c in vc.iloc[:top_k].items()]
+    elif len(vc) > top_k:
+        cut = int(vc.iloc[top_k - 1])
+        above = vc[vc > cut]
+        tied = vc[vc == cut].index.sort_values()[: top_k - len(above)]
+        pairs = [(str(v), int(c)) for v, c in above.items()] + [(str(v), cut) for v in tied]
+    else:
+        pairs = [(str(v), int(c)) for v, c in vc.items()]
+    top = sorted(((v, round(c * scale)) for v, c in pairs), key=lambda kv: (-kv[1], kv[0]))
+    kept = sum(c for _, c in top)
+    return {
+        "count": count,
+        "nulls": nulls,
+        "values": [v for v, _ in top],
+        "counts": [c for _, c in top],
+        "other": count - kept,
+        "distinct": int(len(vc)),
+    }
 
 
 def categorical_from_counts(values: list[str], counts: list[int], nulls: int, top_k: int = TOP_K) -> dict[str, Any]:

@@ -55,6 +55,7 @@ MIN_SIZE = 1024  # below this, compression saves too little to be worth a frame
 LEVEL = 1
 
 _local = threading.local()
+_SCRATCH_MAX = 16 << 20  # per-thread intermediate buffers up to this size are reused (chunks are ~4 MiB)
 
 
 class FormatError(ValueError):
@@ -106,12 +107,25 @@ def parse(stored: bytes | memoryview | Any) -> Frame | None:
     return Frame(method, itemsize, depth, length, base, offset)
 
 
-def _group(data: np.ndarray, itemsize: int) -> np.ndarray:
-    """Byte-group ``data`` (uint8): byte 0 of every element, then byte 1, ...; a ragged tail stays last."""
+def _scratch(name: str, n: int) -> np.ndarray:
+    """A per-thread reusable uint8 buffer of ``n`` bytes: a fresh 4 MiB array per chunk costs its page faults
+    every time, and writers run one chunk per thread. Only for intermediates that do not outlive the call."""
+    if n > _SCRATCH_MAX:  # a large single blob (a model file): not kept per thread
+        return np.empty(n, dtype=np.uint8)
+    buf: np.ndarray | None = getattr(_local, name, None)
+    if buf is None or len(buf) < n:
+        buf = np.empty(max(n, 1), dtype=np.uint8)
+        setattr(_local, name, buf)
+    return buf[:n]
+
+
+def _group(data: np.ndarray, itemsize: int, scratch: bool = False) -> np.ndarray:
+    """Byte-group ``data`` (uint8): byte 0 of every element, then byte 1, ...; a ragged tail stays last.
+    ``scratch``: into this thread's reusable buffer (valid until the thread's next grouping)."""
     if itemsize <= 1:
         return data
     n = len(data) - len(data) % itemsize
-    grouped = np.empty(len(data), dtype=np.uint8)
+    grouped = _scratch("group", len(data)) if scratch else np.empty(len(data), dtype=np.uint8)
     grouped[:n].reshape(itemsize, -1)[:] = data[:n].reshape(-1, itemsize).T
     grouped[n:] = data[n:]
     return grouped
@@ -122,7 +136,12 @@ def _ungroup(grouped: np.ndarray, itemsize: int, out: np.ndarray) -> None:
         out[:] = grouped
         return
     n = len(grouped) - len(grouped) % itemsize
-    out[:n].reshape(-1, itemsize)[:] = grouped[:n].reshape(itemsize, -1).T
+    if itemsize <= 4:  # one strided pass per byte plane: ~3x faster than the transposed copy for 2- and 4-byte items
+        items, planes = out[:n].reshape(-1, itemsize), grouped[:n].reshape(itemsize, -1)
+        for i in range(itemsize):
+            items[:, i] = planes[i]
+    else:
+        out[:n].reshape(-1, itemsize)[:] = grouped[:n].reshape(itemsize, -1).T
     out[n:] = grouped[n:]
 
 
@@ -149,7 +168,7 @@ def _sample_compresses(data: bytes | memoryview, itemsize: int) -> bool:
     """Whether the first :data:`PROBE_BYTES` of ``data`` save at least half of :data:`MIN_SAVING` compressed (a
     margin below the threshold the whole chunk must meet, so a chunk that compresses is not judged by its start)."""
     head = _u8(data)[: PROBE_BYTES - PROBE_BYTES % itemsize]
-    return len(_cctx().compress(_group(head, itemsize))) <= len(head) * (1 - MIN_SAVING / 2)
+    return len(_cctx().compress(_group(head, itemsize, scratch=True))) <= len(head) * (1 - MIN_SAVING / 2)
 
 
 def encode(data: bytes | memoryview, itemsize: int = 1) -> bytes | None:
@@ -159,7 +178,7 @@ def encode(data: bytes | memoryview, itemsize: int = 1) -> bytes | None:
     if n >= MIN_SIZE:
         if n >= 4 * PROBE_BYTES and not _sample_compresses(data, itemsize):
             return None  # incompressible (random-looking floats, packed data): skip the full compression pass
-        packed: bytes = _cctx().compress(_group(_u8(data), itemsize))
+        packed: bytes = _cctx().compress(_group(_u8(data), itemsize, scratch=True))
         if _HEADER.size + len(packed) <= n * (1 - MIN_SAVING):
             return _header(ZSTD, itemsize, 0, n) + packed
     return None
@@ -172,9 +191,9 @@ def encode_delta(
     a, b = _u8(data), _u8(base)
     if len(a) != len(b):
         raise ValueError("a delta needs a base of the same length")
-    x = np.bitwise_xor(a, b)
+    x = np.bitwise_xor(a, b, out=_scratch("xor", len(a)))
     itemsize = max(1, min(int(itemsize), 255))
-    packed: bytes = _cctx().compress(_group(x, itemsize))
+    packed: bytes = _cctx().compress(_group(x, itemsize, scratch=True))
     return _header(DELTA, itemsize, depth, len(a)) + digest + packed
 
 

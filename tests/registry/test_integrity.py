@@ -102,3 +102,42 @@ def test_verify_rereads_compressed_chunks_that_reads_have_cached(reg):
     _flip(path)
     rep = reg.verify()
     assert not rep.ok and "data/c/0" in rep.problems[0]["object"]
+
+
+def test_verify_names_a_corrupt_delta_chunk_and_its_ref(reg):
+    w0 = np.random.default_rng(0).standard_normal((512, 1024)).astype(np.float32)
+    reg.save(w0, "model:ft")
+    w1 = w0 * (1 + 1e-4 * np.random.default_rng(1).standard_normal(w0.shape)).astype(np.float32)
+    v2 = reg.save(w1, "model:ft")
+    cid = reg.manifest(v2.ref)["entries"]["data/c/0/0"]
+    assert reg.blobs.base_of(cid) is not None  # stored as a delta
+    assert reg.verify().ok
+    _flip(reg.storage.root / reg.blobs.key(cid))
+    rep = reg.verify()
+    assert not rep.ok and {p["ref"] for p in rep.problems} == {"model:ft@2"}
+    assert "corrupt" in rep.problems[0]["problem"] and "data/c/0/0" in rep.problems[0]["object"]
+
+
+def test_verify_checks_the_manifest_sha256_digests_in_the_same_pass(reg):
+    """verify() checks every digest a manifest records (raw, compressed and delta chunks alike): the digests
+    are what signatures cover. A digest that disagrees is reported as such; a corrupt blob as corrupt."""
+    import hashlib
+
+    w0 = np.random.default_rng(0).standard_normal((512, 1024)).astype(np.float32)
+    v1 = reg.save(w0, "model:ft")
+    w1 = w0 * (1 + 1e-4 * np.random.default_rng(1).standard_normal(w0.shape)).astype(np.float32)
+    v2 = reg.save(w1, "model:ft")
+    ints = reg.save(np.arange(1 << 20, dtype=np.int64), "model:ints")  # a zstd frame
+    for v in (v1, v2, ints):
+        m = reg.manifest(v.ref)
+        for key, cid in m["entries"].items():
+            size, ok = reg.blobs.verify_blob(cid, m["digests"][key])
+            assert ok and size == len(reg.blobs.get(cid))
+            assert reg.blobs.verify_blob(cid, "sha256:" + hashlib.sha256(b"other").hexdigest()) == (size, False)
+            assert reg.blobs.verify_blob(cid) == (size, True)
+    svc = reg._svc.integrity
+    cid = reg.manifest(ints.ref)["entries"]["data/c/0"]
+    size = len(reg.blobs.get(cid))
+    assert svc._check_blob(cid) == (None, size)
+    svc._digests[cid] = "sha256:" + hashlib.sha256(b"not these bytes").hexdigest()
+    assert svc._check_blob(cid) == ("does not match its SHA-256 digest in the manifest", size)

@@ -48,3 +48,23 @@ def test_missing_and_corrupt_blobs_are_named(tmp_path, data):
         blobs.get_view(cid)
     with pytest.raises(NotFound):
         blobs.get_view(content_id(b"never stored"))
+
+
+@pytest.mark.parametrize("data", [np.random.default_rng(2).bytes(1 << 20), b"y" * (1 << 20)], ids=["raw", "compressed"])
+def test_get_into_reads_in_place_and_still_refuses_a_corrupt_blob(tmp_path, data):
+    """A raw blob of the expected size is read straight into the destination (``read_into``) and hashed there;
+    a flipped byte, in a raw or in a compressed blob, still raises and names the blob."""
+    storage = LocalStorage(tmp_path, fsync=False)
+    blobs = BlobStore(storage)
+    cid, _ = blobs.put(data)
+    out = np.empty(len(data), dtype=np.uint8)
+    assert storage.read_into(blobs.key(cid), memoryview(out)) == (data[:1] != b"y")  # only raw blobs fit
+    blobs.get_into(cid, memoryview(out))
+    assert out.tobytes() == data
+    path = tmp_path / blobs.key(cid)
+    os.chmod(path, 0o644)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 1
+    path.write_bytes(bytes(raw))
+    with pytest.raises(IntegrityError, match=cid):
+        blobs.get_into(cid, memoryview(np.empty(len(data), dtype=np.uint8)))
