@@ -211,11 +211,15 @@ class VersionsService(Service):
         chunk that replaces the parent's chunk at the same position may be stored as a delta against it."""
         blobs = self.ctx.blobs
         before: dict[str, str] = {}
+        known_digests: dict[str, str] = {}  # chunk id -> the parent manifest's SHA-256 of that chunk
         if parent is not None and parent.get("object_type") == payload.object_type:
             try:
-                before = json.loads(blobs.get_cached(parent["content_hash"]))["entries"]
-            except (NotFound, IntegrityError, KeyError, ValueError):
-                before = {}  # an unreadable parent manifest only costs the shortcuts
+                manifest = json.loads(blobs.get_cached(parent["content_hash"]))
+                before = manifest["entries"]
+                parent_digests = manifest.get("digests", {})
+                known_digests = {cid: parent_digests[k] for k, cid in before.items() if k in parent_digests}
+            except (NotFound, IntegrityError, KeyError, ValueError, TypeError):
+                before, known_digests = {}, {}  # an unreadable parent manifest only costs the shortcuts
         known = frozenset(before.values())
         elements = getattr(payload, "elements", {})
         jobs: list[tuple[str, Any, int, str | None]] = []
@@ -233,7 +237,10 @@ class VersionsService(Service):
             cid, n = blobs.put(data, itemsize=width, base=base, known=known)
             if bar is not None:
                 bar.advance(memoryview(data).nbytes)
-            return cid, n, "sha256:" + hashlib.sha256(data).hexdigest()
+            # a chunk the parent already stores keeps the parent's digest of it: that is the digest of the stored
+            # bytes (the write was skipped), and unchanged chunks cost no hashing on a re-save
+            digest = known_digests.get(cid)
+            return cid, n, digest if digest is not None else "sha256:" + hashlib.sha256(data).hexdigest()
 
         if bar is None:
             results = list(blobs.pool.map(put, jobs)) if len(jobs) > 4 else [put(j) for j in jobs]
