@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
 import os
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import xxhash
@@ -94,6 +96,36 @@ def _run_facts(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: rec.get(k) for k in _RUN_FACTS}
 
 
+#: payloads at least this large are written while the save hooks run (below it a thread costs more than it saves)
+CONCURRENT_SAVE_BYTES = 8 << 20
+
+
+class _Background:
+    """Run ``fn()`` in a thread of its own; :meth:`result` returns its value or raises its exception."""
+
+    def __init__(self, fn: Callable[[], tuple[str, int]]) -> None:
+        self._out: tuple[str, int] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn,), name="lifecycle-save", daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable[[], tuple[str, int]]) -> None:
+        try:
+            self._out = fn()
+        except BaseException as e:  # handed to the caller by result()
+            self._error = e
+
+    def settle(self) -> None:
+        self._thread.join()
+
+    def result(self) -> tuple[str, int]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._out is not None
+        return self._out
+
+
 class VersionsService(Service):
     # -- writing -------------------------------------------------------------------------------------
     def save(
@@ -139,18 +171,29 @@ class VersionsService(Service):
         unknown = set(options) - {k for hook in hooks for k in hook.options}
         if unknown:
             raise UsageInputError(f"save() got unknown option(s): {', '.join(sorted(unknown))}")
+        write = functools.partial(self._write_payload, payload, label=f"save {r.asset}", parent=parent)
+        # A large payload's chunks are written while the save hooks profile the object (a dataset's monitoring
+        # baseline costs about as much CPU as compressing its chunks). A hook that refuses the save then leaves
+        # unreferenced chunks behind, which `gc` removes; no version or event is written.
+        nbytes = payload.nbytes if isinstance(payload.nbytes, int) else 0
+        writer = _Background(write) if hooks and nbytes >= CONCURRENT_SAVE_BYTES else None
         extra: dict[str, Any] = {}
-        for hook in hooks:
-            for k, v in (hook.run(self.svc, r.kind, obj, parent, options, payload=payload) or {}).items():
-                if k == "blobs":  # several hooks may each reference record blobs
-                    extra["blobs"] = [*extra.get("blobs", []), *v]
-                else:
-                    extra[k] = v
+        try:
+            for hook in hooks:
+                for k, v in (hook.run(self.svc, r.kind, obj, parent, options, payload=payload) or {}).items():
+                    if k == "blobs":  # several hooks may each reference record blobs
+                        extra["blobs"] = [*extra.get("blobs", []), *v]
+                    else:
+                        extra[k] = v
+        except BaseException:
+            if writer is not None:
+                writer.settle()  # no write keeps running behind the error
+            raise
         schema = (extra.get("dataset") or {}).get("schema")
         if schema and schema not in meta["inputs"]:  # the label schema a dataset declared is a lineage edge
             meta["inputs"] = [*meta["inputs"], schema]
 
-        content_hash, new_bytes = self._write_payload(payload, label=f"save {r.asset}", parent=parent)
+        content_hash, new_bytes = writer.result() if writer is not None else write()
         meta_hash = "xxh3-128:" + xxhash.xxh3_128_hexdigest(canonical({**meta, **extra}))
 
         def build(state: State) -> EventSpec | None:

@@ -275,15 +275,17 @@ class BlobStore:
     def get_cached(self, cid: str) -> bytes:
         """:meth:`get` for small immutable documents read again and again (zarr metadata): a verified copy is
         kept in memory, which is safe because the id is the content's hash. ``verify()`` never uses it."""
-        hit = self._small.get(cid)
-        if hit is not None:
-            self._small.move_to_end(cid)
-            return hit
+        with self._lock:  # a save's hooks and its chunk writer may read documents from two threads
+            hit = self._small.get(cid)
+            if hit is not None:
+                self._small.move_to_end(cid)
+                return hit
         data = self.get(cid)
         if len(data) <= SMALL:
-            self._small[cid] = data
-            if len(self._small) > _SMALL_CACHE_ITEMS:
-                self._small.popitem(last=False)
+            with self._lock:
+                self._small[cid] = data
+                if len(self._small) > _SMALL_CACHE_ITEMS:
+                    self._small.popitem(last=False)
         return data
 
     def check(self, cid: str) -> str | None:

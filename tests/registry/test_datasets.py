@@ -167,6 +167,24 @@ def test_bad_dataset_options_are_refused_and_nothing_is_stored(reg):
     assert "dataset:d" not in reg.state["assets"]
 
 
+def test_a_large_dataset_refused_by_a_hook_while_its_chunks_are_written_stores_no_version(reg):
+    """Payloads of 8 MiB and more are written while the save hooks run; a hook's refusal still leaves no version
+    and no event, waits for the writer (no write goes on behind the error), and `gc` removes the chunks."""
+    import threading
+
+    n = 600_000
+    big = pd.DataFrame({"customer_id": np.arange(n), "x": np.random.default_rng(0).standard_normal(n)})
+    big = pd.concat([big, big.iloc[:1]], ignore_index=True)  # a duplicate key: the dataset hook refuses
+    assert big.memory_usage(index=False).sum() >= 8 << 20
+    head = reg.state["seq"]
+    with pytest.raises(UsageInputError, match="duplicate"):
+        reg.save(big, "dataset:big", key="customer_id")
+    assert not any(t.name == "lifecycle-save" and t.is_alive() for t in threading.enumerate())
+    assert reg.state["seq"] == head and "dataset:big" not in reg.state["assets"]
+    assert reg.gc(grace_seconds=0).removed > 0  # the refused save's chunks were unreferenced
+    assert reg.verify().ok
+
+
 def _labeled(classes, n):
     return pd.DataFrame({"id": np.arange(n), "y": [classes[i % len(classes)] for i in range(n)]})
 
