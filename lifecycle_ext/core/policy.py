@@ -51,6 +51,7 @@ _TOP_KEYS = {
     "identity",
     "notify",
     "approvals",
+    "retention",
 }
 
 
@@ -114,6 +115,7 @@ class Policy:
         return next((u for u, k in self.keys.items() if fingerprint(k) == fp), None)
 
     notify: dict[str, Any] = field(default_factory=dict)  # [notify], see core/notify_policy.py
+    retention: dict[str, Any] = field(default_factory=dict)  # [retention], see core/retention_policy.py
     approvals_need_request: bool = True  # [approvals] require_request: approve only an open request
 
     # -- stages --------------------------------------------------------------------------------------
@@ -441,6 +443,9 @@ def parse_policy(text: str) -> Policy:
     from .notify_policy import parse_notify
 
     notify = parse_notify(doc.get("notify"), text)
+    from .retention_policy import parse_retention
+
+    retention = parse_retention(doc.get("retention"))
     approvals = doc.get("approvals", {})
     if not isinstance(approvals, dict) or set(approvals) - {"require_request"}:
         raise PolicyError(
@@ -465,6 +470,7 @@ def parse_policy(text: str) -> Policy:
         require_signatures=require_signatures,
         notify=notify,
         approvals_need_request=need_request,
+        retention=retention,
     )
 
 

@@ -160,15 +160,25 @@ def dataset_save_hook(
         delta, decl["labels"], info["source"], prev_schema, decl["schema"], corrections=True
     )
     out["changes"] = changes
+    blobs: list[str] = []
+    removal = changes["removal"]
+    if removal.get("keys"):  # row keys live in a blob an erasure can remove, never inline in the event
+        cid = _row_blob(svc, {"format": 1, "key": decl["key"], "keys": removal.pop("keys")})
+        removal["keys_blob"] = cid
+        blobs.append(cid)
     if corrections:
-        cid, _ = svc.ctx.blobs.put(
-            json.dumps(
-                {"format": 1, "key": decl["key"], "rows": corrections}, separators=(",", ":"), allow_nan=False
-            ).encode()
-        )
+        cid = _row_blob(svc, {"format": 1, "key": decl["key"], "rows": corrections})
         info["corrections"] = cid
-        out["blobs"] = [cid]
+        blobs.append(cid)
+    if blobs:
+        out["blobs"] = blobs
     return out
+
+
+def _row_blob(svc: Services, doc: dict[str, Any]) -> str:
+    """Store a row-level record (corrections, removed keys) as a JSON blob; return its content id."""
+    cid, _ = svc.ctx.blobs.put(json.dumps(doc, separators=(",", ":"), allow_nan=False).encode())
+    return cid
 
 
 def _open_reviews(df: Any, decl: dict[str, Any], parent: dict[str, Any] | None) -> dict[str, list[list[Any]]]:
@@ -350,7 +360,7 @@ class DatasetsService(Service):
         rows = []
         for v in a["versions"][: rec["number"]]:
             d = v.get("dataset") or {}
-            if not d.get("corrections"):
+            if not d.get("corrections") or v.get("erased"):  # an erased version's record went with its rows
                 continue
             doc = json.loads(self.ctx.blobs.get(d["corrections"]))
             mig = d.get("migration") or {}
