@@ -26,10 +26,9 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-from ..core.clock import iso, parse_time
+from ..core.clock import parse_time
 from ..core.errors import NotFound, UsageInputError
 from ..core.event_types import ContentErased, ErasureAccepted
 from ..core.events import canonical
@@ -82,7 +81,9 @@ class ErasureReport:
         if self.derived:
             lines.append(f"  derived datasets checked: {', '.join(self.derived)}")
         for m in self.models:
-            lines.append(f"  model {m['model']} (stage {m['stage'] or '-'}) was trained on {', '.join(m['trained_on'])}")
+            lines.append(
+                f"  model {m['model']} (stage {m['stage'] or '-'}) was trained on {', '.join(m['trained_on'])}"
+            )
         if not self.dry_run:
             lines.append(f"  {len(self.blobs)} blobs removed")
         return "\n".join(lines)
@@ -290,11 +291,11 @@ class ErasureService(Service):
     def _successor(self, v: Record, red: Any, wanted: list[Any], reason: str) -> int:
         """Save the redacted frame as a new version typed ``erasure`` (hooks run with no parent, so nothing is
         diffed or delta-stored against the erased version); return its number."""
+        import xxhash
+
         from ..core.event_types import VersionCreated
         from ..storage.codecs import encode
         from .hooks import save_hooks
-
-        import xxhash
 
         d = dict(v.get("dataset") or {})
         ref = exact_ref(v)
@@ -328,8 +329,11 @@ class ErasureService(Service):
             info["needs_review"] = {
                 c: [row for row in rows if not _named(row[0], wanted)] for c, rows in d["needs_review"].items()
             }
-        extra["changes"] = {"types": ["erasure"], "rows": {"before": int(v["summary"].get("rows", 0)), "after": len(red)}}
-        meta = {
+        extra["changes"] = {
+            "types": ["erasure"],
+            "rows": {"before": int(v["summary"].get("rows", 0)), "after": len(red)},
+        }
+        meta: dict[str, Any] = {
             "params": dict(v.get("params") or {}),
             "metrics": dict(v.get("metrics") or {}),
             "metadata": dict(v.get("metadata") or {}),
@@ -398,7 +402,15 @@ class ErasureService(Service):
                     if kept:
                         doc[name] = kept
                         new, _ = self.ctx.blobs.put(json.dumps(doc, separators=(",", ":"), allow_nan=False).encode())
-                    out.append({"asset": f"{v['kind']}:{v['name']}", "number": v["number"], "field": fld, "old": cid, "new": new})
+                    out.append(
+                        {
+                            "asset": f"{v['kind']}:{v['name']}",
+                            "number": v["number"],
+                            "field": fld,
+                            "old": cid,
+                            "new": new,
+                        }
+                    )
         return out
 
     def _kept(self, erased_refs: set[str], records: list[dict[str, Any]]) -> set[str]:
@@ -477,7 +489,13 @@ class ErasureService(Service):
             stage = None if mr.get("retired") else self.ctx.stage_of(mr)
             live = stage is not None and stage == self.ctx.policy_in(self.ctx.state).deploy_stage("model")
             rows.append(
-                {"model": m, "trained_on": ds, "stage": stage, "live": live, "accepted": bool(mr.get("erasure_accepted"))}
+                {
+                    "model": m,
+                    "trained_on": ds,
+                    "stage": stage,
+                    "live": live,
+                    "accepted": bool(mr.get("erasure_accepted")),
+                }
             )
         return rows
 
@@ -552,6 +570,3 @@ def _get(v: Any, dotted: str) -> Any:
             return None
         cur = cur.get(part)
     return cur
-
-
-_ = (iso, timedelta)

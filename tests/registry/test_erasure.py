@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +94,9 @@ def test_erase_three_keys_across_four_versions(populated):
     assert not any(needle.decode(errors="ignore") in text for needle in sc.needles().values())
     event = reg._svc.ctx.event(report.event)  # noqa: SLF001 - the stored event itself
     assert event["data"]["basis"] == "GDPR Art. 17 request #123"
-    assert len(event["data"]["key_hashes"]) == 3 and all(h.startswith("hmac-sha256:") for h in event["data"]["key_hashes"])
+    assert len(event["data"]["key_hashes"]) == 3 and all(
+        h.startswith("hmac-sha256:") for h in event["data"]["key_hashes"]
+    )
     assert "dataset:patients@2" in reg.lineage("model:risk@1", "up").upstream
     # a later request can be checked against the keyed hashes
     assert set(reg._svc.erasure.erased_keys([*sc.ERASED, "P00001"])) == set(sc.ERASED)  # noqa: SLF001
