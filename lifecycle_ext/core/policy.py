@@ -35,10 +35,10 @@ __all__ = [
 
 RETIRED = "retired"
 ANYONE = "*"
-ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set_policy", "force")
+ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set_policy", "force", "erase")
 #: once a policy has a [permissions] table, these actions are denied to everybody unless the table lists them,
 #: and so is promotion to a deploy stage unless "promote.STAGE" lists it; the others stay open when not listed
-GUARDED_ACTIONS = frozenset({"force", "retire", "rollback", "approve", "reject", "set_policy"})
+GUARDED_ACTIONS = frozenset({"force", "retire", "rollback", "approve", "reject", "set_policy", "erase"})
 _STAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
 _TOP_KEYS = {
     "version",

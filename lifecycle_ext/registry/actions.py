@@ -296,13 +296,20 @@ CATALOGUE = Catalogue(
                 Arg("basis", default="", help="the legal basis, e.g. 'GDPR Art. 17 request #123'"),
                 Arg("dry_run", type=bool, default=False, help="list what would be erased and the models affected"),
             ),
+            permission="erase",
             result=Result("ErasureReport"),
         ),
         Action(
             "retention",
             "dataset versions past the policy's [retention] rules; --apply erases them",
             (
-                Arg("apply", type=bool, default=False, help="erase what is due (legal holds keep theirs)"),
+                Arg(
+                    "apply",
+                    type=bool,
+                    default=False,
+                    help="erase what is due (legal holds keep theirs)",
+                    permission="erase",
+                ),
                 Arg("reason", flags=("-r",), default="", help="why (default: the retention rule)"),
             ),
             result=Result("RetentionReport"),

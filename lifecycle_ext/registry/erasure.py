@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.clock import parse_time
-from ..core.errors import NotFound, UsageInputError
+from ..core.errors import NotFound, PermissionDenied, UsageInputError
 from ..core.event_types import ContentErased, ErasureAccepted
 from ..core.events import canonical
 from ..core.refs import exact_ref, parse_ref
@@ -164,6 +164,8 @@ class ErasureService(Service):
         a = self.ctx.asset(r)
         if a["kind"] != "dataset":
             raise UsageInputError(f"erase() takes a dataset, not {r.asset}")
+        if not dry_run:
+            self._allowed()
         resumed = [] if dry_run else self.resume()
         derived = self._derived(r.asset)
         hits = []
@@ -258,6 +260,12 @@ class ErasureService(Service):
         return self._models(refs)
 
     # -- pieces -------------------------------------------------------------------------------------------
+    def _allowed(self) -> None:
+        """Erasing is a guarded action: once the policy has a ``[permissions]`` table it must list ``erase``."""
+        problem = self.svc.promotion.role_problem(self.ctx.policy_in(self.ctx.state), "erase", None)
+        if problem is not None:
+            raise PermissionDenied(problem)
+
     def _derived(self, asset: str) -> list[str]:
         out: list[str] = []
         for v in self.ctx.state["assets"][asset]["versions"]:
@@ -508,6 +516,8 @@ class ErasureService(Service):
         now = self.ctx.clock.now()
         due, held = due_versions(state, rules, now, self._last_use)
         applied: list[int] = []
+        if apply:
+            self._allowed()
         if apply and due:
             self.resume()
             by_asset: dict[str, list[dict[str, Any]]] = {}

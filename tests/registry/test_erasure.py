@@ -223,3 +223,55 @@ def test_retention_lists_then_erases_past_due_and_a_legal_hold_keeps(tmp_path, m
     assert reg.retention().due == [] and reg.verify().ok
     ev = reg._svc.ctx.event(reg._svc.ctx.state["seq"])  # noqa: SLF001
     assert ev["type"] == "ContentErased" and ev["data"]["rule"] == "pii kept a year"
+
+
+def test_erasure_is_guarded_and_its_event_is_signed_under_require_signatures(tmp_path, clock, monkeypatch):
+    from lifecycle_ext.core.errors import PermissionDenied
+    from lifecycle_ext.registry.keys import create_key
+    from tests.support.policy import build_policy
+
+    monkeypatch.delenv("LIFECYCLE_USER", raising=False)
+    monkeypatch.delenv("LIFECYCLE_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    people = {"alice": ["data-scientist"], "dpo": ["privacy-officer", "admin"]}
+    keys = {n: create_key(n, tmp_path / "keys" / f"{n}.key") for n in people}
+    path = tmp_path / "registry"
+
+    def as_(name):
+        return lifecycle_ext.open_registry(path, clock=clock, signing_key=keys[name].path)
+
+    policy = build_policy(
+        users=people,
+        permissions={"set_policy": ["admin"], "erase": ["privacy-officer"]},
+        keys={n: k.public for n, k in keys.items()},
+        require_signatures=True,
+    )
+    as_("dpo").set_policy(policy, reason="signed team policy")
+    alice = as_("alice")
+    df = pd.DataFrame({"id": ["x1", "ERASE-KEY-A1"], "v": [1.0, 2.0]})
+    alice.save(df, "dataset:d", key="id")
+    with pytest.raises(PermissionDenied, match="alice may not erase"):
+        alice.erase("dataset:d", ["ERASE-KEY-A1"], reason="request")
+    assert alice.resolve("dataset:d")["number"] == 1  # nothing written
+    report = as_("dpo").erase("dataset:d", ["ERASE-KEY-A1"], reason="request", basis="GDPR Art. 17")
+    event = as_("dpo")._svc.ctx.event(report.event)  # noqa: SLF001
+    assert event["type"] == "ContentErased" and event["actor"] == "dpo" and "signature" in event
+    check = as_("dpo").verify()
+    assert check.ok and check.unsigned == "", check  # every event signed, the ContentErased one included
+
+
+def test_datasets_derived_through_lineage_are_erased_too(reg):
+    base = pd.DataFrame({"id": ["a", "ERASE-KEY-B2", "c"], "v": [1.0, 2.0, 3.0]})
+    b1 = reg.save(base, "dataset:raw", key="id")
+    reg.save(base.assign(v=base["v"] * 10), "dataset:features", key="id", inputs=[b1.ref])
+    reg.save(pd.DataFrame({"id": ["z"], "v": [0.0]}), "dataset:other", key="id")
+    plan = reg.erase("dataset:raw", ["ERASE-KEY-B2"], reason="request", dry_run=True)
+    assert plan.derived == ["dataset:features"]  # listed first, for confirmation
+    report = reg.erase("dataset:raw", ["ERASE-KEY-B2"], reason="request")
+    assert [(v["asset"], v["number"], v["successor"]) for v in report.versions] == [
+        ("dataset:raw", 1, 2),
+        ("dataset:features", 1, 2),
+    ]
+    assert list(reg.load("dataset:features@2")["id"]) == ["a", "c"]
+    assert reg.resolve("dataset:other@1").get("erased") is None
+    assert reg.verify().ok
