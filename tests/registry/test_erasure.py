@@ -87,6 +87,9 @@ def test_erase_three_keys_across_four_versions(populated):
             reg.load(f"dataset:patients@{n}")
         assert err.value.seq == report.event and err.value.successor == f"dataset:patients@{n + 4}"
         assert "erasure request" in str(err.value) and f"dataset:patients@{n + 4}" in str(err.value)
+    with pytest.raises(Erased):
+        reg.diff("dataset:patients@1", "dataset:patients@5")
+    assert reg.diff("dataset:patients@5", "dataset:patients@6").sections  # successors diff as usual
     # the audit shows the event, without the erased values; lineage keeps the erased versions as records
     audit = reg.audit()
     text = audit.to_json()
@@ -103,6 +106,8 @@ def test_erase_three_keys_across_four_versions(populated):
     # corrections: the successor of the corrective version keeps the other corrections, not the erased key's
     corr = reg.corrections("dataset:patients@7")
     assert set(corr["key"]) == {"P00010", "Q00003"}
+    # explain keeps the erased version as a record
+    assert "dataset:patients@2" in repr(reg.explain("dataset:patients@2"))
     # the registry reopens from its checkpoints and still agrees
     again = lifecycle_ext.open_registry(path, user="alice")
     assert again.verify().ok and len(again.resolve("dataset:patients@2")["erased"]) > 0
@@ -276,3 +281,15 @@ def test_datasets_derived_through_lineage_are_erased_too(reg):
     assert list(reg.load("dataset:features@2")["id"]) == ["a", "c"]
     assert reg.resolve("dataset:other@1").get("erased") is None
     assert reg.verify().ok
+
+
+def test_cli_erase_lists_then_erases(tmp_path, make_registry, capsys):
+    reg = make_registry(tmp_path / "reg")
+    reg.save(pd.DataFrame({"id": ["k1", "k2"], "v": [1.0, 2.0]}), "dataset:d", key="id")
+    args = ["-R", str(tmp_path / "reg"), "erase", "dataset:d", "--keys", "k2", "--reason", "request"]
+    assert main([*args, "--dry-run"]) == 0
+    assert "would erase: 1 rows from 1 version(s)" in capsys.readouterr().out
+    assert main([*args, "--basis", "GDPR Art. 17"]) == 0
+    assert "dataset:d@1: 1 rows -> dataset:d@2" in capsys.readouterr().out
+    assert list(lifecycle_ext.open_registry(tmp_path / "reg").load("dataset:d")["id"]) == ["k1"]
+    assert main(["-R", str(tmp_path / "reg"), "erase", "dataset:d", "--keys", "k2"]) == 2  # --reason is required
