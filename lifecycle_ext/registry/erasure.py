@@ -39,7 +39,11 @@ from .context import EventSpec, Record, Service, State
 __all__ = ["ErasureService", "ErasureReport", "RetentionReport", "SECRET_KEY"]
 
 SECRET_KEY = "erasure/secret"  # the registry's HMAC key for erased keys (32 random bytes, written once)
-_ROW_FIELDS = ("dataset.corrections", "changes.removal.keys_blob")  # record blobs that hold row keys
+_ROW_FIELDS = (
+    "dataset.corrections",
+    "changes.removal.keys_blob",
+    "dataset.review_blob",
+)  # record blobs that hold row keys
 
 
 @dataclass(frozen=True)
@@ -333,10 +337,18 @@ class ErasureService(Service):
                 cid, _ = self.ctx.blobs.put(json.dumps(doc, separators=(",", ":"), allow_nan=False).encode())
                 info["corrections"] = cid
                 extra["blobs"] = [*extra.get("blobs", []), cid]
-        if d.get("needs_review"):
-            info["needs_review"] = {
-                c: [row for row in rows if not _named(row[0], wanted)] for c, rows in d["needs_review"].items()
-            }
+        from .datasets import review_rows
+
+        review = {
+            c: [row for row in rows if not _named(row[0], wanted)] for c, rows in review_rows(self.svc, v).items()
+        }
+        review = {c: rows for c, rows in review.items() if rows}
+        if review:
+            doc = {"format": 1, "key": d.get("key"), "rows": review}
+            cid, _ = self.ctx.blobs.put(json.dumps(doc, separators=(",", ":"), allow_nan=False).encode())
+            info["needs_review"] = {c: len(rows) for c, rows in review.items()}
+            info["review_blob"] = cid
+            extra["blobs"] = [*extra.get("blobs", []), cid]
         extra["changes"] = {
             "types": ["erasure"],
             "rows": {"before": int(v["summary"].get("rows", 0)), "after": len(red)},
@@ -403,8 +415,15 @@ class ErasureService(Service):
                     doc = _json_rows(cid, self.svc)
                     name = "rows" if "rows" in doc else "keys"
                     rows = doc.get(name) or []
-                    kept = [r for r in rows if not _named(r[0] if name == "rows" else r, wanted)]
-                    if len(kept) == len(rows):
+                    kept: Any
+                    if isinstance(rows, dict):  # review rows, per column
+                        kept = {c: [r for r in rs if not _named(r[0], wanted)] for c, rs in rows.items()}
+                        kept = {c: rs for c, rs in kept.items() if rs}
+                        same = sum(map(len, kept.values())) == sum(map(len, rows.values()))
+                    else:
+                        kept = [r for r in rows if not _named(r[0] if name == "rows" else r, wanted)]
+                        same = len(kept) == len(rows)
+                    if same:
                         continue
                     new = None
                     if kept:

@@ -293,3 +293,20 @@ def test_cli_erase_lists_then_erases(tmp_path, make_registry, capsys):
     assert "dataset:d@1: 1 rows -> dataset:d@2" in capsys.readouterr().out
     assert list(lifecycle_ext.open_registry(tmp_path / "reg").load("dataset:d")["id"]) == ["k1"]
     assert main(["-R", str(tmp_path / "reg"), "erase", "dataset:d", "--keys", "k2"]) == 2  # --reason is required
+
+
+def test_row_records_of_kept_versions_are_filtered(tmp_path, make_registry):
+    """A kept version whose removed-key list names an erased key keeps its rows; the list is replaced."""
+    reg = make_registry(tmp_path / "reg")
+    df = pd.DataFrame({"id": ["k1", "ERASE-KEY-C3", "k3", "k4"], "v": [1.0, 2.0, 3.0, 4.0]})
+    reg.save(df, "dataset:d", key="id")
+    v2 = reg.save(df[~df["id"].isin(["ERASE-KEY-C3", "k4"])], "dataset:d", reason="two rows removed")
+    old = reg.resolve(v2.ref)["changes"]["removal"]["keys_blob"]
+    report = reg.erase("dataset:d", ["ERASE-KEY-C3"], reason="request")
+    assert [v["number"] for v in report.versions] == [1]  # v2 does not hold the key: it stays loadable
+    rec = reg.resolve(v2.ref)
+    new = rec["changes"]["removal"]["keys_blob"]
+    assert new != old and old in report.blobs and new in rec["blobs"] and old not in rec["blobs"]
+    assert reg._svc.ctx.blobs.get(new) and b"k4" in reg._svc.ctx.blobs.get(new)  # noqa: SLF001
+    assert b"ERASE-KEY-C3" not in b"".join(sc.expanded(b"".join(files_under(tmp_path / "reg").values())))
+    assert reg.verify().ok and len(reg.load(v2.ref)) == 2
