@@ -319,7 +319,7 @@ class VersionsService(Service):
         """The version's zarr v3 group, read-only (chunks verified as they are read)."""
         from ..storage.zarrio import open_group
 
-        return open_group(self.manifest(readable(self.ctx.resolve(ref)))["entries"], self.ctx.blobs)
+        return open_group(self.manifest(exact_ref(readable(self.ctx.resolve(ref))))["entries"], self.ctx.blobs)
 
     def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None, trusted: Iterable[str] = ()) -> Any:
         """Load the stored object. Files and directories are written under ``dest`` (default: a temp folder);

@@ -89,6 +89,9 @@ def test_erase_three_keys_across_four_versions(populated):
         assert "erasure request" in str(err.value) and f"dataset:patients@{n + 4}" in str(err.value)
     with pytest.raises(Erased):
         reg.diff("dataset:patients@1", "dataset:patients@5")
+    with pytest.raises(Erased):
+        reg.open_zarr("dataset:patients@3")
+    assert reg.open_zarr("dataset:patients@7") is not None
     assert reg.diff("dataset:patients@5", "dataset:patients@6").sections  # successors diff as usual
     # the audit shows the event, without the erased values; lineage keeps the erased versions as records
     audit = reg.audit()
