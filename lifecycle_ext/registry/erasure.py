@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 import os
 from collections.abc import Iterable
@@ -76,6 +77,9 @@ class ErasureReport:
             "resumed": self.resumed,
         }
 
+    def _repr_html_(self) -> str:
+        return f'<pre class="lifecycle-erasure">{html.escape(repr(self))}</pre>'
+
     def __repr__(self) -> str:
         head = "would erase" if self.dry_run else f"erased (event {self.event})"
         lines = [f"{head}: {sum(v['rows'] for v in self.versions)} rows from {len(self.versions)} version(s)"]
@@ -104,6 +108,9 @@ class RetentionReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"due": self.due, "held": self.held, "applied": self.applied}
+
+    def _repr_html_(self) -> str:
+        return f'<pre class="lifecycle-retention">{html.escape(repr(self))}</pre>'
 
     def __repr__(self) -> str:
         lines = [f"retention: {len(self.due)} version(s) due, {len(self.held)} held"]

@@ -45,6 +45,7 @@ def test_erase_three_keys_across_four_versions(populated):
     ]
     plan = reg.erase("dataset:patients", sc.ERASED, reason="erasure request", dry_run=True)
     assert plan.event is None and [v["rows"] for v in plan.versions] == [3, 3, 3, 3]
+    assert "would erase: 12 rows" in plan._repr_html_()  # a rich repr that needs no widget JavaScript
     assert reg.resolve("dataset:patients")["number"] == 4  # a dry run writes nothing
 
     report = reg.erase("dataset:patients", sc.ERASED, reason="erasure request", basis="GDPR Art. 17 request #123")
