@@ -314,3 +314,20 @@ def test_row_records_of_kept_versions_are_filtered(tmp_path, make_registry):
     assert reg._svc.ctx.blobs.get(new) and b"k4" in reg._svc.ctx.blobs.get(new)  # noqa: SLF001
     assert b"ERASE-KEY-C3" not in b"".join(sc.expanded(b"".join(files_under(tmp_path / "reg").values())))
     assert reg.verify().ok and len(reg.load(v2.ref)) == 2
+
+
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ("[retention]\nkeep = 1\n", "takes rules"),
+        ("[[retention.rules]]\nwhere = { pii = true }\n", "days must be a number"),
+        ("[[retention.rules]]\ndays = 30\nwhen = 1\n", "takes days, kind, name, where"),
+        ('[retention]\nhold_tags = "legal-hold"\n', "hold_tags must be a list"),
+    ],
+)
+def test_a_bad_retention_section_is_refused_naming_the_problem(reg, section, message):
+    from lifecycle_ext.core.errors import PolicyError
+
+    with pytest.raises(PolicyError, match=message):
+        reg.set_policy("version = 1\n" + section)
+    assert reg._svc.ctx.state["policy"] is None  # noqa: SLF001 - nothing was recorded
