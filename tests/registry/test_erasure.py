@@ -110,6 +110,11 @@ def test_erase_three_keys_across_four_versions(populated):
     # corrections: the successor of the corrective version keeps the other corrections, not the erased key's
     corr = reg.corrections("dataset:patients@7")
     assert set(corr["key"]) == {"P00010", "Q00003"}
+    # monitoring the model trained on v2 uses the baseline of v2's redacted successor (v2's went with its rows)
+    from lifecycle_ext.registry.monitoring.baselines import find_baseline
+
+    svc = reg._svc  # noqa: SLF001
+    assert find_baseline(svc, reg.resolve("model:risk@1"), svc.ctx.state)[0] == "dataset:patients@6"
     # explain keeps the erased version as a record
     assert "dataset:patients@2" in repr(reg.explain("dataset:patients@2"))
     # the registry reopens from its checkpoints and still agrees
