@@ -133,12 +133,18 @@ def _json_rows(cid: str, svc: Any) -> dict[str, Any]:
 class ErasureService(Service):
     # -- keys ---------------------------------------------------------------------------------------------
     def _secret(self) -> bytes:
+        """The registry's erasure secret (written once by the first erasure; read once per service)."""
+        cached: bytes | None = self.__dict__.get("_secret_bytes")
+        if cached is not None:
+            return cached
         st = self.ctx.storage
         try:
-            return st.read(SECRET_KEY)
+            secret = st.read(SECRET_KEY)
         except NotFound:
-            st.create(SECRET_KEY, os.urandom(32))
-            return st.read(SECRET_KEY)
+            st.create(SECRET_KEY, os.urandom(32))  # a concurrent first erasure may win: read what is stored
+            secret = st.read(SECRET_KEY)
+        self.__dict__["_secret_bytes"] = secret
+        return secret
 
     def key_hash(self, key: Any) -> str:
         """The keyed hash an erasure records for ``key`` (HMAC-SHA256 under the registry's erasure secret)."""
