@@ -5,6 +5,7 @@
     LifecycleError (Exception)
     ├── InvalidRef (ValueError)          a reference or asset name that cannot be parsed or is unsafe
     ├── NotFound (LookupError)           an asset, version, stage or blob that does not exist
+    │   └── Erased                       a version whose rows were erased (names the event and the successor)
     ├── IntegrityError                   stored bytes or events do not match their recorded hash
     ├── ConflictError                    a concurrent writer won, or the action conflicts with current state
     ├── UnsupportedType (TypeError)      an object the store cannot save without pickling
@@ -29,6 +30,7 @@ __all__ = [
     "LifecycleError",
     "InvalidRef",
     "NotFound",
+    "Erased",
     "IntegrityError",
     "ConflictError",
     "UnsupportedType",
@@ -53,6 +55,19 @@ class InvalidRef(LifecycleError, ValueError):
 
 class NotFound(LifecycleError, LookupError):
     """The asset, version, stage or object does not exist."""
+
+
+class Erased(NotFound):
+    """The version's content was erased (``reg.erase`` or retention): ``seq`` is the ``ContentErased`` event,
+    ``successor`` the redacted version that replaces it (None when every row was erased)."""
+
+    def __init__(self, ref: str, seq: int, reason: str, successor: str | None) -> None:
+        instead = f"; load its redacted successor {successor}" if successor else "; it has no successor"
+        super().__init__(f"{ref} was erased by event {seq} (reason: {reason or 'none given'}){instead}")
+        self.ref = ref
+        self.seq = seq
+        self.reason = reason
+        self.successor = successor
 
 
 class IntegrityError(LifecycleError):

@@ -43,6 +43,8 @@ __all__ = [
     "RevalidationCleared",
     "ReviewRecorded",
     "VersionRerun",
+    "ContentErased",
+    "ErasureAccepted",
 ]
 
 Json = Mapping[str, Any]
@@ -356,6 +358,32 @@ class VersionRerun(_OfVersion):
     run: Json = field(default_factory=dict)  # run_id, started_at, duration_s, execution_count, notebook
 
 
+@dataclass(frozen=True, kw_only=True)
+class ContentErased(EventData):
+    """Rows erased from dataset versions (``reg.erase``, retention). ``versions``: one entry per erased version,
+    ``{"asset", "number", "rows", "successor"}`` (rows removed; the redacted version replacing it, or None);
+    ``key_hashes``: HMAC-SHA256 of each erased key under the registry's erasure secret (never the keys);
+    ``blobs``: the blobs removed; ``records``: record blobs of kept versions replaced by filtered copies
+    (``{"asset", "number", "field", "old", "new"}``). Never any row's values."""
+
+    TYPE: ClassVar[str] = "ContentErased"
+    reason: str
+    basis: str = ""
+    versions: tuple[Json, ...] = ()
+    key_hashes: tuple[str, ...] = ()
+    blobs: tuple[str, ...] = ()
+    records: tuple[Json, ...] = ()
+    rule: str | None = _omit()  # the retention rule that asked for it (retention erasures)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErasureAccepted(_OfVersion):
+    """A model trained on erased data is accepted as it is (the ``erasure`` gate check then passes)."""
+
+    TYPE: ClassVar[str] = "ErasureAccepted"
+    reason: str
+
+
 #: wire type -> class: every event type there is, in one table (``events.EVENT_TYPES`` is its keys).
 EVENT_CLASSES: Mapping[str, type[EventData]] = {
     c.TYPE: c
@@ -378,6 +406,8 @@ EVENT_CLASSES: Mapping[str, type[EventData]] = {
         RevalidationCleared,
         ReviewRecorded,
         VersionRerun,
+        ContentErased,
+        ErasureAccepted,
     )
 }
 

@@ -32,6 +32,7 @@ __all__ = [
     "eval_integrity",
     "validate_schema",
     "eval_schema",
+    "eval_erasure",
 ]
 
 
@@ -311,5 +312,36 @@ def eval_schema(check: Check, ctx: GateContext) -> CheckResult:
         check.type,
         PASS,
         f"training data follows its label schema ({', '.join(refs)}) with no retroactive change since",
+        ev,
+    )
+
+
+# -- erasure ----------------------------------------------------------------------------------------------
+def eval_erasure(check: Check, ctx: GateContext) -> CheckResult:
+    """No version in the lineage had rows erased (``reg.erase`` or retention) since this version was made from it,
+    unless the erasure was accepted for this version (``reg.accept_erasure(ref, reason=)``): retrain on the
+    redacted successor instead."""
+    erased = [u for u in upstream_records(ctx.state, ctx.record) if u.get("erased")]
+    ev: dict[str, Any] = {
+        ref_of(u): {"event": u["erased"]["seq"], "successor": u["erased"].get("successor")} for u in erased
+    }
+    if not erased:
+        return CheckResult(check.name, check.type, PASS, "no erased data in the lineage", ev)
+    accepted = ctx.record.get("erasure_accepted")
+    names = "; ".join(
+        f"{ref_of(u)} (event {u['erased']['seq']}: {u['erased'].get('reason') or 'no reason'}"
+        + (f"; successor @{u['erased']['successor']})" if u["erased"].get("successor") else ")")
+        for u in erased
+    )
+    if accepted:
+        ev["accepted"] = dict(accepted)
+        return CheckResult(
+            check.name, check.type, PASS, f"trained on erased data ({names}), accepted: {accepted['reason']}", ev
+        )
+    return CheckResult(
+        check.name,
+        check.type,
+        FAIL,
+        f"trained on erased data: {names}; retrain on the redacted successor or accept with a reason",
         ev,
     )

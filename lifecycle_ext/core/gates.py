@@ -3,7 +3,7 @@
 :data:`CHECK_TYPES` is the one table of check types, built at the bottom of this module: each has a
 ``validate(options, known_stages)`` (raising :class:`OptionError` naming the bad key) and an
 ``evaluate(check, ctx) -> CheckResult``. Built-in types: metric, compare, provenance (:mod:`.metric_checks`),
-lineage, approvals, soak, integrity, schema (:mod:`.gate_checks`) and drift (:mod:`.drift_check`). Nothing
+lineage, approvals, soak, integrity, schema, erasure (:mod:`.gate_checks`) and drift (:mod:`.drift_check`). Nothing
 registers itself on import; :func:`register_check` adds a type explicitly (tests, extensions).
 """
 
@@ -94,6 +94,7 @@ CHECK_TYPES: dict[str, CheckType] = {
         CheckType("soak", gate_checks.validate_soak, gate_checks.eval_soak),
         CheckType("integrity", gate_checks.validate_none, gate_checks.eval_integrity),
         CheckType("schema", gate_checks.validate_schema, gate_checks.eval_schema),
+        CheckType("erasure", gate_checks.validate_none, gate_checks.eval_erasure),
         CheckType("drift", drift_check.validate_drift, drift_check.eval_drift),
         CheckType("documentation", doc_fields.validate_documentation, doc_fields.eval_documentation),
     )

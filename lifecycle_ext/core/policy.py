@@ -35,10 +35,10 @@ __all__ = [
 
 RETIRED = "retired"
 ANYONE = "*"
-ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set_policy", "force")
+ACTIONS = ("promote", "request", "approve", "reject", "rollback", "retire", "set_policy", "force", "erase")
 #: once a policy has a [permissions] table, these actions are denied to everybody unless the table lists them,
 #: and so is promotion to a deploy stage unless "promote.STAGE" lists it; the others stay open when not listed
-GUARDED_ACTIONS = frozenset({"force", "retire", "rollback", "approve", "reject", "set_policy"})
+GUARDED_ACTIONS = frozenset({"force", "retire", "rollback", "approve", "reject", "set_policy", "erase"})
 _STAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,63}")
 _TOP_KEYS = {
     "version",
@@ -51,6 +51,7 @@ _TOP_KEYS = {
     "identity",
     "notify",
     "approvals",
+    "retention",
 }
 
 
@@ -114,6 +115,7 @@ class Policy:
         return next((u for u, k in self.keys.items() if fingerprint(k) == fp), None)
 
     notify: dict[str, Any] = field(default_factory=dict)  # [notify], see core/notify_policy.py
+    retention: dict[str, Any] = field(default_factory=dict)  # [retention], see core/retention_policy.py
     approvals_need_request: bool = True  # [approvals] require_request: approve only an open request
 
     # -- stages --------------------------------------------------------------------------------------
@@ -441,6 +443,9 @@ def parse_policy(text: str) -> Policy:
     from .notify_policy import parse_notify
 
     notify = parse_notify(doc.get("notify"), text)
+    from .retention_policy import parse_retention
+
+    retention = parse_retention(doc.get("retention"))
     approvals = doc.get("approvals", {})
     if not isinstance(approvals, dict) or set(approvals) - {"require_request"}:
         raise PolicyError(
@@ -465,6 +470,7 @@ def parse_policy(text: str) -> Policy:
         require_signatures=require_signatures,
         notify=notify,
         approvals_need_request=need_request,
+        retention=retention,
     )
 
 

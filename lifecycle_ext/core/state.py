@@ -202,7 +202,52 @@ def _alias_set(state: State, e: Event) -> None:
             a["aliases"][d["alias"]] = d["number"]
 
 
+def _content_erased(state: State, e: Event) -> None:
+    """Mark each erased version (its record stays: lineage and audit keep it), point record fields of kept
+    versions at their filtered copies, and remember which event removed which blob (``verify`` names it)."""
+    d = e["data"]
+    for v in d.get("versions") or []:
+        rec = version_record(state, v["asset"], v["number"])
+        if rec is not None:
+            rec["erased"] = {
+                "seq": e["seq"],
+                "at": e["at"],
+                "by": e["actor"],
+                "reason": d.get("reason", ""),
+                "basis": d.get("basis", ""),
+                "rows": v.get("rows"),
+                "successor": v.get("successor"),
+            }
+    for r in d.get("records") or []:
+        rec = version_record(state, r["asset"], r["number"])
+        if rec is None:
+            continue
+        section, _, key = str(r["field"]).rpartition(".")
+        target: Any = rec
+        for part in section.split(".") if section else []:
+            target = target.get(part) if isinstance(target, dict) else None
+        if isinstance(target, dict):
+            target[key] = r["new"]
+        blobs = [b for b in rec.get("blobs") or [] if b != r["old"]]
+        rec["blobs"] = [*blobs, r["new"]] if r.get("new") else blobs
+    erased = state.setdefault("erased_blobs", {})
+    for cid in d.get("blobs") or []:
+        erased[cid] = e["seq"]
+    hashes = state.setdefault("erased_keys", {})
+    for h in d.get("key_hashes") or []:
+        hashes.setdefault(h, e["seq"])
+
+
+def _erasure_accepted(state: State, e: Event) -> None:
+    d = e["data"]
+    rec = version_record(state, d["asset"], d["number"])
+    if rec is not None:
+        rec["erasure_accepted"] = {"seq": e["seq"], "at": e["at"], "by": e["actor"], "reason": d["reason"]}
+
+
 VERSION_HANDLERS: Mapping[str, Handler] = {
+    "ContentErased": _content_erased,
+    "ErasureAccepted": _erasure_accepted,
     "VersionCreated": _version_created,
     "TagAdded": _tag_added,
     "VersionRerun": _rerun,

@@ -285,6 +285,41 @@ CATALOGUE = Catalogue(
             ),
             result=Result("LabelMigration"),
         ),
+        # -- erasure and retention (docs/erasure.md) ---------------------------------------------------------
+        Action(
+            "erase",
+            "erase rows by key from every version of a dataset (redacted successors, one ContentErased event)",
+            (
+                _NAME,
+                Arg("keys", required=True, repeat=True, metavar="KEY", help="a row key to erase (repeatable)"),
+                Arg("reason", flags=("-r",), required=True, help="why (recorded in the ContentErased event)"),
+                Arg("basis", default="", help="the legal basis, e.g. 'GDPR Art. 17 request #123'"),
+                Arg("dry_run", type=bool, default=False, help="list what would be erased and the models affected"),
+            ),
+            permission="erase",
+            result=Result("ErasureReport"),
+        ),
+        Action(
+            "retention",
+            "dataset versions past the policy's [retention] rules; --apply erases them",
+            (
+                Arg(
+                    "apply",
+                    type=bool,
+                    default=False,
+                    help="erase what is due (legal holds keep theirs)",
+                    permission="erase",
+                ),
+                Arg("reason", flags=("-r",), default="", help="why (default: the retention rule)"),
+            ),
+            result=Result("RetentionReport"),
+        ),
+        Action(
+            "accept_erasure",
+            "accept a model trained on data later erased (the erasure gate check then passes)",
+            (_REF, Arg("reason", flags=("-r",), required=True, help="why the model may stay as trained")),
+            result=Result("Version"),
+        ),
         # -- promotion -----------------------------------------------------------------------------------------
         Action(
             "gates",

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .datasets import DatasetsService
     from .deployment import DeploymentService
     from .diffs import DiffService
+    from .erasure import ErasureService
     from .exports.service import ExportService
     from .inbox import InboxService
     from .integrity import IntegrityService
@@ -367,6 +368,12 @@ class Services:
         from .notify import NotifyService
 
         return NotifyService(self.ctx, self)
+
+    @cached_property
+    def erasure(self) -> ErasureService:
+        from .erasure import ErasureService
+
+        return ErasureService(self.ctx, self)
 
     @cached_property
     def exports(self) -> ExportService:

@@ -31,7 +31,14 @@ from .views.diffs import SchemaImpact
 if TYPE_CHECKING:
     from .label_migration import LabelMigration
 
-__all__ = ["dataset_save_hook", "label_schema_save_hook", "DatasetsService", "schema_is_current", "summarize_delta"]
+__all__ = [
+    "dataset_save_hook",
+    "label_schema_save_hook",
+    "DatasetsService",
+    "schema_is_current",
+    "summarize_delta",
+    "review_rows",
+]
 
 SAMPLE = 50  # keys / transitions kept in the event
 MAX_CLASSES = 1000  # label values counted per column
@@ -132,10 +139,12 @@ def dataset_save_hook(
         info["migration"] = {k: mig[k] for k in ("from", "to", "auto", "review")}
         review = mig["needs_review"]
     else:
-        review = _open_reviews(obj, decl, parent)
-    if review:
-        info["needs_review"] = review
+        review = _open_reviews(svc, obj, decl, parent)
     out: dict[str, Any] = {"dataset": info}
+    if review:  # the rows' keys live in a blob an erasure can remove; the record keeps counts per column
+        info["needs_review"] = {c: len(rows) for c, rows in review.items()}
+        info["review_blob"] = _row_blob(svc, {"format": 1, "key": decl["key"], "rows": review})
+        out["blobs"] = [info["review_blob"]]
     if parent is None or parent.get("object_type") != "dataframe":
         return out
     from ..analysis.frame_diff import column_dtypes, frame_delta
@@ -160,20 +169,46 @@ def dataset_save_hook(
         delta, decl["labels"], info["source"], prev_schema, decl["schema"], corrections=True
     )
     out["changes"] = changes
+    blobs: list[str] = list(out.get("blobs", []))
+    removal = changes["removal"]
+    if removal.get("keys"):  # row keys live in a blob an erasure can remove, never inline in the event
+        cid = _row_blob(svc, {"format": 1, "key": decl["key"], "keys": removal.pop("keys")})
+        removal["keys_blob"] = cid
+        blobs.append(cid)
     if corrections:
-        cid, _ = svc.ctx.blobs.put(
-            json.dumps(
-                {"format": 1, "key": decl["key"], "rows": corrections}, separators=(",", ":"), allow_nan=False
-            ).encode()
-        )
+        cid = _row_blob(svc, {"format": 1, "key": decl["key"], "rows": corrections})
         info["corrections"] = cid
-        out["blobs"] = [cid]
+        blobs.append(cid)
+    if blobs:
+        out["blobs"] = blobs
     return out
 
 
-def _open_reviews(df: Any, decl: dict[str, Any], parent: dict[str, Any] | None) -> dict[str, list[list[Any]]]:
+def _row_blob(svc: Services, doc: dict[str, Any]) -> str:
+    """Store a row-level record (corrections, removed keys) as a JSON blob; return its content id."""
+    cid, _ = svc.ctx.blobs.put(json.dumps(doc, separators=(",", ":"), allow_nan=False).encode())
+    return cid
+
+
+def review_rows(svc: Services, rec: dict[str, Any] | None) -> dict[str, list[list[Any]]]:
+    """A dataset version's rows waiting for review: column -> ``[[key, old label, candidate labels], ...]``
+    (from its review blob; registries written before it existed hold the rows inline in ``needs_review``)."""
+    d = (rec or {}).get("dataset") or {}
+    if d.get("review_blob"):
+        try:
+            rows: dict[str, list[list[Any]]] = json.loads(svc.ctx.blobs.get(d["review_blob"]))["rows"]
+        except NotFound:  # erased
+            return {}
+        return rows
+    inline = d.get("needs_review") or {}
+    return {c: r for c, r in inline.items() if isinstance(r, list)}
+
+
+def _open_reviews(
+    svc: Services, df: Any, decl: dict[str, Any], parent: dict[str, Any] | None
+) -> dict[str, list[list[Any]]]:
     """The parent's rows still waiting for review (label still missing); a correction resolves them."""
-    prev = ((parent or {}).get("dataset") or {}).get("needs_review") or {}
+    prev = review_rows(svc, parent)
     key = decl["key"]
     out: dict[str, list[list[Any]]] = {}
     for col, rows in prev.items():
@@ -350,7 +385,7 @@ class DatasetsService(Service):
         rows = []
         for v in a["versions"][: rec["number"]]:
             d = v.get("dataset") or {}
-            if not d.get("corrections"):
+            if not d.get("corrections") or v.get("erased"):  # an erased version's record went with its rows
                 continue
             doc = json.loads(self.ctx.blobs.get(d["corrections"]))
             mig = d.get("migration") or {}

@@ -47,7 +47,9 @@ def _with_metadata(s: dict[str, Any], ra: dict[str, Any], rb: dict[str, Any]) ->
 class DiffService(Service):
     def diff(self, a: str, b: str) -> Diff:
         """What changed from version ``a`` to version ``b`` (two versions of the same kind of asset)."""
-        ra, rb = self.ctx.resolve(a), self.ctx.resolve(b)
+        from .versions import readable
+
+        ra, rb = readable(self.ctx.resolve(a)), readable(self.ctx.resolve(b))  # an erased version: Erased
         if ra["kind"] != rb["kind"]:
             raise UsageInputError(f"cannot diff a {ra['kind']} with a {rb['kind']}: {_ref(ra)} vs {_ref(rb)}")
         kind = ra["kind"]

@@ -22,12 +22,29 @@ class IntegrityService(Service):
         found: dict[str, str] = self.__dict__.setdefault("_digest_map", {})
         return found
 
+    @property
+    def erased(self) -> list[dict[str, Any]]:
+        """Blobs an erasure removed that an erased version's manifest or record still names (filled while
+        references are collected): ``{"ref", "blob", "event"}``."""
+        found: list[dict[str, Any]] = self.__dict__.setdefault("_erased", [])
+        return found
+
     def _referenced(
         self, state: dict[str, Any], only: set[str] | None = None
     ) -> tuple[dict[str, list[tuple[str, str]]], list[dict[str, str]]]:
-        """Map every referenced blob id to the (ref, object) pairs that use it; plus manifest problems."""
+        """Map every referenced blob id to the (ref, object) pairs that use it; plus manifest problems. Blobs an
+        erasure removed are not uses of the erased versions that name them (they are listed in ``erased``)."""
         uses: dict[str, list[tuple[str, str]]] = {}
         problems: list[dict[str, str]] = []
+        gone: dict[str, int] = state.get("erased_blobs") or {}
+        self.erased.clear()
+
+        def use(v: Any, ref: str, cid: str, what: str) -> None:
+            if v.get("erased") and cid in gone:
+                self.erased.append({"ref": ref, "blob": cid, "event": gone[cid]})
+            else:
+                uses.setdefault(cid, []).append((ref, what))
+
         for a in state["assets"].values():
             for v in a["versions"]:
                 ref = exact_ref(v)
@@ -35,7 +52,7 @@ class IntegrityService(Service):
                     continue
                 mid = v["content_hash"]
                 for extra in v.get("blobs", []):
-                    uses.setdefault(extra, []).append((ref, f"record blob {extra}"))
+                    use(v, ref, extra, f"record blob {extra}")
                 try:
                     manifest = json.loads(self.ctx.blobs.get(mid))
                 except NotFound:
@@ -46,7 +63,7 @@ class IntegrityService(Service):
                     continue
                 uses.setdefault(mid, []).append((ref, f"manifest {mid}"))
                 for key, cid in manifest["entries"].items():
-                    uses.setdefault(cid, []).append((ref, f"{key} ({cid})"))
+                    use(v, ref, cid, f"{key} ({cid})")
                     if key in manifest.get("digests", {}):
                         self._digests[cid] = manifest["digests"][key]
         pol = state.get("policy")
@@ -99,6 +116,7 @@ class IntegrityService(Service):
             seconds=time.perf_counter() - t0,
             unsigned=unsigned,
             refused=len(self.ctx.storage.list("log/refused")) if ref is None else 0,
+            erased=list(self.erased),
         )
 
     def _check_blob(self, cid: str) -> tuple[str | None, int]:

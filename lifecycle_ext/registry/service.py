@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import zarr
 
+    from .erasure import ErasureReport, RetentionReport
     from .exports import ExportResult
     from .label_migration import LabelMigration
     from .models.predictor import Predictor, PredictReport
@@ -367,6 +368,28 @@ class Registry:
         ``needs_review`` marker until a correction labels them.
         """
         return self._svc.datasets.migrate_labels(ref, to_schema, reason=reason)
+
+    # -- erasure and retention (docs/erasure.md) ---------------------------------------------------------------
+    def erase(
+        self, name: str, keys: Iterable[Any], *, reason: str, basis: str = "", dry_run: bool = False
+    ) -> ErasureReport:
+        """Erase the rows with ``keys`` from every version of dataset ``name`` (and of datasets derived from it):
+        redacted successor versions, one ``ContentErased`` event (key HMACs, never the keys), the blobs that held
+        the rows removed. ``dry_run``: list what would be erased and the models trained on it."""
+        return self._svc.erasure.erase(name, keys, reason=reason, basis=basis, dry_run=dry_run)
+
+    def retention(self, *, apply: bool = False, reason: str = "") -> RetentionReport:
+        """Dataset versions past the policy's ``[retention]`` rules (legal holds keep them); ``apply`` erases them."""
+        return self._svc.erasure.retention(apply=apply, reason=reason)
+
+    def erasure_impact(self, name: str = "") -> list[dict[str, Any]]:
+        """Models trained on erased dataset versions, with their stages (and whether the erasure was accepted)."""
+        return self._svc.erasure.erasure_impact(name)
+
+    def accept_erasure(self, ref: str, *, reason: str) -> Version:
+        """Accept model version ``ref`` as trained on data later erased (the ``erasure`` gate check passes)."""
+        result: Version = self._svc.erasure.accept_erasure(ref, reason)
+        return result
 
     # -- diffs -----------------------------------------------------------------------------------------------
     def diff(self, a: str, b: str) -> Diff:

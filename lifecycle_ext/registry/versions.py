@@ -17,7 +17,7 @@ import xxhash
 
 from ..core import progress
 from ..core.doc_fields import validate_doc_fields
-from ..core.errors import IntegrityError, InvalidRef, NotFound, UsageInputError
+from ..core.errors import Erased, IntegrityError, InvalidRef, NotFound, UsageInputError
 from ..core.event_types import AliasSet, TagAdded, TagRemoved
 from ..core.events import canonical
 from ..core.records import VersionRecord
@@ -29,7 +29,7 @@ from .views.records import Version
 if TYPE_CHECKING:
     import zarr
 
-__all__ = ["VersionsService", "manifest_bytes", "PROGRESS_MIN_BYTES"]
+__all__ = ["VersionsService", "manifest_bytes", "PROGRESS_MIN_BYTES", "readable"]
 
 _NUMBERLIKE = re.compile(r"v?[0-9]+")
 _HEXLIKE = re.compile(r"[0-9a-f]+")
@@ -43,6 +43,16 @@ def manifest_bytes(object_type: str, entries: dict[str, str], digests: dict[str,
     if digests is not None:  # entry -> "sha256:<hex>": a cryptographic digest of each blob (xxh3 is the dedup id)
         body["digests"] = dict(sorted(digests.items()))
     return canonical(body)
+
+
+def readable(rec: Any) -> Any:
+    """``rec`` itself, or :class:`Erased` naming the event, the reason and the redacted successor."""
+    gone = rec.get("erased")
+    if gone:
+        succ = gone.get("successor")
+        asset = f"{rec['kind']}:{rec['name']}"
+        raise Erased(exact_ref(rec), gone["seq"], gone.get("reason", ""), f"{asset}@{succ}" if succ else None)
+    return rec
 
 
 def _jsonable(value: Any, what: str) -> Any:
@@ -164,6 +174,8 @@ class VersionsService(Service):
         payload = encode(obj)  # UnsupportedType before anything is written
         st = self.ctx.state
         parent = st["assets"].get(r.asset, {}).get("versions", [None])[-1] if r.asset in st["assets"] else None
+        if parent is not None and parent.get("erased"):  # its chunks are gone: keep only its declarations
+            parent = {k: parent[k] for k in ("kind", "name", "number", "dataset", "metadata") if k in parent}
         if r.kind == "dataset":  # a new dataset version keeps its parent's declarations; None removes a key
             inherited = {**((parent or {}).get("metadata") or {}), **meta["metadata"]}
             meta["metadata"] = {k: v for k, v in inherited.items() if v is not None}
@@ -297,6 +309,10 @@ class VersionsService(Service):
         self.ctx.storage.sync()  # blob directory entries durable before the version is published
         return cid, new_bytes + n
 
+    def store_payload(self, payload: Any, label: str = "save") -> tuple[str, int]:
+        """Store an encoded payload with no parent (no chunk stored as a delta); return (content hash, new bytes)."""
+        return self._write_payload(payload, label=label, parent=None)
+
     def tag(self, ref: str, tag: str) -> Version:
         rec = self.ctx.resolve(ref)
         validate_label(tag, "tag")
@@ -353,7 +369,7 @@ class VersionsService(Service):
         """The version's zarr v3 group, read-only (chunks verified as they are read)."""
         from ..storage.zarrio import open_group
 
-        return open_group(self.manifest(ref)["entries"], self.ctx.blobs)
+        return open_group(self.manifest(exact_ref(readable(self.ctx.resolve(ref))))["entries"], self.ctx.blobs)
 
     def load(self, ref: str | Ref, *, dest: str | os.PathLike[str] | None = None, trusted: Iterable[str] = ()) -> Any:
         """Load the stored object. Files and directories are written under ``dest`` (default: a temp folder);
@@ -362,7 +378,7 @@ class VersionsService(Service):
         from ..storage.fastread import DirectGroup
         from ..storage.models.trust import trusted_types
 
-        rec = self.ctx.resolve(ref)
+        rec = readable(self.ctx.resolve(ref))
         group = DirectGroup(self.manifest(exact_ref(rec))["entries"], self.ctx.blobs)
         if isinstance(trusted, str):
             trusted = [trusted]

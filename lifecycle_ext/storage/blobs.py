@@ -311,3 +311,26 @@ class BlobStore:
 
     def delete(self, cid: str) -> None:
         self.storage.delete(_key(cid))
+
+    def rematerialize(self, cid: str) -> None:
+        """Store blob ``cid`` on its own (compressed or raw) instead of as a delta against its base, so the base
+        can be removed (erasure). Atomic replace of an object whose content id does not change."""
+        stored = self.storage.read(_key(cid))
+        frame = bf.parse(stored)
+        if frame is None or frame.base is None:
+            return
+        data = self.get(cid)  # decoded through the base and verified
+        packed = bf.encode(data, frame.itemsize)
+        self.storage.replace(_key(cid), packed if packed is not None else bf.raw(data))
+        with self._lock:
+            hit = self._decoded.pop(cid, None)
+            if hit is not None:
+                self._decoded_bytes -= hit[0].nbytes
+
+    def forget(self, cid: str) -> None:
+        """Drop ``cid`` from the in-memory caches (after it was removed)."""
+        self._small.pop(cid, None)
+        with self._lock:
+            hit = self._decoded.pop(cid, None)
+            if hit is not None:
+                self._decoded_bytes -= hit[0].nbytes

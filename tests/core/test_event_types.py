@@ -45,6 +45,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "TagRemoved": {"asset": "model:churn", "number": 1, "tag": "gold"},
     "VersionRerun": {"asset": "model:churn", "number": 1, "run": {"run_id": "ab12", "duration_s": 0.5}},
     "AliasSet": {"asset": "model:churn", "alias": "champion", "number": 1},
+    "ContentErased": {
+        "reason": "erasure request",
+        "basis": "GDPR Art. 17 request #1",
+        "versions": [{"asset": "dataset:d", "number": 1, "rows": 2, "successor": 2}],
+        "key_hashes": ["hmac-sha256:" + "0" * 64],
+        "blobs": [CID],
+        "records": [],
+    },
+    "ErasureAccepted": {"asset": "model:churn", "number": 1, "reason": "rows were not used by the model"},
     "PolicySet": {"hash": "abc", "blob": CID, "size": 12, "reason": "", "previous": "def"},
     "PromotionRequested": {
         "asset": "model:churn",

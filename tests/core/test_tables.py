@@ -10,7 +10,7 @@ from lifecycle_ext.core.gates import CHECK_TYPES
 from lifecycle_ext.core.state import HANDLERS
 
 BUILT_IN = {"metric", "compare", "provenance", "lineage", "approvals", "soak", "integrity", "schema", "drift"}
-BUILT_IN |= {"documentation"}
+BUILT_IN |= {"documentation", "erasure"}
 
 
 def test_check_types_table_holds_every_built_in_type_from_its_module() -> None:

@@ -33,6 +33,7 @@ reject = ["reviewer"]
 rollback = ["release-manager"]
 retire = ["release-manager"]
 force = ["release-manager"]
+erase = ["release-manager"]
 set_policy = ["release-manager", "data-scientist"]
 [[gates.staging]]
 type = "metric"
@@ -80,6 +81,13 @@ def busy(tmp_path, clock, monkeypatch):
     reg.review(v2.ref, summary="drift was a feed outage", lessons=["alert on feed lag"])
     carol.rollback("model:churn", reason="latency")
     carol.retire(v2.ref, reason="superseded", replaced_by=v1.ref)
+    import pandas as pd
+
+    people = pd.DataFrame({"id": ["k1", "k2", "k3"], "x": [1.0, 2.0, 3.0]})
+    reg.save(people, "dataset:people", key="id")
+    scored = reg.save({"w": 4}, "model:people", inputs=["dataset:people@1"])
+    carol.erase("dataset:people", ["k2"], reason="erasure request", basis="GDPR Art. 17")  # ContentErased
+    reg.accept_erasure(scored.ref, reason="one row of three")  # ErasureAccepted
     reg.set_policy(POLICY.replace("0.8", "0.85"), reason="stricter")
     return reg
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -99,7 +101,9 @@ def test_dataset_through_additive_corrective_removal_and_schema_versions(reg, mo
     v4 = reg.save(df4, "dataset:churn", reason="customers asked for deletion")
     c4 = changes(reg, v4.ref)
     assert c4["types"] == ["removal"]
-    assert c4["removal"]["count"] == 2 and sorted(c4["removal"]["keys"]) == [2, 11]
+    assert c4["removal"]["count"] == 2 and "keys" not in c4["removal"]  # row keys never inline in the event
+    removed = json.loads(reg._svc.ctx.blobs.get(c4["removal"]["keys_blob"]))  # noqa: SLF001
+    assert sorted(removed["keys"]) == [2, 11] and c4["removal"]["keys_blob"] in reg.resolve(v4.ref)["blobs"]
 
     # schema change: a column added, one removed, one retyped
     df5 = df4.drop(columns=["visits"]).assign(region="north", tenure=df4.tenure.astype("int64"))

@@ -165,6 +165,13 @@ def find_baseline(svc: Services, rec: dict[str, Any], state: dict[str, Any]) -> 
             if ref in seen:
                 continue
             seen.add(ref)
+            gone = r.get("erased")
+            if gone and r.get("baseline"):  # its baseline went with its rows: the redacted successor's stands in
+                succ = gone.get("successor")
+                versions = state["assets"][f"{r['kind']}:{r['name']}"]["versions"]
+                if succ and 1 <= succ <= len(versions) and versions[succ - 1].get("baseline"):
+                    return f"{r['kind']}:{r['name']}@{succ}", versions[succ - 1]["baseline"]
+                continue
             if r.get("baseline"):
                 return ref, r["baseline"]
             for i in r.get("inputs") or []:

@@ -131,7 +131,9 @@ class Diff:
                 )
             if s.get("removal", {}).get("count"):
                 rm = s["removal"]
-                pairs.append(("removed rows", _span(f"-{rm['count']}", _DEL) + " keys: " + esc(rm["keys"][:20])))
+                pairs.append(
+                    ("removed rows", _span(f"-{rm['count']}", _DEL) + " keys: " + esc(rm.get("keys", [])[:20]))
+                )
             if s.get("corrective", {}).get("count"):
                 co = s["corrective"]
                 pairs.append(("corrected labels", _span(co["count"], _CHG) + " " + esc(co.get("transitions"))))

@@ -195,6 +195,7 @@ class VerifyReport:
     seconds: float
     unsigned: str = ""  # the events without a verified signature, as ranges ("0-41, 57"); "" when all signed
     refused: int = 0  # writes refused at write time (recorded beside the log in log/refused/)
+    erased: list[dict[str, Any]] = field(default_factory=list)  # {"ref", "blob", "event"}: removed by an erasure
 
     def __bool__(self) -> bool:
         return self.ok
@@ -206,6 +207,9 @@ class VerifyReport:
         )
         notes = [f"  unsigned events: {self.unsigned}"] if self.unsigned else []
         notes += [f"  refused writes recorded: {self.refused}"] if self.refused else []
+        if self.erased:
+            events = sorted({e["event"] for e in self.erased})
+            notes.append(f"  {len(self.erased)} blobs erased by event(s) {', '.join(map(str, events))} (not missing)")
         return "\n".join([head] + [f"  {p['ref']}: {p['object']}: {p['problem']}" for p in self.problems] + notes)
 
     def _repr_html_(self) -> str:
