@@ -122,8 +122,8 @@ def main(n: int = 100_000, rounds: int = 2) -> None:
 
     times: dict[str, list[float]] = {"parallel": [], "inline": [], "unsigned": []}
     threshold = sigpool.ParallelVerifier.threshold
-    for _ in range(rounds):
-        for mode in ("parallel", "inline", "unsigned"):
+    for i in range(rounds):
+        for mode in ("parallel", "inline", "unsigned") if i % 2 == 0 else ("inline", "parallel", "unsigned"):
             sigpool.ParallelVerifier.threshold = 10**12 if mode == "inline" else threshold
             where = plain_loc if mode == "unsigned" else loc
             r = lifecycle_ext.open_registry(where, user="bench", signing_key=None, fsync=False)
