@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 
 from .keys import _ALGO, _public
 
-__all__ = ["ParallelVerifier", "verify_batch", "workers"]
+__all__ = ["ParallelVerifier", "verify_batch", "workers", "busy"]
 
 Triple = tuple[str, str, str]  # (public key line, hex digest, base64 signature)
 
@@ -53,6 +53,16 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def busy() -> bool:
+    """No core to spare: the 1-minute load average leaves less than one core idle. Then the signatures are
+    checked inline: worker threads only compete with the fold for the same cores (measured on a loaded 2-core
+    machine: 0.45-0.85x the speed of the inline check)."""
+    try:
+        return os.getloadavg()[0] > workers() - 1
+    except OSError:  # pragma: no cover - no load average on this platform
+        return False
+
+
 class ParallelVerifier:
     """Checks signatures ahead of the fold in a pool of ``threads`` threads (used only past the first ``threshold``
     signatures, so a small log never pays for starting threads)."""
@@ -62,6 +72,8 @@ class ParallelVerifier:
 
     def __init__(self, threads: int | None = None) -> None:
         self.threads = threads or workers()
+        if self.threads > 1 and busy():
+            self.threads = 1  # check inline (see busy)
         self._queued: dict[str, list[tuple[str, str]]] = {}  # key line -> items not yet submitted
         self._seen = 0
         self._pending: dict[Triple, tuple[Future[list[bool]], int]] = {}

@@ -41,11 +41,12 @@ def signed_policy(keys: dict[str, Any], *, drop: tuple[str, ...] = ()) -> str:
 @pytest.fixture(autouse=True, params=["inline", "parallel"])
 def signature_checks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every test runs twice: signatures checked one by one in the fold, and checked ahead in worker threads
-    (``verify()``'s parallel pre-check, on from the first event, two threads even on one core)."""
+    (``verify()``'s parallel pre-check, on from the first event, two threads even on one core or a busy machine)."""
     if request.param == "parallel":
         monkeypatch.setattr(sigpool.ParallelVerifier, "threshold", 0)
         monkeypatch.setattr(sigpool.ParallelVerifier, "chunk", 2)
         monkeypatch.setattr(sigpool, "workers", lambda: 2)
+        monkeypatch.setattr(sigpool, "busy", lambda: False)
     else:
         monkeypatch.setattr(sigpool.ParallelVerifier, "threshold", 10**9)
     return str(request.param)
@@ -266,3 +267,13 @@ def test_verify_checks_signatures_ahead_in_parallel_with_the_same_verdicts(team:
         assert check.checked_ahead > 20
     else:
         assert check.checked_ahead == 0
+
+
+def test_a_busy_machine_checks_signatures_inline(team: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no core to spare, worker threads would only compete with the fold: verify() checks inline."""
+    monkeypatch.setattr(sigpool.ParallelVerifier, "threshold", 0)
+    monkeypatch.setattr(sigpool, "workers", lambda: 2)
+    monkeypatch.setattr(sigpool, "busy", lambda: True)
+    reg = team.open("bob")
+    assert reg.verify().ok
+    assert reg.context.log.admission.checked_ahead == 0
