@@ -93,6 +93,7 @@ def test_approver_approves_the_pending_request_and_promotes(open_lab, lab, shot)
     gates = detail.locator(".jp-lifecycle-gates")
     gates.wait_for(state="visible")
     assert gates.get_attribute("data-passed") == "false"  # the approval is still missing
+    assert "Acting as carol" in detail.inner_text()  # the sidebar says who it acts as (issue 14)
     approve = detail.locator('button[data-action="approve"]')
     assert approve.is_enabled()
     approve.click()
