@@ -293,6 +293,9 @@ class RolledBack(EventData):
     from_number: int
     to_number: int
     policy_hash: str | None = None
+    #: an automatic response, not a person's decision: ``{"rule", "alert_seq"}`` (the policy rule that fired and
+    #: the alert it answered); the actor is the principal whose recorded batch raised the alert, who signs it
+    automatic: Json | None = _omit()
 
 
 @dataclass(frozen=True, kw_only=True)

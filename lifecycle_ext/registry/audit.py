@@ -64,7 +64,8 @@ def _evidence(e: dict[str, Any]) -> Any:
     if t in ("PromotionApproved", "PromotionRejected", "PromotionRequested"):
         return {"roles": d.get("roles", [])}
     if t == "RolledBack":
-        return {"from": f"{d['asset']}@{d['from_number']}", "to": f"{d['asset']}@{d['to_number']}"}
+        out = {"from": f"{d['asset']}@{d['from_number']}", "to": f"{d['asset']}@{d['to_number']}"}
+        return {**out, "automatic": d["automatic"]} if d.get("automatic") else out
     if t == "VersionRetired":
         return {"served": d.get("served", []), "replaced_by": d.get("replaced_by")}
     if t == "VersionCreated":
@@ -99,7 +100,8 @@ def _summary(e: dict[str, Any]) -> str:
         closed = f", closing {', '.join(d['closed_requests'])}" if d.get("closed_requests") else ""
         return f"promoted {d.get('from') or 'unstaged'} -> {d['to']}{shown}{closed}{forced} [{checks}]{why}"
     if t == "RolledBack":
-        return f"{d['stage']} rolled back from @{d['from_number']} to @{d['to_number']}{why}"
+        auto = f" automatically ({d['automatic'].get('rule')})" if d.get("automatic") else ""
+        return f"{d['stage']} rolled back{auto} from @{d['from_number']} to @{d['to_number']}{why}"
     if t == "VersionRetired":
         return f"retired{' (replaced by ' + d['replaced_by'] + ')' if d.get('replaced_by') else ''}{why}"
     if t == "ActionDenied":

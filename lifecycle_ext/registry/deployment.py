@@ -7,6 +7,7 @@ from typing import Any
 from ..core.clock import iso
 from ..core.errors import ConflictError, GateFailed, InvalidRef, NotFound, PermissionDenied
 from ..core.event_types import RolledBack, VersionRetired
+from ..core.monitoring_policy import POLICY_ACTOR
 from ..core.policy import Policy
 from ..core.refs import exact_ref, parse_ref
 from .context import Service, State
@@ -35,8 +36,12 @@ class DeploymentService(Service):
             raise NotFound(f"{exact_ref(rec)} has never been deployed, so it has no deployment record")
         return DeploymentRecord.from_dict(rec["deployment"], rolled_back=rec.get("rolled_back"))
 
-    def rollback(self, name: str, *, reason: str = "") -> Version:
-        """Restore the previous production version of ``name`` (its deployment record's rollback pointer)."""
+    def rollback(self, name: str, *, reason: str = "", automatic: dict[str, Any] | None = None) -> Version:
+        """Restore the previous production version of ``name`` (its deployment record's rollback pointer).
+
+        ``automatic`` (``{"rule", "alert_seq"}``, from monitoring): a response the policy orders. Its roles are
+        checked as the policy's ``policy`` user (``parse_policy`` makes sure that user may roll back), and it is
+        recorded -- and signed -- by the acting user, whose recorded batch raised the alert."""
         reason = need_reason(reason, "rollback")
         r = self.ctx.asset_ref(name)
         st = self.ctx.state
@@ -68,9 +73,10 @@ class DeploymentService(Service):
                 from_number=current,
                 to_number=target,
                 policy_hash=policy.hash,
+                automatic=automatic,
             )
 
-        self.svc.promotion.guarded("rollback", stage, subject, inner)
+        self.svc.promotion.guarded("rollback", stage, subject, inner, authority=POLICY_ACTOR if automatic else None)
         return self.svc.versions.get(f"{r.asset}@{restored['n']}")
 
     def retire(

@@ -8,7 +8,11 @@ import re
 
 from ..core.policy import user_key
 
-__all__ = ["current_user", "clean_user", "env_user"]
+__all__ = ["current_user", "clean_user", "env_user", "JUPYTER_USER_ENV"]
+
+JUPYTER_USER_ENV = "LIFECYCLE_JUPYTER_USER"
+"""Set by the server extension when it loads, to the name its REST API (hence the sidebar) acts as; kernels are
+child processes of the server and inherit it, so a notebook widget can tell when it acts as somebody else."""
 
 _USER_RE = re.compile(r"[^\w.@+\-]")
 

@@ -88,9 +88,9 @@ class PromotionService(Service):
             "policy_hash": policy.hash,
         }
 
-    def role_problem(self, policy: Policy, action: str, stage: str | None) -> str | None:
-        """None if the acting user's roles allow ``action`` (to/for ``stage``); else why not."""
-        user = self.ctx.user
+    def role_problem(self, policy: Policy, action: str, stage: str | None, *, user: str | None = None) -> str | None:
+        """None if the acting user's (or ``user``'s) roles allow ``action`` (to/for ``stage``); else why not."""
+        user = user or self.ctx.user
         if policy.allows(user, action, stage):
             return None
         roles = policy.roles_of(user)
@@ -108,14 +108,18 @@ class PromotionService(Service):
         stage: str | None,
         subject: dict[str, Any],
         inner: Callable[[State, Policy, dict[str, Any]], EventSpec | None],
+        *,
+        authority: str | None = None,
     ) -> tuple[Any, dict[str, Any]]:
-        """Append ``inner``'s event if the acting user may do ``action``; else record the denied attempt."""
+        """Append ``inner``'s event if the acting user may do ``action``; else record the denied attempt.
+        ``authority``: whose roles allow it instead (an automatic response: the policy's ``policy`` user), while
+        the event is still recorded and signed by the acting user who triggered it."""
         verdict: dict[str, Any] = {}
 
         def build(state: State) -> EventSpec | None:
             verdict.clear()
             policy = self.ctx.policy_in(state)
-            msg = self.role_problem(policy, action, stage)
+            msg = self.role_problem(policy, action, stage, user=authority)
             if msg is not None:
                 return self._denied(verdict, policy, action, stage, subject, msg)
             verdict["policy_hash"] = policy.hash

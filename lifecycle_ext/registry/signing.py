@@ -20,6 +20,7 @@ from ..core.policy import Policy, default_policy, parse_policy, policy_hash
 from ..storage.blobs import BlobStore
 from ..storage.eventlog import Verdict
 from .keys import verify_signature
+from .sigpool import ParallelVerifier
 
 __all__ = ["SignatureCheck"]
 
@@ -30,6 +31,43 @@ class SignatureCheck:
     def __init__(self, blobs: BlobStore, policies: dict[str, Policy]) -> None:
         self.blobs = blobs
         self.policies = policies
+        self._lines: dict[str, str] = {}  # fingerprint -> key line, from every policy parsed so far
+        self._lines_from = -1  # len(self.policies) when _lines was built
+        self._ahead: ParallelVerifier | None = None
+        self.checked_ahead = 0  # verdicts verify() took from the parallel pre-check (tests, benchmarks)
+
+    def prefetch(self, events: list[dict[str, Any]] | None) -> None:
+        """``verify()`` is about to judge ``events`` (in order): check their signatures ahead, in parallel,
+        against the key each names by fingerprint; None when the walk is over (the workers stop)."""
+        if events is None:
+            if self._ahead is not None:
+                self.checked_ahead += self._ahead.checked_ahead
+                self._ahead.close()
+                self._ahead = None
+            return
+        if self._ahead is None:
+            self._ahead = ParallelVerifier()
+        for ev in events:
+            sig = ev.get("signature")
+            if isinstance(sig, dict):
+                line = self._line_of(str(sig.get("key")))
+                if line is not None:
+                    self._ahead.add(line, str(ev.get("hash")), str(sig.get("value")))
+        self._ahead.flush()
+
+    def _line_of(self, fp: str) -> str | None:
+        if fp not in self._lines and self._lines_from != len(self.policies):
+            self._lines_from = len(self.policies)
+            self._lines = {fingerprint(k): k for p in list(self.policies.values()) for k in p.keys.values()}
+        return self._lines.get(fp)
+
+    def _verified(self, key: str, digest: str, sig: Any) -> bool:
+        """``verify_signature(key, digest, sig)``, answered by the checks made ahead when there is one."""
+        if self._ahead is not None and isinstance(sig, dict) and sig.get("key") == fingerprint(key):
+            verdict = self._ahead.result(key, digest, str(sig.get("value")))
+            if verdict is not None:
+                return verdict
+        return verify_signature(key, digest, sig)
 
     def policy(self, state: dict[str, Any]) -> Policy:
         pol = state.get("policy")
@@ -57,7 +95,7 @@ class SignatureCheck:
         elif key is None:
             if policy.require_signatures:
                 problem = f"{what} is signed, but the policy in force binds no key to {actor}"
-        elif not verify_signature(key, str(event.get("hash")), sig):
+        elif not self._verified(key, str(event.get("hash")), sig):
             signer = policy.user_of_fingerprint(str(sig.get("key"))) if isinstance(sig, dict) else None
             problem = f"{what}: the signature does not verify against {actor}'s key {fingerprint(key)}" + (
                 f" (it names {signer}'s key)" if signer and signer != actor else ""

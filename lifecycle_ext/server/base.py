@@ -24,7 +24,7 @@ from ..core.limits import MAX_DEPTH, MAX_EVENT, nesting_depth
 from ..registry.principal import clean_user
 from ..registry.serialize import jsonable
 
-__all__ = ["LifecycleHandler", "status_for", "STATUS_MAP", "GZIP_MIN_BYTES"]
+__all__ = ["LifecycleHandler", "single_user", "status_for", "STATUS_MAP", "GZIP_MIN_BYTES"]
 
 #: answers shorter than this go uncompressed (gzip would not pay for its header)
 GZIP_MIN_BYTES = 1024
@@ -45,6 +45,13 @@ STATUS_MAP: tuple[tuple[type[LifecycleError], int], ...] = (
 
 MAX_BODY = 2 * MAX_EVENT
 """The largest request body accepted (bytes)."""
+
+
+def single_user(identity_provider: Any) -> bool:
+    """jupyter_server's own token/password login: one person, whose browser sessions get random ids, not names."""
+    from jupyter_server.auth.identity import IdentityProvider, LegacyIdentityProvider, PasswordIdentityProvider
+
+    return type(identity_provider) in (IdentityProvider, PasswordIdentityProvider, LegacyIdentityProvider)
 
 
 def status_for(exc: LifecycleError) -> int:
@@ -86,9 +93,7 @@ class LifecycleHandler(APIHandler):
 
     @property
     def single_user_server(self) -> bool:
-        from jupyter_server.auth.identity import IdentityProvider, LegacyIdentityProvider, PasswordIdentityProvider
-
-        return type(self.identity_provider) in (IdentityProvider, PasswordIdentityProvider, LegacyIdentityProvider)
+        return single_user(self.identity_provider)
 
     def identity_problem(self, reg: Any) -> str | None:
         """Why this request may not change anything (None: it may): an anonymous request (a server without

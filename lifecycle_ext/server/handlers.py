@@ -152,6 +152,25 @@ def routes(catalogue: Catalogue | None = None) -> list[tuple[str, type[Lifecycle
 ROUTES = routes()
 
 
+def publish_sidebar_user(serverapp: Any, configured: str) -> str | None:
+    """Tell the kernels this server starts who its REST API -- the sidebar -- acts as: ``$LIFECYCLE_JUPYTER_USER``
+    in the server's environment, which kernels (its child processes) inherit; the widgets compare it with the user
+    they act as. A single-user server acts as ``c.LifecycleConfig.user``; a JupyterHub single-user server as the
+    hub user; any other identity provider names each request's user, so there is no one name to publish."""
+    import os
+
+    from ..registry.principal import JUPYTER_USER_ENV, clean_user
+    from .base import single_user
+
+    provider = getattr(serverapp, "identity_provider", None)
+    name = configured if single_user(provider) else os.environ.get("JUPYTERHUB_USER")
+    if name:
+        os.environ[JUPYTER_USER_ENV] = clean_user(name)
+        return os.environ[JUPYTER_USER_ENV]
+    os.environ.pop(JUPYTER_USER_ENV, None)
+    return None
+
+
 def setup_handlers(serverapp: Any, catalogue: Catalogue | None = None) -> None:
     from ..registry.compose import open_registry
     from .config import LifecycleConfig, resolve_location
@@ -171,6 +190,7 @@ def setup_handlers(serverapp: Any, catalogue: Catalogue | None = None) -> None:
     web_app.settings["lifecycle_registry"] = registry
     web_app.settings["lifecycle_user"] = cfg.user
     web_app.settings["lifecycle_location"] = location
+    publish_sidebar_user(serverapp, cfg.user)
     base = url_path_join(web_app.settings["base_url"], "lifecycle", "api")
     table = ROUTES if catalogue is None else routes(catalogue)
     handlers = [(url_path_join(base, name), cls, *([kw] if kw else [])) for name, cls, kw in table]

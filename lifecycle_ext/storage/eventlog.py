@@ -64,6 +64,13 @@ class Admission(Protocol):
     def trusts_checkpoint(self, state: State, body: dict[str, Any]) -> bool:
         """May opening start from this checkpoint (``state`` decoded from ``body``)?"""
 
+    def prefetch(self, events: list[Event] | None) -> None:
+        """A hint from :meth:`EventLog.verify`: it will judge ``events`` next, in order (checks may start early,
+        e.g. in parallel); None when the walk is over."""
+
+
+READ_AHEAD = 1024  # events verify() reads ahead of the fold (handed to Admission.prefetch)
+
 
 class Signer(Protocol):
     fingerprint: str
@@ -333,6 +340,34 @@ class EventLog:
         self.storage.replace(_checkpoint_key(self.state["seq"]), canonical(body))
 
     # -- verification --------------------------------------------------------------------------------
+    def _read_ahead(self) -> Iterator[Event]:
+        """The events from genesis, read one batch ahead of the caller; each batch is shown to the admission
+        check before it is yielded (``Admission.prefetch``), so its signatures are checked while the batch
+        before it is folded. Stops at the first missing event; an unreadable one raises when reached."""
+        seq, batch = 0, list[Event]()
+        while True:
+            nxt: list[Event] = []
+            error: IntegrityError | None = None
+            while len(nxt) < READ_AHEAD:
+                try:
+                    ev = self.read_event(seq + len(nxt))
+                except IntegrityError as exc:
+                    error = exc
+                    break
+                if ev is None:
+                    break
+                nxt.append(ev)
+            if nxt and self.admission is not None:
+                self.admission.prefetch(nxt)
+            yield from batch
+            seq += len(nxt)
+            batch = nxt
+            if error is not None or len(nxt) < READ_AHEAD:
+                yield from batch
+                if error is not None:
+                    raise error
+                return
+
     def verify(self) -> tuple[list[str], State]:
         """Walk the whole chain from genesis; return (problems, replayed state). The sequence numbers of the
         events without a verified signature are in ``self.unsigned`` afterwards."""
@@ -353,9 +388,10 @@ class EventLog:
                 problems.append(f"checkpoint {name} is unreadable (it is a cache: delete it to rebuild)")
         state = empty_state()
         seq = 0
+        ahead = self._read_ahead()
         while True:
             try:
-                ev = self.read_event(seq)
+                ev = next(ahead, None)
             except IntegrityError as exc:
                 problems.append(str(exc))
                 break
@@ -382,6 +418,8 @@ class EventLog:
             ):
                 problems.append(f"checkpoint at event {seq} differs from a full replay of the log")
             seq += 1
+        if self.admission is not None:
+            self.admission.prefetch(None)
         problems += gap_problems(stored, state["seq"])
         self.unsigned = unsigned
         for cp_seq in checkpoints:

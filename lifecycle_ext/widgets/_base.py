@@ -1,14 +1,68 @@
-"""Shared pieces for the widgets: the registry to talk to, message HTML, clean closing."""
+"""Shared pieces for the widgets: the registry to talk to, who they act as, message HTML, clean closing."""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import Any, NamedTuple
 
 import ipywidgets as w
 
+from ..registry.principal import JUPYTER_USER_ENV, clean_user
 from ..registry.views.html import esc
 
-__all__ = ["registry_or_default", "message_html", "Closing"]
+__all__ = [
+    "registry_or_default",
+    "message_html",
+    "Closing",
+    "Identity",
+    "identity_of",
+    "identity_widget",
+    "sidebar_user",
+    "SIDEBAR_ENV",
+]
+
+SIDEBAR_ENV = JUPYTER_USER_ENV
+
+
+def sidebar_user() -> str | None:
+    """The name the Jupyter sidebar acts as, as far as this kernel can tell: what the server extension published
+    (``$LIFECYCLE_JUPYTER_USER``), else the JupyterHub user; None outside a Jupyter server."""
+    name = os.environ.get(SIDEBAR_ENV) or os.environ.get("JUPYTERHUB_USER")
+    return clean_user(name) if name else None
+
+
+class Identity(NamedTuple):
+    """Who a widget acts as (the registry's user and signing key) and who the sidebar acts as."""
+
+    user: str
+    key: str | None  # fingerprint of the signing key, if one is loaded
+    sidebar: str | None
+
+    @property
+    def differs(self) -> bool:
+        """The widget would act as somebody other than the sidebar on the same page."""
+        return self.sidebar is not None and self.sidebar != self.user
+
+    def html(self) -> str:
+        text = f"acting as <b>{esc(self.user)}</b>" + (f" (signing with key {esc(self.key)})" if self.key else "")
+        if self.differs:
+            text += (
+                f' <b class="lifecycle-identity-warning" style="color:#c82333">&#9888; not {esc(self.sidebar)}, '
+                f"the Jupyter user the sidebar acts as: actions here are recorded as {esc(self.user)}</b>"
+            )
+        return f'<small class="lifecycle-identity">{text}</small>'
+
+
+def identity_widget(registry: Any) -> Any:
+    """A line saying who a (read-only) widget reads as, with the same warning; None without a registry."""
+    if registry is None:
+        return None
+    return w.HTML(identity_of(registry).html())
+
+
+def identity_of(registry: Any) -> Identity:
+    key = getattr(getattr(registry, "context", None), "key", None)
+    return Identity(str(registry.user), getattr(key, "fingerprint", None), sidebar_user())
 
 
 def registry_or_default(registry: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..core.errors import LifecycleError
-from ._base import Closing, message_html, registry_or_default
+from ._base import Closing, identity_widget, message_html, registry_or_default
 
 __all__ = ["AssetBrowser"]
 
@@ -27,8 +27,9 @@ class AssetBrowser(Closing, w.VBox):
         self.listing: Any = None
         controls = w.HBox([self.kind, self.name, self.tag, self.metadata])
         body = w.HBox([self.assets, self.detail])
-        self._own(self.kind, self.name, self.tag, self.metadata, self.assets, self.detail, controls, body)
-        super().__init__([controls, body], **kwargs)
+        self.user = identity_widget(self.registry)
+        self._own(self.kind, self.name, self.tag, self.metadata, self.assets, self.detail, controls, body, self.user)
+        super().__init__([self.user, controls, body], **kwargs)
         self.add_class("lifecycle-asset-browser")
         self.refresh()
         for c in (self.kind, self.name, self.tag, self.metadata):

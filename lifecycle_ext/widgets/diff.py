@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..registry.views.html import esc
-from ._base import Closing, registry_or_default
+from ._base import Closing, identity_widget, registry_or_default
 
 __all__ = ["VersionDiffWidget", "TABS", "tab_html", "first_tab"]
 
@@ -94,6 +94,8 @@ class VersionDiffWidget(Closing, w.VBox):
         for i, t in enumerate(TABS):
             self.tabs.set_title(i, t)
         self.tabs.selected_index = list(TABS).index(first_tab(diff))
-        self._own(*cards, side, *pages, self.tabs)
-        super().__init__([side, self.tabs], **kwargs)
+        self.user = identity_widget(self.registry)
+        top = [self.user] if self.user is not None else []
+        self._own(*cards, side, *pages, self.tabs, *top)
+        super().__init__([*top, side, self.tabs], **kwargs)
         self.add_class("lifecycle-diff-widget")

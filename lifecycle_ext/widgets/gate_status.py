@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..core.errors import LifecycleError
-from ._base import Closing, message_html, registry_or_default
+from ._base import Closing, identity_of, message_html, registry_or_default
 
 __all__ = ["GateStatusWidget"]
 
@@ -20,6 +20,10 @@ class GateStatusWidget(Closing, w.VBox):
     Shows ``reg.gates(ref, to)``; buttons are enabled from ``reg.permissions(ref, to)`` (the service's own
     role checks), and clicking one calls ``reg.approve`` / ``reg.reject`` / ``reg.promote`` with the reason
     typed in, then re-evaluates. Errors (including a refused or denied action) are shown in the widget.
+
+    It says who it acts as (the registry's user and signing key). When that is not the user the Jupyter sidebar
+    acts as (``$LIFECYCLE_JUPYTER_USER``, published by the server extension; else ``$JUPYTERHUB_USER``), it shows a
+    warning naming both, and no button acts until the "act as ..." box is ticked.
     """
 
     def __init__(self, ref: str, to: str | None = None, registry: Any = None, **kwargs: Any) -> None:
@@ -39,10 +43,29 @@ class GateStatusWidget(Closing, w.VBox):
             b.on_click(lambda _b, a=action: self.act(a))
             self.buttons[action] = b
         self.user = w.HTML()
+        self.identity = identity_of(self.registry)
+        self.confirm = w.Checkbox(
+            value=False,
+            indent=False,
+            description=f"act as {self.identity.user}, not {self.identity.sidebar}",
+            layout=w.Layout(display="flex" if self.identity.differs else "none"),
+        )
+        self.confirm.add_class("lifecycle-identity-confirm")
+        self.confirm.observe(self._confirmed, names="value")
         self.message = w.HTML()
-        self._own(self.checks, self.reason, self.limitations, *self.buttons.values(), self.user, self.message)
+        self._own(
+            self.checks, self.reason, self.limitations, *self.buttons.values(), self.user, self.confirm, self.message
+        )
         super().__init__(
-            [self.checks, self.user, self.reason, self.limitations, w.HBox(list(self.buttons.values())), self.message],
+            [
+                self.checks,
+                self.user,
+                self.confirm,
+                self.reason,
+                self.limitations,
+                w.HBox(list(self.buttons.values())),
+                self.message,
+            ],
             **kwargs,
         )
         self.add_class("lifecycle-gate-widget")
@@ -61,17 +84,35 @@ class GateStatusWidget(Closing, w.VBox):
                 b.disabled = True
             return
         self.checks.value = self.report._repr_html_()
-
-        self.user.value = f"<small>{acting_as_html(self.registry)}</small>"
+        self.identity = identity_of(self.registry)
+        self.user.value = self.identity.html()
+        self.confirm.description = f"act as {self.identity.user}, not {self.identity.sidebar}"
+        self.confirm.layout.display = "flex" if self.identity.differs else "none"
+        unconfirmed = self.identity.differs and not self.confirm.value
         for action, b in self.buttons.items():
             verdict = self.allowed.get(action, {"allowed": False, "reason": "unknown action"})
-            b.disabled = not verdict["allowed"]
-            b.tooltip = verdict["reason"]
+            b.disabled = not verdict["allowed"] or unconfirmed
+            b.tooltip = (
+                f"tick 'act as {self.identity.user}' first: the sidebar acts as {self.identity.sidebar}"
+                if unconfirmed and verdict["allowed"]
+                else verdict["reason"]
+            )
+
+    def _confirmed(self, _change: Any) -> None:
+        self.refresh()
 
     def act(self, action: str) -> Any:
         """Take ``action`` (approve, reject, promote) through the service; show the outcome; refresh."""
         reason = self.reason.value.strip()
         result = None
+        ident = identity_of(self.registry)
+        if ident.differs and not self.confirm.value:
+            self.message.value = message_html(
+                f"not done: this widget acts as {ident.user}, but the Jupyter sidebar acts as {ident.sidebar}; "
+                f"tick 'act as {ident.user}' to act as {ident.user} anyway",
+                error=True,
+            )
+            return None
         try:
             if action == "approve":
                 result = self.registry.approve(self.ref, self.to, reason=reason)
@@ -90,19 +131,3 @@ class GateStatusWidget(Closing, w.VBox):
             self.reason.value = ""
         self.refresh()
         return result
-
-
-def acting_as_html(registry: Any) -> str:
-    """Who the widget acts as, the key it signs with, and a warning when that is not the Jupyter user the sidebar
-    acts as (``$JUPYTERHUB_USER`` on a hub; a single-user server's sidebar acts as ``c.LifecycleConfig.user``)."""
-    import os
-
-    from ..registry.views.html import esc
-
-    user = registry.user
-    key = getattr(registry.context, "key", None)
-    text = f"acting as <b>{esc(user)}</b>" + (f" (signing with key {esc(key.fingerprint)})" if key else "")
-    hub_user = os.environ.get("JUPYTERHUB_USER")
-    if hub_user and hub_user != user:
-        text += f' <b style="color:#c82333">&#9888; not {esc(hub_user)}, the Jupyter user the sidebar acts as</b>'
-    return text

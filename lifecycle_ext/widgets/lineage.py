@@ -8,7 +8,7 @@ import ipywidgets as w
 
 from ..core.errors import LifecycleError
 from ..registry.views.lineage_layout import columns, lineage_svg
-from ._base import Closing, message_html, registry_or_default
+from ._base import Closing, identity_widget, message_html, registry_or_default
 
 __all__ = ["LineageWidget"]
 
@@ -44,8 +44,9 @@ class LineageWidget(Closing, w.VBox):
                 buttons.append(b)
             cols.append(w.VBox(buttons))
         self.columns = w.HBox(cols)
-        self._own(self.graph, self.detail, *self.node_buttons.values(), *cols, self.columns)
-        super().__init__([self.graph, self.columns, self.detail], **kwargs)
+        self.user = identity_widget(self.registry)
+        self._own(self.graph, self.detail, *self.node_buttons.values(), *cols, self.columns, self.user)
+        super().__init__([self.user, self.graph, self.columns, self.detail], **kwargs)
         self.add_class("lifecycle-lineage-widget")
         self.select(self.lineage.root)
 

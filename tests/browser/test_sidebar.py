@@ -126,6 +126,8 @@ def test_approver_approves_the_pending_request_and_promotes(open_lab, lab, shot)
     gates = version.locator(".jp-lifecycle-gates")
     gates.wait_for(state="visible")
     assert gates.get_attribute("data-passed") == "false"  # the approval is still missing
+    assert "Acting as carol" in version.inner_text()  # the version page says who it acts as (issue 14)
+    assert page.locator(".jp-lifecycle-panel .jp-lifecycle-user").inner_text() == "Acting as carol"  # the sidebar too
     approve = version.locator('button[data-action="approve"]')
     assert approve.is_enabled()
     approve.click()

@@ -60,6 +60,7 @@ CELLS = [
     "AssetBrowser(registry=me)",
     'reg.metric_history("model:churn")',
     'reg.get("dataset:churn@1")',
+    'GateStatusWidget("model:churn@2", to="staging", registry=me.as_user("alice"))  # not the sidebar\'s user',
 ]
 
 
@@ -124,7 +125,7 @@ def test_widgets_render_and_approve_in_jupyterlab(lab_server, lab_page):
     page.wait_for_selector(
         ".jp-Notebook-ExecutionIndicator[data-status='idle'], #jp-main-statusbar :text('Idle')", timeout=60_000
     )
-    gate = page.locator(".lifecycle-gate-widget")
+    gate = page.locator(".lifecycle-gate-widget").first
     for attempt in range(3):  # the first run right after the kernel starts is sometimes dropped
         _run_all(page)
         try:
@@ -146,7 +147,15 @@ def test_widgets_render_and_approve_in_jupyterlab(lab_server, lab_page):
 
     # the widgets' text is in the DOM
     assert "Gates model:churn@2" in gate.inner_text() and "review" in gate.inner_text()
-    assert "acting as bob" in gate.inner_text()
+    assert "acting as bob" in gate.inner_text() and "\u26a0" not in gate.inner_text()  # bob: the sidebar's user too
+    # the server extension published its user (bob) to the kernel: a widget acting as alice says so, naming both,
+    # and offers the confirmation its buttons wait for
+    other = page.locator(".lifecycle-gate-widget").nth(1)
+    other.wait_for(timeout=30_000)
+    assert "acting as alice" in other.inner_text()
+    assert "\u26a0 not bob, the Jupyter user the sidebar acts as" in other.inner_text()
+    assert other.locator(".lifecycle-identity-confirm").is_visible()
+    assert all(b.is_disabled() for b in other.locator("button").all())
     diff = page.locator(".lifecycle-diff-widget")
     for tab in ("params", "metrics", "data changes", "source", "environment"):
         assert diff.locator(".lm-TabBar-tabLabel", has_text=tab).count() >= 1
@@ -158,7 +167,7 @@ def test_widgets_render_and_approve_in_jupyterlab(lab_server, lab_page):
     browser = page.locator(".lifecycle-asset-browser")
     assert "model:churn" in browser.inner_text()
     assert page.locator(".lifecycle-history").first.locator("svg circle").count() >= 2
-    version = page.locator(".jp-Cell").last.locator(".lifecycle-version")
+    version = page.locator(".jp-Cell").nth(CELLS.index('reg.get("dataset:churn@1")')).locator(".lifecycle-version")
     assert "<script>alert(1)</script>" in version.inner_text()  # the hostile note shown as text...
     assert page.locator(".jp-OutputArea script").count() == 0  # ...never as markup
 

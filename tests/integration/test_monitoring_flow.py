@@ -37,11 +37,16 @@ def test_policy_rollback_on_alert_restores_previous_production_version(prod):
     assert bad.level == "alert" and bad.response == "rollback" and bad.outcome == "rolled back model:churn to version 1"
     assert prod.state["assets"]["model:churn"]["stages"]["production"] == 1
     rolled = [e for e in prod.log.events() if e["type"] == "RolledBack"]
-    assert len(rolled) == 1 and rolled[0]["actor"] == "policy"
+    # recorded by whoever recorded the batch (alice here), as an automatic response naming the rule that fired
+    assert len(rolled) == 1 and rolled[0]["actor"] == "alice"
+    assert rolled[0]["data"]["automatic"]["alert_seq"] == bad.alert_seq
+    assert 'on_alert = "rollback"' in rolled[0]["data"]["automatic"]["rule"]
     assert f"event {bad.alert_seq}" in rolled[0]["data"]["reason"]
     assert _types(prod)[-3:] == ["BatchMonitored", "AlertRaised", "RolledBack"]
     audit = prod.audit("model:churn@2")
-    assert "policy" in set(audit["actor"]) and prod.health("churn").ref == "model:churn@1"
+    row = audit[audit["actor"] == "alice"].iloc[-1]
+    assert row["evidence"]["automatic"]["alert_seq"] == bad.alert_seq
+    assert prod.health("churn").ref == "model:churn@1"
 
 
 def test_record_response_leaves_production_alone(prod):

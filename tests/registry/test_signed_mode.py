@@ -13,6 +13,7 @@ import pytest
 import lifecycle_ext
 from lifecycle_ext.core.errors import PermissionDenied
 from lifecycle_ext.core.events import canonical, make_event
+from lifecycle_ext.registry import sigpool
 from lifecycle_ext.registry.keys import create_key
 from lifecycle_ext.storage.eventlog import event_key
 from tests.support.policy import approvals, build_policy
@@ -35,6 +36,20 @@ def signed_policy(keys: dict[str, Any], *, drop: tuple[str, ...] = ()) -> str:
         require_signatures=True,
         gates={"staging": [approvals("reviewer", count=2)]},
     )
+
+
+@pytest.fixture(autouse=True, params=["inline", "parallel"])
+def signature_checks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs twice: signatures checked one by one in the fold, and checked ahead in worker threads
+    (``verify()``'s parallel pre-check, on from the first event, two threads even on one core or a busy machine)."""
+    if request.param == "parallel":
+        monkeypatch.setattr(sigpool.ParallelVerifier, "threshold", 0)
+        monkeypatch.setattr(sigpool.ParallelVerifier, "chunk", 2)
+        monkeypatch.setattr(sigpool, "workers", lambda: 2)
+        monkeypatch.setattr(sigpool, "busy", lambda: False)
+    else:
+        monkeypatch.setattr(sigpool.ParallelVerifier, "threshold", 10**9)
+    return str(request.param)
 
 
 @pytest.fixture
@@ -225,3 +240,40 @@ def test_a_re_digested_checkpoint_is_not_trusted_under_require_signatures(team: 
     again = team.open("bob")
     assert again.get("model:c@1").metrics["acc"] == 0.5
     assert not again.verify().ok  # the checkpoint differs from a full replay
+
+
+def test_verify_checks_signatures_ahead_in_parallel_with_the_same_verdicts(team: Any, signature_checks: str) -> None:
+    """The parallel pre-check gives the verdicts (not only the inline check), and a forged, a wrongly keyed and a
+    replayed signature among many good ones are still each named."""
+    bob = team.open("bob")
+    for i in range(20):
+        bob.tag("model:m@1", f"t{i}")
+    good = json.loads(max((team.path / "log" / "events").rglob("*.json")).read_text())
+    data = {"asset": "model:m", "number": 1, "tag": "x"}
+    wrong_key = append_behind_the_back(team.path, "TagAdded", "bob", data, key=team.keys["mallory"])
+    forged = append_behind_the_back(team.path, "TagAdded", "bob", data, key=team.keys["bob"])
+    forged_sig = dict(forged["signature"], value=good["signature"]["value"])  # bob's real signature, copied
+    (team.path / event_key(forged["seq"])).write_bytes(canonical({**forged, "signature": forged_sig}))
+    for i in range(5):
+        append_behind_the_back(team.path, "TagAdded", "bob", {**data, "tag": f"y{i}"}, key=team.keys["bob"])
+    reg = team.open("alice")
+    text = problems(reg)
+    assert f"event {wrong_key['seq']} (TagAdded) by bob: the signature does not verify" in text
+    assert "(it names mallory's key)" in text
+    assert f"event {forged['seq']} (TagAdded) by bob: the signature does not verify" in text
+    assert len(reg.verify().problems) == 2  # the good ones around them verify
+    check = reg.context.log.admission
+    if signature_checks == "parallel":
+        assert check.checked_ahead > 20
+    else:
+        assert check.checked_ahead == 0
+
+
+def test_a_busy_machine_checks_signatures_inline(team: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no core to spare, worker threads would only compete with the fold: verify() checks inline."""
+    monkeypatch.setattr(sigpool.ParallelVerifier, "threshold", 0)
+    monkeypatch.setattr(sigpool, "workers", lambda: 2)
+    monkeypatch.setattr(sigpool, "busy", lambda: True)
+    reg = team.open("bob")
+    assert reg.verify().ok
+    assert reg.context.log.admission.checked_ahead == 0

@@ -5,6 +5,7 @@ change anything."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -69,3 +70,28 @@ async def test_a_user_the_policy_does_not_list_may_not_change_anything(jp_fetch,
     lifecycle_ext.open_registry(registry_path, user="alice").set_policy(build_policy(users={"alice": ["admin"]}))
     code, body = await _post(jp_fetch, "promote", {"ref": "model:churn@1", "to": "development", "reason": "r"})
     assert code == 403 and "carol is not a user of this registry's policy" in body["message"]
+
+
+async def test_the_server_publishes_who_the_sidebar_acts_as_to_the_kernels_it_starts(jp_serverapp):
+    """Issue 14: kernels are child processes of the server; the extension sets $LIFECYCLE_JUPYTER_USER to the
+    configured single-user name when it loads, so a real kernel started by this server sees who the sidebar acts
+    as (and its widgets warn when they act as somebody else: tests/widgets)."""
+    assert os.environ["LIFECYCLE_JUPYTER_USER"] == "carol"
+    km = jp_serverapp.kernel_manager
+    kid = await km.start_kernel()
+    client = km.get_kernel(kid).client()
+    try:
+        client.start_channels()
+        await client.wait_for_ready(timeout=120)
+        out: list[str] = []
+        code = "from lifecycle_ext.widgets._base import sidebar_user; print('sidebar:', sidebar_user())"
+        reply = await client.execute_interactive(
+            code,
+            output_hook=lambda m: out.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None,
+            timeout=120,
+        )
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert "".join(out).strip() == "sidebar: carol"
+    finally:
+        client.stop_channels()
+        await km.shutdown_kernel(kid, now=True)

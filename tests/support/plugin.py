@@ -36,6 +36,15 @@ from .users import ALICE, BOB, CAROL, DAVE, VICTOR
 _FIXTURE_CLOCK: Any = object()  # make_registry's default: the test's ``clock`` fixture
 
 
+@pytest.fixture(autouse=True)
+def _no_jupyter_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees a Jupyter identity it did not set: the server extension publishes ``$LIFECYCLE_JUPYTER_USER``
+    in its process when it loads (in-process servers in tests/server), and a hub sets ``$JUPYTERHUB_USER``; both
+    are removed now and restored after the test."""
+    monkeypatch.delenv("LIFECYCLE_JUPYTER_USER", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()

@@ -180,3 +180,41 @@ def test_gate_widget_says_who_it_acts_as_and_warns_when_not_the_jupyter_user(bui
     gw = GateStatusWidget("model:churn@2", to="staging", registry=lifecycle_ext.open_registry(path, clock=clock))
     assert "&#9888; not carol, the Jupyter user the sidebar acts as" in gw.user.value
     gw.close()
+
+
+def test_widgets_name_who_they_act_as_and_refuse_to_act_as_another_person_unconfirmed(built, clock, monkeypatch):
+    """Issue 14: the server extension publishes the name the sidebar acts as ($LIFECYCLE_JUPYTER_USER, inherited
+    by kernels); a widget acting as somebody else warns naming both, and Approve does nothing until confirmed."""
+    path, _ = built
+    monkeypatch.setenv("LIFECYCLE_USER", "bob")  # the kernel acts as bob (a reviewer)
+    monkeypatch.setenv("LIFECYCLE_JUPYTER_USER", "carol")  # the sidebar on the same page acts as carol
+    reg = lifecycle_ext.open_registry(path, clock=clock)
+    gw = GateStatusWidget("model:churn@2", to="staging", registry=reg)
+    assert "acting as <b>bob</b>" in gw.user.value
+    assert "&#9888; not carol, the Jupyter user the sidebar acts as" in gw.user.value
+    assert gw.confirm.layout.display != "none" and gw.confirm.description == "act as bob, not carol"
+    assert gw.buttons["approve"].disabled and "sidebar acts as carol" in gw.buttons["approve"].tooltip
+    gw.reason.value = "looks good"
+    assert gw.act("approve") is None  # what a click would do, even with the button re-enabled by hand
+    assert "acts as bob, but the Jupyter sidebar acts as carol" in gw.message.value
+    assert not lifecycle_ext.open_registry(path).state["requests"]["model:churn@2>staging"]["approvals"]
+    gw.confirm.value = True  # "act as bob, not carol"
+    assert not gw.buttons["approve"].disabled
+    gw.buttons["approve"].click()
+    req = lifecycle_ext.open_registry(path).state["requests"]["model:churn@2>staging"]
+    assert [a["user"] for a in req["approvals"]] == ["bob"]
+    gw.close()
+    # the read-only widgets say it too
+    for widget in (
+        AssetBrowser(registry=reg),
+        LineageWidget("model:churn@2", registry=reg),
+        VersionDiffWidget("model:churn@1", "model:churn@2", registry=reg),
+    ):
+        assert "acting as <b>bob</b>" in widget.user.value and "not carol" in widget.user.value
+        widget.close()
+    # the same person: no warning, no confirmation needed
+    monkeypatch.setenv("LIFECYCLE_JUPYTER_USER", "bob")
+    gw = GateStatusWidget("model:churn@2", to="staging", registry=lifecycle_ext.open_registry(path, clock=clock))
+    assert "&#9888;" not in gw.user.value and gw.confirm.layout.display == "none"
+    assert not gw.buttons["reject"].disabled
+    gw.close()

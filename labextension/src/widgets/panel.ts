@@ -52,6 +52,36 @@ class StatusLine extends Widget {
   private _model: LifecycleModel;
 }
 
+/** Who the REST API acts as for this browser (the handshake's user), shown once the server answered. */
+class UserLine extends Widget {
+  constructor(model: LifecycleModel) {
+    super();
+    this.addClass('jp-lifecycle-user');
+    this.addClass('jp-lifecycle-muted');
+    this._model = model;
+    model.listChanged.connect(this._render, this);
+    this.hide();
+  }
+
+  private _render(): void {
+    const user = this._model.server?.user;
+    if (!user) {
+      this.hide();
+      return;
+    }
+    this.node.textContent = `Acting as ${user}`;
+    this.node.title = 'Approvals, requests and other actions from this sidebar and the workspace are recorded as this user';
+    this.show();
+  }
+
+  dispose(): void {
+    this._model.listChanged.disconnect(this._render, this);
+    super.dispose();
+  }
+
+  private _model: LifecycleModel;
+}
+
 export class LifecyclePanel extends Panel {
   constructor(model: LifecycleModel) {
     super();
@@ -86,6 +116,7 @@ export class LifecyclePanel extends Panel {
       })
     );
     this.addWidget(toolbar);
+    this.addWidget(new UserLine(model));
     this.addWidget(new StatusLine(model));
     const body = new Panel();
     body.addClass('jp-lifecycle-body');

@@ -16,9 +16,9 @@ from ...core.clock import Clock, iso, parse_time
 from ...core.errors import ConflictError, LifecycleError, NotFound, UsageInputError
 from ...core.event_types import RevalidationCleared, ReviewRecorded
 from ...core.events import canonical
-from ...core.monitoring_policy import DRIFT_METRICS, POLICY_ACTOR, evaluate, parse_monitoring, worst
+from ...core.monitoring_policy import DRIFT_METRICS, evaluate, parse_monitoring, worst
 from ...core.refs import exact_ref
-from ..context import Service, Services, State
+from ..context import Service, State
 from ..views.monitoring import DriftHistory, Health, MonitorResult, Review
 from ..views.records import Version
 from .baselines import find_baseline, load_profile
@@ -262,8 +262,10 @@ class MonitoringService(Service):
             f"{f['metric']}{'[' + f['feature'] + ']' if f.get('feature') else ''}={f['value']}" for f in alerts[:5]
         )
         reason = f"monitoring alert (event {alert_seq}): {what}"
+        rule = f'monitoring.on_alert = "rollback" (stage {stage})'
         try:
-            Services(self.ctx.acting_as(POLICY_ACTOR)).deployment.rollback(asset, reason=reason)
+            # recorded and signed by whoever recorded the batch (their key); authorised by the policy's rule
+            self.svc.deployment.rollback(asset, reason=reason, automatic={"rule": rule, "alert_seq": alert_seq})
         except LifecycleError as exc:
             return f"rollback failed: {exc}"
         now = self.ctx.state["assets"][asset]["stages"].get(stage)
