@@ -137,7 +137,12 @@ class AuditService(Service):
                 want_asset = r.asset
             else:
                 want_exact = exact_ref(self.ctx.resolve(r))
-        for e in self.ctx.log.events(start):
+        if want_asset is not None or want_exact is not None:
+            asset = want_asset if want_asset is not None else (want_exact or "").rsplit("@", 1)[0]
+            events = self.ctx.log.events_about({asset}, start)  # the packs' per-asset index
+        else:
+            events = self.ctx.log.events(start)
+        for e in events:
             refs = refs_of(e)
             if want_exact is not None and want_exact not in refs:
                 continue

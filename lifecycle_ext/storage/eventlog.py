@@ -20,8 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple, Protocol
 
 from ..core.clock import Clock, SystemClock, iso
@@ -33,9 +35,10 @@ from ..core.errors import (
     NotFound,
     PermissionDenied,
 )
-from ..core.events import GENESIS, Spec, canonical, check_event, make_event, spec_of
+from ..core.events import GENESIS, Spec, canonical, check_event, check_event_raw, make_event, spec_of
 from ..core.limits import check_event_data
 from ..core.state import STATE_FORMAT, apply, decode_checkpoint_state, empty_state, encode_checkpoint_state
+from .packs import PACKS, Pack, assets_of, build_pack, check_pack, pack_chain, pack_key
 from .ports import Storage
 
 __all__ = ["EventLog", "event_key", "checkpoint_digest", "Verdict", "Admission", "Signer"]
@@ -43,6 +46,9 @@ __all__ = ["EventLog", "event_key", "checkpoint_digest", "Verdict", "Admission",
 Event = dict[str, Any]
 State = dict[str, Any]
 MAX_ATTEMPTS = 10_000
+#: on object stores, an append within this many seconds of a probe that found nothing after the head skips
+#: probing again: the create-exclusive write itself says whether another writer took the sequence number
+FRESH_SECONDS = 1.0
 
 
 def event_key(seq: int) -> str:
@@ -96,6 +102,22 @@ def _seq_of(name: str) -> int | None:
     return int(stem) if stem.isdigit() else None
 
 
+def _signed(storage: Storage, name: str) -> bool:
+    """Whether a checkpoint carries a signature (its canonical keys put ``signature`` before the state)."""
+    try:
+        return b'"signature":' in storage.read_head(f"log/checkpoints/{name}", 4096)
+    except NotFound:
+        return False
+
+
+def _parse(raw: bytes, seq: int) -> Event:
+    try:
+        event: Event = json.loads(raw)
+        return event
+    except ValueError as exc:
+        raise IntegrityError(f"event {seq} is not valid JSON: {exc}") from None
+
+
 def _names(keys: list[int], limit: int = 5) -> str:
     shown = ", ".join(event_key(s) for s in keys[:limit])
     return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
@@ -127,10 +149,26 @@ class EventLog:
         checkpoint_every: int = 1000,
         clock: Clock | None = None,
         admission: Admission | None = None,
+        pack_every: int | None = None,
+        keep_checkpoints: int = 2,
     ) -> None:
+        """``pack_every``: events per pack (default ``checkpoint_every``); ``keep_checkpoints``: how many of the
+        newest checkpoints writing one keeps (plus the newest signed one, which signed mode opens from)."""
         self.storage = storage
         self.admission = admission
         self.checkpoint_every = checkpoint_every
+        self.pack_every = max(1, pack_every or checkpoint_every)
+        self.keep_checkpoints = max(1, keep_checkpoints)
+        self._cheap = bool(getattr(storage, "cheap_probe", False))
+        #: one request answers "which events follow N" (S3's ListObjectsV2 StartAfter); None elsewhere
+        self._list_after: Callable[[str, str, int], list[str]] | None = (
+            None if self._cheap else getattr(storage, "list_after", None)
+        )
+        self._probed_at = float("-inf")
+        self._trusted: dict[str, Pack] = {}  # packs proved to hold the log's events (immutable objects)
+        self._warned: set[str] = set()
+        self._recent: dict[int, bytes] = {}  # stored bytes of events read or written since the last pack
+        self._pool: ThreadPoolExecutor | None = None
         self.clock = clock or SystemClock()
         #: problems found on open that make appending unsafe (gaps, events beyond the head); see module doc
         self.damage: list[str] = []
@@ -156,16 +194,125 @@ class EventLog:
         return (int(last) * 10000 if last.isdigit() else 0), stored
 
     # -- reading -----------------------------------------------------------------------------------
-    def read_event(self, seq: int) -> Event | None:
+    def _map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        """``map`` on a thread pool for object stores (requests in parallel), in this thread on local ones."""
+        items = list(items)
+        if self._cheap or len(items) < 2:
+            return [fn(x) for x in items]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(16, thread_name_prefix="lifecycle-log")
+        return list(self._pool.map(fn, items))
+
+    def _read_raw(self, seq: int) -> bytes | None:
         try:
-            raw = self.storage.read(event_key(seq))
+            return self.storage.read(event_key(seq))
         except NotFound:
             return None
+
+    def read_event(self, seq: int) -> Event | None:
+        raw = self._read_raw(seq)
+        return None if raw is None else _parse(raw, seq)
+
+    def _following(self, seq: int) -> list[int] | None:
+        """On stores with ``list_after``: the sequence numbers stored from ``seq`` on (one request per 1,000);
+        None elsewhere."""
+        if self._list_after is None:
+            return None
+        out: list[int] = []
+        after = event_key(seq - 1) if seq > 0 else "log/events/"
+        while True:
+            keys = self._list_after("log/events/", after, 1000)
+            out += [s for k in keys if (s := _seq_of(k.rsplit("/", 1)[-1])) is not None]
+            if len(keys) < 1000:
+                return out
+            after = keys[-1]
+
+    def _singles(self, seq: int) -> Iterator[tuple[int, bytes]]:
+        """(seq, stored bytes) of the single event objects from ``seq`` on, up to the first missing one. On
+        object stores one listing says which exist and they are fetched in parallel; a gap it shows (a later
+        event while ``seq`` is missing) is recorded in ``damage``."""
+        listed = self._following(seq)
+        if listed is None:
+            while (raw := self._read_raw(seq)) is not None:
+                yield seq, raw
+                seq += 1
+            return
+        if listed and listed[0] != seq:
+            self._gap(seq, listed[0])
+            return
+        run = [s for i, s in enumerate(listed) if s == seq + i]
+        for i in range(0, len(run), 256):
+            for s, raw in zip(run[i : i + 256], self._map(self._read_raw, run[i : i + 256])):
+                if raw is None:
+                    return
+                yield s, raw
+        if len(run) < len(listed):
+            self._gap(seq + len(run), listed[len(run)])
+        else:
+            self._probed_at = time.monotonic()
+
+    def _gap(self, missing: int, later: int) -> None:
+        self.damage = [f"event {missing} is missing while event {later} exists ({event_key(later)})"]
+
+    def _pack_list(self) -> list[tuple[int, int, str]]:
+        return pack_chain(self.storage.list(PACKS))
+
+    def _read_pack(self, key: str) -> Pack | IntegrityError | None:
+        reader = getattr(self.storage, "read_mapped", None) or self.storage.read
         try:
-            event: Event = json.loads(raw)
-            return event
-        except ValueError as exc:
-            raise IntegrityError(f"event {seq} is not valid JSON: {exc}") from None
+            return Pack(key, reader(key))
+        except NotFound:
+            return None
+        except IntegrityError as exc:
+            return exc
+
+    def _warn_pack(self, key: str, problem: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(
+                f"{problem}; the pack was ignored and the single event objects read instead",
+                IntegrityWarning,
+                stacklevel=5,
+            )
+
+    def packs(self, chain: list[tuple[int, int, str]] | None = None) -> list[Pack]:
+        """The packs that hold the log from event 0 on, contiguously, each proved to be the log's (see
+        :mod:`.packs`); a pack that is not is skipped with an :class:`IntegrityWarning` (readers then read the
+        single events of its range). One listing and the packs not yet proved in this process (in parallel)."""
+        chain = self._pack_list() if chain is None else chain
+        todo = [k for _, _, k in chain if k not in self._trusted]
+        loaded = dict(zip(todo, self._map(self._read_pack, todo)))
+        want: str | None = None
+        for _, last, key in reversed(chain):
+            if key in self._trusted:
+                want = self._trusted[key].prev
+                continue
+            p = loaded.get(key)
+            if not isinstance(p, Pack):
+                if p is not None:
+                    self._warn_pack(key, str(p))
+                want = None
+                continue
+            if want is None:
+                try:
+                    ev = self.read_event(last)
+                except IntegrityError:
+                    ev = None
+                want = ev.get("hash") if ev is not None else None
+            problem = p.chain_back(want) if isinstance(want, str) else f"pack {key}: event {last} is missing"
+            if problem is not None:
+                self._warn_pack(key, problem)
+                want = None
+                continue
+            self._trusted[key] = p
+            want = p.prev
+        out: list[Pack] = []
+        for first, _, key in chain:
+            p = self._trusted.get(key)
+            if p is None or first != (out[-1].last + 1 if out else 0):
+                break
+            out.append(p)
+        return out
 
     def _load(self) -> State:
         legacy = False
@@ -198,10 +345,21 @@ class EventLog:
             except (ValueError, KeyError, TypeError, IntegrityError, NotFound):
                 continue  # a damaged checkpoint is only a cache: fall back to an older one
         state = empty_state()
+        self._replay_packs(state)
         self._replay_after(state)
         if legacy and state["seq"] >= 0:
             self._migrate_checkpoint(state)
         return state
+
+    def _replay_packs(self, state: State) -> None:
+        """Fold the events of the proved packs after ``state`` (one listing, the packs in parallel)."""
+        for p in self.packs():
+            if p.last <= state["seq"]:
+                continue
+            if p.first > state["seq"] + 1 or p.prev != (state["head"] or GENESIS):
+                return
+            for seq in range(state["seq"] + 1, p.last + 1):
+                self._apply(state, p.event(seq))
 
     def _migrate_checkpoint(self, state: State) -> None:
         """After a replay past digest-less checkpoints (a registry written before they carried digests), write
@@ -218,14 +376,20 @@ class EventLog:
 
     def _replay_after(self, state: State) -> int:
         n = 0
-        while True:
-            seq = state["seq"] + 1
-            ev = self.read_event(seq)
-            if ev is None:
-                return n
-            check_event(ev, seq, state["head"] or GENESIS)
+        for seq, raw in self._singles(state["seq"] + 1):
+            ev = _parse(raw, seq)
+            check_event_raw(raw, ev, seq, state["head"] or GENESIS)
             self._apply(state, ev)
+            self._remember(seq, raw)
             n += 1
+        if self._list_after is None:
+            self._probed_at = time.monotonic()
+        return n
+
+    def _remember(self, seq: int, raw: bytes) -> None:
+        """Keep the bytes of events not yet packed, so the writer sealing the next pack need not fetch them."""
+        if len(self._recent) < 2 * self.pack_every:
+            self._recent[seq] = raw
 
     def _apply(self, state: State, ev: Event) -> Verdict | None:
         """Apply ``ev`` if the admission check counts it; else only advance past it (see ``Verdict``)."""
@@ -240,14 +404,40 @@ class EventLog:
         return verdict
 
     def refresh(self) -> int:
-        """Apply events other writers appended since we last looked; return how many."""
+        """Apply events other writers appended since we last looked; return how many. One request on object
+        stores (a listing after the head, which also shows a gap), one failed open on local folders."""
         return self._replay_after(self.state)
 
     def events(self, start: int = 0) -> Iterator[Event]:
+        """Every event from ``start`` on: from the proved packs, then the single events after them."""
         seq = start
-        while (ev := self.read_event(seq)) is not None:
-            yield ev
-            seq += 1
+        for p in self.packs():
+            if p.last < seq:
+                continue
+            if p.first > seq:
+                break
+            for s in range(seq, p.last + 1):
+                yield p.event(s)
+            seq = p.last + 1
+        for s, raw in self._singles(seq):
+            yield _parse(raw, s)
+
+    def events_about(self, assets: set[str], start: int = 0) -> Iterator[Event]:
+        """The events from ``start`` on about any of ``assets`` (``KIND:NAME``): the packs' indexes say which of
+        their events to parse; the single events after them are filtered."""
+        seq = start
+        for p in self.packs():
+            if p.last < seq:
+                continue
+            if p.first > seq:
+                break
+            for s in sorted({s for a in assets for s in p.index.get(a, ()) if s >= seq}):
+                yield p.event(s)
+            seq = p.last + 1
+        for s, raw in self._singles(seq):
+            ev = _parse(raw, s)
+            if any(a in assets for a in assets_of(ev)):
+                yield ev
 
     # -- writing -----------------------------------------------------------------------------------
     def append(
@@ -259,8 +449,9 @@ class EventLog:
         ``TagAdded(asset=..., number=..., tag=...)``) or a ``(type, data)`` pair, or None (nothing to record), or
         raises. Typed events become their JSON ``data`` here, at the storage edge.
         """
-        for _ in range(MAX_ATTEMPTS):
-            self.refresh()
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt or self._cheap or time.monotonic() - self._probed_at >= FRESH_SECONDS:
+                self.refresh()
             spec = build(self.state)
             if spec is None:
                 return None
@@ -272,7 +463,10 @@ class EventLog:
                     f"refusing to write event {seq} to the damaged event log at {self.storage.location}: "
                     + "; ".join(self.damage)
                 )
-            if self.storage.exists(event_key(seq + 1)):
+            # a later event while ``seq`` is missing means event ``seq`` was lost: never fill its place. On
+            # object stores with ``list_after`` the probe that refreshed the state already looked (and set
+            # ``damage``); elsewhere one existence check (a stat on local folders)
+            if self._list_after is None and self.storage.exists(event_key(seq + 1)):
                 if self.read_event(seq) is not None:
                     continue  # another writer appended meanwhile: refresh and retry
                 self.damage = [f"event {seq} is missing while event {seq + 1} exists ({event_key(seq + 1)})"]
@@ -286,11 +480,16 @@ class EventLog:
             if self.admission is not None:
                 verdict = self.admission.inspect(self.state, event)
                 if not verdict.counted:
+                    if attempt == 0 and not self._cheap:
+                        self._probed_at = float("-inf")
+                        continue  # judged on a state that may be stale: look again before refusing
                     self._record_refusal(event, signer, verdict.problem or "")
                     raise PermissionDenied(f"refused (nothing written to the log): {verdict.problem}")
-            if self.storage.create(event_key(seq), canonical(event)):
+            raw = canonical(event)
+            if self.storage.create(event_key(seq), raw):
                 self.storage.sync()
                 apply(self.state, event)
+                self._remember(seq, raw)
                 if (seq + 1) % self.checkpoint_every == 0:
                     self.write_checkpoint(signer)
                 return event
@@ -320,7 +519,9 @@ class EventLog:
         return out
 
     def write_checkpoint(self, signer: Signer | None = None) -> None:
-        """Write the checkpoint of the current state: its digest, and the writer's signature over it."""
+        """Write the checkpoint of the current state (its digest, and the writer's signature over it), seal the
+        runs of ``pack_every`` events not packed yet, and prune old checkpoints (see :meth:`prune_checkpoints`).
+        Packs and checkpoints are caches: failing to write them never fails the append that triggered them."""
         body: dict[str, Any] = {
             "format": STATE_FORMAT,
             "seq": self.state["seq"],
@@ -331,11 +532,68 @@ class EventLog:
         if signer is not None:
             body["signature"] = signer.sign(body["digest"].split(":", 1)[1])
         self.storage.replace(_checkpoint_key(self.state["seq"]), canonical(body))
+        try:
+            self.seal()
+        except (OSError, LifecycleError):
+            pass
+        self.prune_checkpoints()
+
+    def seal(self) -> list[str]:
+        """Pack every complete run of ``pack_every`` events (aligned at multiples of it) up to the head that is
+        not packed yet; return the keys written. Create-exclusive: a writer sealing the same run at the same time
+        writes the same bytes and one of the two creates wins. A run that does not chain is not sealed."""
+        chain = self._pack_list()
+        nxt = chain[-1][1] + 1 if chain else 0
+        if nxt == 0:
+            prev: str | None = GENESIS
+        else:
+            last = self._trusted.get(chain[-1][2])
+            prev = last.head if last is not None else (self.read_event(nxt - 1) or {}).get("hash")
+        written = []
+        while isinstance(prev, str):
+            end = (nxt // self.pack_every + 1) * self.pack_every - 1
+            if end > self.state["seq"]:
+                break
+            seqs = range(nxt, end + 1)
+            missing = [s for s in seqs if s not in self._recent]
+            fetched = dict(zip(missing, self._map(self._read_raw, missing)))
+            raws = [self._recent.get(s) or fetched.get(s) for s in seqs]
+            if any(r is None for r in raws):
+                break
+            data = build_pack([r for r in raws if r is not None], nxt, prev)
+            key = pack_key(nxt, end)
+            self.storage.create(key, data)
+            written.append(key)
+            prev = json.loads(data[: data.index(b"\n")])["head"]
+            nxt = end + 1
+        for s in [s for s in self._recent if s < nxt]:
+            del self._recent[s]
+        return written
+
+    def prune_checkpoints(self) -> list[str]:
+        """Delete all but the newest ``keep_checkpoints`` checkpoints and the newest signed one (opening in
+        signed mode starts only from a checkpoint signed by a bound key); return the names deleted. Anchors
+        name events, not checkpoints, so they need none of them."""
+        names = self.storage.list("log/checkpoints")
+        old = names[: -self.keep_checkpoints]
+        kept_signed = any(_signed(self.storage, n) for n in names[-self.keep_checkpoints :])
+        deleted = []
+        for name in reversed(old):
+            if not kept_signed and _signed(self.storage, name):
+                kept_signed = True
+                continue
+            self.storage.delete(f"log/checkpoints/{name}")
+            deleted.append(name)
+        return deleted
 
     # -- verification --------------------------------------------------------------------------------
     def verify(self) -> tuple[list[str], State]:
         """Walk the whole chain from genesis; return (problems, replayed state). The sequence numbers of the
-        events without a verified signature are in ``self.unsigned`` afterwards."""
+        events without a verified signature are in ``self.unsigned`` afterwards.
+
+        Runs held in packs are read from the packs (all fetched in parallel), each checked against the chain
+        and against the single event object at its end (so a pack that disagrees with the log is named); a pack
+        that fails is reported and its run read from the single events instead."""
         problems: list[str] = []
         stored = sorted(  # listed before the walk, so events appended meanwhile are not "beyond the head"
             s
@@ -343,7 +601,6 @@ class EventLog:
             for n in self.storage.list(f"log/events/{folder}")
             if (s := _seq_of(n)) is not None
         )
-        unsigned: list[int] = []
         checkpoints: dict[int, str] = {}
         for name in self.storage.list("log/checkpoints"):
             try:
@@ -351,39 +608,92 @@ class EventLog:
                 checkpoints[int(cp["seq"])] = canonical(decode_checkpoint_state(cp["state"], lazy=False)).decode()
             except (ValueError, KeyError, TypeError):
                 problems.append(f"checkpoint {name} is unreadable (it is a cache: delete it to rebuild)")
-        state = empty_state()
-        seq = 0
-        while True:
-            try:
-                ev = self.read_event(seq)
-            except IntegrityError as exc:
-                problems.append(str(exc))
+        walk = _Walk(self, problems, checkpoints)
+        chain = self._pack_list()
+        keys = [k for _, _, k in chain]
+        loaded = dict(zip(keys, self._map(self._read_pack, keys)))
+        heads = dict(zip(keys, self._map(lambda c: self._read_raw(c[1]), chain)))
+        for first, last, key in chain:
+            if walk.seq != first or walk.stopped:
                 break
-            if ev is None:
+            p = loaded[key]
+            if p is None:
+                problems.append(f"pack {key} is missing (listed, then gone)")
                 break
-            try:
-                check_event(ev, seq, state["head"] or GENESIS)
-            except IntegrityError as exc:
-                problems.append(str(exc))
-                ev = dict(ev, hash=ev.get("hash"))  # keep folding to find later problems too
-            try:
-                verdict = self._apply(state, ev)
-                if verdict is not None and verdict.problem:
-                    problems.append(verdict.problem)
-                if verdict is None or not verdict.signed:
-                    unsigned.append(seq)
-            except Exception as exc:  # noqa: BLE001 - a malformed event is a verification finding
-                problems.append(f"event {seq}: cannot be applied: {exc}")
-                state["seq"], state["head"] = seq, ev.get("hash")
-            if (
-                seq in checkpoints
-                and checkpoints.pop(seq)
-                != canonical(decode_checkpoint_state(encode_checkpoint_state(state), lazy=False)).decode()
-            ):
-                problems.append(f"checkpoint at event {seq} differs from a full replay of the log")
-            seq += 1
+            if isinstance(p, IntegrityError):
+                problems.append(str(p))
+                break
+            found = self._check_pack(p, heads[key])
+            if found:
+                problems += [f"{f}; its events were read from the single event objects instead" for f in found]
+                break
+            for seq in range(first, last + 1):
+                walk.step(seq, p.raw(seq))
+        if not walk.stopped:
+            for seq, raw in self._singles(walk.seq):
+                walk.step(seq, raw)
+                if walk.stopped:
+                    break
+        state = walk.state
         problems += gap_problems(stored, state["seq"])
-        self.unsigned = unsigned
+        self.unsigned = walk.unsigned
         for cp_seq in checkpoints:
             problems.append(f"checkpoint at event {cp_seq} is ahead of the event log (events missing?)")
         return problems, state
+
+    def _check_pack(self, p: Pack, single_last: bytes | None) -> list[str]:
+        """What is wrong with pack ``p`` against the single event object at its end and its own header."""
+        try:
+            head = json.loads(single_last)["hash"] if single_last is not None else None
+        except (ValueError, KeyError, TypeError):
+            head = None
+        if head is None:
+            return [f"pack {p.key}: the single event {p.last} it ends with is missing or unreadable"]
+        problem = p.chain_back(head)
+        if problem is not None:
+            return [problem]
+        try:
+            return check_pack(p, [p.event(s) for s in range(p.first, p.last + 1)])
+        except IntegrityError as exc:
+            return [str(exc)]
+
+
+class _Walk:
+    """One verification walk: check each event against the chain, fold it, compare checkpoints on the way."""
+
+    def __init__(self, log: EventLog, problems: list[str], checkpoints: dict[int, str]) -> None:
+        self.log, self.problems, self.checkpoints = log, problems, checkpoints
+        self.state = empty_state()
+        self.seq = 0
+        self.unsigned: list[int] = []
+        self.stopped = False
+
+    def step(self, seq: int, raw: bytes) -> None:
+        state, problems = self.state, self.problems
+        try:
+            ev = _parse(raw, seq)
+        except IntegrityError as exc:
+            problems.append(str(exc))
+            self.stopped = True
+            return
+        try:
+            check_event_raw(raw, ev, seq, state["head"] or GENESIS)
+        except IntegrityError as exc:
+            problems.append(str(exc))
+            ev = dict(ev, hash=ev.get("hash"))  # keep folding to find later problems too
+        try:
+            verdict = self.log._apply(state, ev)
+            if verdict is not None and verdict.problem:
+                problems.append(verdict.problem)
+            if verdict is None or not verdict.signed:
+                self.unsigned.append(seq)
+        except Exception as exc:  # noqa: BLE001 - a malformed event is a verification finding
+            problems.append(f"event {seq}: cannot be applied: {exc}")
+            state["seq"], state["head"] = seq, ev.get("hash")
+        if (
+            seq in self.checkpoints
+            and self.checkpoints.pop(seq)
+            != canonical(decode_checkpoint_state(encode_checkpoint_state(state), lazy=False)).decode()
+        ):
+            problems.append(f"checkpoint at event {seq} differs from a full replay of the log")
+        self.seq = seq + 1
