@@ -29,6 +29,7 @@ class IntegrityService(Service):
         """Map every referenced blob id to the (ref, object) pairs that use it; plus manifest problems."""
         uses: dict[str, list[tuple[str, str]]] = {}
         problems: list[dict[str, str]] = []
+        seen: dict[str, Any] = {}
         for a in state["assets"].values():
             for v in a["versions"]:
                 ref = exact_ref(v)
@@ -38,7 +39,9 @@ class IntegrityService(Service):
                 for extra in v.get("blobs", []):
                     uses.setdefault(extra, []).append((ref, f"record blob {extra}"))
                 try:
-                    manifest = json.loads(self.ctx.blobs.get(mid))
+                    manifest = seen.get(mid)
+                    if manifest is None:  # versions with the same content share one manifest: read it once
+                        manifest = seen[mid] = json.loads(self.ctx.blobs.get(mid))
                 except NotFound:
                     problems.append({"ref": ref, "object": f"manifest {mid}", "problem": "missing"})
                     continue

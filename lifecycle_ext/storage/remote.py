@@ -110,11 +110,13 @@ class FsspecStorage:
         return bool(self.fs.exists(self._p(key)))
 
     def list(self, prefix: str) -> list[str]:
+        path = self._p(prefix.rstrip("/"))
         try:
-            entries = self.fs.ls(self._p(prefix.rstrip("/")), detail=False, refresh=True)
+            entries = self.fs.ls(path, detail=False, refresh=True)
         except FileNotFoundError:
             return []
-        return sorted(str(e).rstrip("/").rsplit("/", 1)[-1] for e in entries)
+        # s3fs lists a folder whose objects were all deleted as the folder's own path: not an entry
+        return sorted(str(e).rstrip("/").rsplit("/", 1)[-1] for e in entries if str(e).rstrip("/") != path)
 
     def delete(self, key: str) -> None:
         try:

@@ -1,0 +1,89 @@
+"""The event log at 100,000 events on a local folder: ``verify`` events/s (target >= 20,000), per-version
+``audit`` (target < 50 ms), checkpoint bytes against the events' bytes (target <= 2x), and what packs add.
+
+The registry is built through the event log like ``bench_open`` (100 assets x 1,000 versions). ``verify`` and
+``audit`` are also measured with the packs moved away (the single event objects only, as before packs), side by
+side in the same run, so the ratio shows what the packs buy on this machine.
+
+Run: ``PYTHONPATH=. python benchmarks/bench_log.py [N_EVENTS]``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from _util import drop_tree, report, scratch
+from bench_open import build
+
+import lifecycle_ext
+
+
+def _bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _measure(loc: Path, n_events: int) -> dict[str, float]:
+    reg = lifecycle_ext.open_registry(loc)
+    t0 = time.perf_counter()
+    first = reg.audit("model:a7@5")
+    first_ms = (time.perf_counter() - t0) * 1000
+    audits = []
+    for i in range(20):
+        t0 = time.perf_counter()
+        df = reg.audit(f"model:a{i}@{i + 3}")
+        audits.append((time.perf_counter() - t0) * 1000)
+    assert len(df) == 1 and len(first) == 1, df
+    t0 = time.perf_counter()
+    rep = reg.verify()
+    verify_s = time.perf_counter() - t0
+    assert rep.ok and rep.events == n_events, rep.problems[:3]
+    return {"verify_s": verify_s, "audit_first_ms": first_ms, "audit_ms": statistics.median(audits)}
+
+
+def main(n_events: int = 100_000) -> None:
+    base = scratch("log")
+    loc = base / "reg"
+    t0 = time.perf_counter()
+    build(loc, n_events)
+    build_s = time.perf_counter() - t0
+    events_b = _bytes(loc / "log" / "events")
+    cps_b = _bytes(loc / "log" / "checkpoints")
+    packs_b = _bytes(loc / "log" / "packs")
+    n_cps = len(list((loc / "log" / "checkpoints").iterdir()))
+    n_packs = len(list((loc / "log" / "packs").iterdir()))
+    packed = _measure(loc, n_events)
+    (loc / "log" / "packs").rename(base / "packs-away")
+    single = _measure(loc, n_events)
+    (base / "packs-away").rename(loc / "log" / "packs")
+    report(
+        f"event log with {n_events:,} events on a local folder (built in {build_s:.0f} s)",
+        [
+            (
+                "verify",
+                f"{n_events / packed['verify_s']:,.0f} events/s with packs ({packed['verify_s']:.2f} s), "
+                f"{n_events / single['verify_s']:,.0f} events/s single events only: "
+                f"{single['verify_s'] / packed['verify_s']:.1f}x   (target >= 20,000/s)",
+            ),
+            (
+                "audit(version)",
+                f"median {packed['audit_ms']:.1f} ms with packs (first call {packed['audit_first_ms']:.0f} ms), "
+                f"{single['audit_ms']:.0f} ms single events only: {single['audit_ms'] / packed['audit_ms']:.0f}x"
+                "   (target < 50 ms)",
+            ),
+            (
+                "checkpoints",
+                f"{n_cps} kept, {cps_b / 1e6:.1f} MB = {cps_b / events_b:.2f}x the events' {events_b / 1e6:.1f} MB"
+                "   (target <= 2x)",
+            ),
+            ("packs", f"{n_packs} packs, {packs_b / 1e6:.1f} MB = {packs_b / events_b:.2f}x the events' bytes"),
+        ],
+    )
+    drop_tree(base)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)

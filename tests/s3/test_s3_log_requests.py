@@ -1,0 +1,55 @@
+"""The event log's requests on a real S3 server (SeaweedFS): packs make opening and ``audit(ref)`` cost
+O(packs) requests, not O(events), and an append is one listing and one conditional PUT."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+import lifecycle_ext
+from tests.support.counting import RequestCounter
+from tests.support.logbuild import build_log, upload
+
+pytestmark = pytest.mark.s3
+
+N, EVERY = 2_000, 200  # 10 packs
+
+
+@pytest.fixture(scope="module")
+def remote_log(s3_server, tmp_path_factory):
+    local = tmp_path_factory.mktemp("log-build") / "reg"
+    build_log(local, N, checkpoint_every=EVERY)
+    url = f"s3://lifecycle/{uuid.uuid4().hex}"
+    upload(local, url, s3_server)
+    return url
+
+
+def test_open_audit_and_append_request_counts(s3_server, remote_log):
+    reg = lifecycle_ext.open_registry(remote_log, user="remote", checkpoint_every=EVERY, **s3_server)
+    assert reg.state["seq"] == N - 1
+    with RequestCounter(reg.storage.fs) as c:
+        df = reg.audit("model:a3@4")
+        audit = c.reset()
+        assert list(df["action"]) == ["VersionCreated"] and df["ref"].tolist() == ["model:a3@4"]
+        reg.tag("model:a3@4", "checked")
+        reg.tag("model:a3@5", "checked")
+        appends = c.reset()
+    # one listing of packs, the 10 packs (in parallel), the single event that proves the newest pack, the probe
+    # after the head (and the listing of events after the packs), nothing per event
+    assert sum(audit.values()) <= 15 and audit["GetObject"] <= 11, audit
+    # two tags: each one conditional PUT plus the state probe (a listing after the head) the service makes first
+    assert appends["PutObject"] == 2 and sum(appends.values()) <= 4 and "HeadObject" not in appends, appends
+
+
+def test_open_without_checkpoints_reads_packs_not_events(s3_server, remote_log):
+    probe = lifecycle_ext.open_registry(remote_log, user="remote", checkpoint_every=EVERY, **s3_server)
+    fs, root = probe.storage.fs, probe.storage.root
+    for path in fs.ls(f"{root}/log/checkpoints", detail=False, refresh=True):
+        fs.rm_file(path)
+    with RequestCounter(fs) as c:
+        reg = lifecycle_ext.open_registry(remote_log, user="remote", checkpoint_every=EVERY, **s3_server)
+        opened = c.reset()
+    assert reg.state["seq"] >= N - 1 and len(reg.state["assets"]) == 10
+    assert sum(opened.values()) <= 30, opened  # 10 packs, a few listings; 2,000 events would be 2,000+ GETs
+    assert reg.verify().ok
