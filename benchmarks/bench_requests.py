@@ -89,10 +89,16 @@ def measure_log(tmp: Path, opts: dict, n_events: int) -> dict[str, dict[str, int
             fn()
             out[name] = {**c.reset(), "seconds": round(time.perf_counter() - t0, 3)}
 
+        import pandas  # noqa: F401  - audit answers a DataFrame: import it outside the timing
+
         step(f"audit(ref), {n_events:,} events", lambda: reg.audit("model:a3@7"))
         step(f"audit(ref) again, {n_events:,} events", lambda: reg.audit("model:a4@7"))
         step("append one event (log)", lambda: reg.log.append(lambda st: ("TagAdded", _tag(st)), "bench"))
         step("append one more (log)", lambda: reg.log.append(lambda st: ("TagAdded", _tag(st)), "bench"))
+        time.sleep(1.5)  # past the window in which an append trusts the last probe
+        step("append after 1.5 s idle (log)", lambda: reg.log.append(lambda st: ("TagAdded", _tag(st)), "bench"))
+        time.sleep(1.5)
+        step("reg.state after 1.5 s idle", lambda: reg.state)
         step("open with a checkpoint", lambda: lifecycle_ext.open_registry(url, user="bench", **opts))
         for path in fs.ls(f"{reg.storage.root}/log/checkpoints", detail=False, refresh=True):
             fs.rm_file(path)

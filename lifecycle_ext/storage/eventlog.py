@@ -37,7 +37,7 @@ from ..core.errors import (
     NotFound,
     PermissionDenied,
 )
-from ..core.events import GENESIS, Spec, canonical, check_event, check_event_raw, make_event, spec_of
+from ..core.events import GENESIS, Spec, canonical, check_event_raw, make_event, spec_of
 from ..core.limits import check_event_data
 from ..core.state import STATE_FORMAT, apply, decode_checkpoint_state, empty_state, encode_checkpoint_state
 from .packs import PACKS, Pack, assets_of, build_pack, check_pack, pack_chain, pack_key
@@ -672,9 +672,7 @@ class EventLog:
             problems.append(f"checkpoint at event {cp_seq} is ahead of the event log (events missing?)")
         return problems, state
 
-    def _check_pack(
-        self, p: Pack, single_last: bytes | None, raws: list[bytes]
-    ) -> tuple[list[str], list[Event]]:
+    def _check_pack(self, p: Pack, single_last: bytes | None, raws: list[bytes]) -> tuple[list[str], list[Event]]:
         """(what is wrong with pack ``p`` against the single event object at its end and its own header, its
         events parsed); a pack proved here has every event's hash checked (``chain_back``)."""
         try:

@@ -42,7 +42,11 @@ def _drop_checkpoints(path):
 def test_packs_round_trip_and_serve_open_events_and_audit(tmp_path):
     r = _registry(tmp_path)
     packs = sorted(p.name for p in (tmp_path / "log" / "packs").iterdir())
-    assert packs == ["000000000000-000000000009.json", "000000000010-000000000019.json", "000000000020-000000000029.json"]
+    assert packs == [
+        "000000000000-000000000009.json",
+        "000000000010-000000000019.json",
+        "000000000020-000000000029.json",
+    ]
     p = Pack(pack_key(10, 19), (tmp_path / "log" / "packs" / packs[1]).read_bytes())
     assert (p.first, p.last) == (10, 19) and p.event(12) == _singles(tmp_path)[12]
     assert sorted(p.index) == ["model:m0", "model:m1", "model:m2"]
