@@ -27,11 +27,12 @@ import json
 from typing import Any
 
 from ..core.errors import IntegrityError
-from ..core.events import GENESIS, body_of_raw, check_event_raw, prev_of_body
+from ..core.events import GENESIS, check_event_raw
 
 __all__ = ["PACK_FORMAT", "Pack", "pack_key", "pack_range", "pack_chain", "build_pack", "assets_of", "check_pack"]
 
 PACK_FORMAT = "lifecycle-pack/1"
+_HASH, _SIG, _PREV = b',"hash":"', b',"signature":{', b',"prev":"'
 PACKS = "log/packs"
 
 
@@ -119,14 +120,30 @@ class Pack:
         if head != self.head:
             return f"pack {self.key}: its head does not match event {self.last} of the log"
         want = head
-        for seq in range(self.last, self.first - 1, -1):
-            found = body_of_raw(self.raw(seq))
-            if found is None or found[0] != want or hashlib.sha256(found[1]).hexdigest() != want:
-                return f"pack {self.key}: event {seq} does not match the chain (edited pack?)"
-            prev = prev_of_body(found[1])
-            if prev is None:
-                return f"pack {self.key}: event {seq} names no previous hash"
-            want = prev
+        data, view = self.data, memoryview(self.data)
+        for i in range(len(self.sizes) - 1, -1, -1):
+            o, e = self.offsets[i], self.offsets[i] + self.sizes[i]
+            # the hash, signature and prev members as body_of_raw/prev_of_body find them, without copying lines
+            h = data.rfind(_HASH, o, e)
+            end = h + len(_HASH) + 64
+            if h < 0 or data[end : end + 1] != b'"' or data[h + len(_HASH) : end] != want.encode():
+                return f"pack {self.key}: event {self.first + i} does not match the chain (edited pack?)"
+            digest = hashlib.sha256(view[o:h])
+            sig = data.rfind(_SIG, end, e)
+            if sig >= 0:
+                close = data.find(b"}", sig, e)
+                if close < 0:
+                    return f"pack {self.key}: event {self.first + i} does not match the chain (edited pack?)"
+                digest.update(view[end + 1 : sig])
+                digest.update(view[close + 1 : e])
+            else:
+                digest.update(view[end + 1 : e])
+            if digest.hexdigest() != want:
+                return f"pack {self.key}: event {self.first + i} does not match the chain (edited pack?)"
+            p = data.rfind(_PREV, end, e)
+            if p < 0:
+                return f"pack {self.key}: event {self.first + i} names no previous hash"
+            want = bytes(data[p + len(_PREV) : p + len(_PREV) + 64]).decode("ascii", "replace")
         if want != self.prev:
             return f"pack {self.key}: its first event does not follow the header's previous hash"
         return None

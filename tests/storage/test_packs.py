@@ -211,3 +211,20 @@ def test_a_registry_written_before_packs_opens_verifies_and_gets_packs(tmp_path)
         old.save({"late": i}, "model:m0")  # event 29 writes a checkpoint, which seals every run up to it
     assert sorted(p.name for p in (tmp_path / "log" / "packs").iterdir())[-1] == "000000000020-000000000029.json"
     assert list(old.log.events()) == _singles(tmp_path) and old.verify().ok
+
+
+def test_signed_events_in_packs_are_proved_without_parsing(tmp_path):
+    _registry(tmp_path, n=1, every=1000)
+    log = EventLog(LocalStorage(tmp_path), checkpoint_every=4)
+    for i in range(11):
+        log.append(
+            lambda st, i=i: ("TagAdded", {"asset": "model:m0", "number": 1, "tag": f"s{i}"}), "u", signer=_Signer()
+        )
+    reader = EventLog(LocalStorage(tmp_path), checkpoint_every=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        packs = reader.packs()
+    assert [(p.first, p.last) for p in packs] == [(0, 3), (4, 7), (8, 11)]
+    assert packs[1].event(5)["signature"]["key"] == "test-key"
+    problems, state = reader.verify()
+    assert problems == [] and state == fold(_singles(tmp_path))
