@@ -3,6 +3,7 @@ O(packs) requests, not O(events), and an append is one listing and one condition
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -53,3 +54,23 @@ def test_open_without_checkpoints_reads_packs_not_events(s3_server, remote_log):
     assert reg.state["seq"] >= N - 1 and len(reg.state["assets"]) == 10
     assert sum(opened.values()) <= 30, opened  # 10 packs, a few listings; 2,000 events would be 2,000+ GETs
     assert reg.verify().ok
+
+
+def test_concurrent_writers_seal_packs_on_s3(s3_server):
+    url = f"s3://lifecycle/{uuid.uuid4().hex}"
+    regs = [lifecycle_ext.open_registry(url, user=f"w{i}", checkpoint_every=5, **s3_server) for i in range(3)]
+
+    def work(reg, k):
+        for j in range(8):
+            reg.log.append(lambda st, j=j: ("TagAdded", {"asset": f"model:k{k}", "number": 1, "tag": f"t{j}"}), "w")
+
+    threads = [threading.Thread(target=work, args=(reg, k)) for k, reg in enumerate(regs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    fresh = lifecycle_ext.open_registry(url, user="r", checkpoint_every=5, **s3_server)
+    names = fresh.storage.list("log/packs")
+    assert fresh.state["seq"] == 23 and len(names) >= 4
+    assert [e["seq"] for e in fresh.log.events()] == list(range(24))
+    assert fresh.verify().ok
