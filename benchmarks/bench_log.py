@@ -5,7 +5,7 @@ The registry is built through the event log like ``bench_open`` (100 assets x 1,
 ``audit`` are also measured with the packs moved away (the single event objects only, as before packs), side by
 side in the same run, so the ratio shows what the packs buy on this machine.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_log.py [N_EVENTS]``.
+Run: ``PYTHONPATH=. python benchmarks/bench_log.py [N_EVENTS] [--keep=DIR]`` (``--keep``: build once in DIR, reuse).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from _util import drop_tree, report, scratch
 from bench_open import build
 
 import lifecycle_ext
+from lifecycle_ext.storage.eventlog import event_key
 
 
 def _bytes(folder: Path) -> int:
@@ -43,11 +44,14 @@ def _measure(loc: Path, n_events: int) -> dict[str, float]:
     return {"verify_s": verify_s, "audit_first_ms": first_ms, "audit_ms": statistics.median(audits)}
 
 
-def main(n_events: int = 100_000) -> None:
-    base = scratch("log")
+def main(n_events: int = 100_000, keep: str | None = None) -> None:
+    """``keep``: build the registry in that folder once and reuse it on later runs (building takes minutes)."""
+    base = Path(keep) if keep else scratch("log")
     loc = base / "reg"
     t0 = time.perf_counter()
-    build(loc, n_events)
+    if not (keep and (loc / event_key(n_events - 1)).exists()):
+        drop_tree(loc)
+        build(loc, n_events)
     build_s = time.perf_counter() - t0
     events_b = _bytes(loc / "log" / "events")
     cps_b = _bytes(loc / "log" / "checkpoints")
@@ -81,9 +85,12 @@ def main(n_events: int = 100_000) -> None:
             ("packs", f"{n_packs} packs, {packs_b / 1e6:.1f} MB = {packs_b / events_b:.2f}x the events' bytes"),
         ],
     )
-    drop_tree(base)
+    if not keep:
+        drop_tree(base)
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    args = [a for a in sys.argv[1:] if not a.startswith("--keep=")]
+    kept = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--keep=")]
+    main(int(args[0]) if args else 100_000, kept[0] if kept else None)

@@ -138,8 +138,8 @@ class AuditService(Service):
             else:
                 want_exact = exact_ref(self.ctx.resolve(r))
         if want_asset is not None or want_exact is not None:
-            asset = want_asset if want_asset is not None else (want_exact or "").rsplit("@", 1)[0]
-            events = self.ctx.log.events_about({asset}, start)  # the packs' per-asset index
+            key = want_asset if want_asset is not None else want_exact
+            events = self.ctx.log.events_about({key or ""}, start)  # the packs' index by asset and version
         else:
             events = self.ctx.log.events(start)
         for e in events:

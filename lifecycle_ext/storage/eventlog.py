@@ -192,7 +192,7 @@ class EventLog:
         listed = self._list_newest_folder()  # listed before the chain is walked (see gap_problems)
         with _no_gc():
             self.state: State = self._load()
-        self.damage = gap_problems(listed[1], self.state["seq"], start=listed[0])
+        self.damage += gap_problems(listed[1], self.state["seq"], start=listed[0])  # (+ a gap the replay met)
         if self.damage:
             warnings.warn(
                 f"the event log at {storage.location} is damaged: " + "; ".join(self.damage),
@@ -558,9 +558,9 @@ class EventLog:
         self.storage.replace(_checkpoint_key(self.state["seq"]), canonical(body))
         try:
             self.seal()
+            self.prune_checkpoints()
         except (OSError, LifecycleError):
             pass
-        self.prune_checkpoints()
 
     def seal(self) -> list[str]:
         """Pack every complete run of ``pack_every`` events (aligned at multiples of it) up to the head that is

@@ -4,7 +4,7 @@ A pack is one header line and then the stored bytes of each event of the run, on
 single event objects hold them::
 
     {"format": "lifecycle-pack/1", "first": F, "last": L, "prev": <hash before F>, "head": <hash of L>,
-     "sizes": [bytes of each event line], "index": {"KIND:NAME": [seq, ...]}}
+     "sizes": [bytes of each event line], "index": {"KIND:NAME": [seq, ...], "KIND:NAME@N": [seq, ...]}}
     <event F>
     ...
     <event L>
@@ -64,12 +64,21 @@ def pack_chain(names: list[str], start: int = 0) -> list[tuple[int, int, str]]:
 
 
 def assets_of(event: dict[str, Any]) -> list[str]:
-    """The assets (``KIND:NAME``) an event is about: what the index records."""
+    """What the index records for an event: the asset it is about (``KIND:NAME``) and each version of it the
+    event names (``KIND:NAME@N``, from ``number``, ``from_number``, ``to_number``)."""
     d = event.get("data") or {}
     if event.get("type") == "VersionCreated" and "kind" in d and "name" in d:
-        return [f"{d['kind']}:{d['name']}"]
-    a = d.get("asset")
-    return [a] if isinstance(a, str) else []
+        a = f"{d['kind']}:{d['name']}"
+    elif isinstance(d.get("asset"), str):
+        a = d["asset"]
+    else:
+        return []
+    out = [a]
+    for field in ("number", "from_number", "to_number"):
+        n = d.get(field)
+        if isinstance(n, int) and not isinstance(n, bool) and f"{a}@{n}" not in out:
+            out.append(f"{a}@{n}")
+    return out
 
 
 class Pack:

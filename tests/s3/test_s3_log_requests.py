@@ -4,11 +4,14 @@ O(packs) requests, not O(events), and an append is one listing and one condition
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
 
 import lifecycle_ext
+from lifecycle_ext.core.errors import IntegrityError
+from lifecycle_ext.storage.eventlog import FRESH_SECONDS, event_key
 from tests.support.counting import RequestCounter
 from tests.support.logbuild import build_log, upload
 
@@ -74,3 +77,19 @@ def test_concurrent_writers_seal_packs_on_s3(s3_server):
     assert fresh.state["seq"] == 23 and len(names) >= 4
     assert [e["seq"] for e in fresh.log.events()] == list(range(24))
     assert fresh.verify().ok
+
+
+def test_the_listing_probe_refuses_to_fill_a_lost_event_on_s3(s3_server):
+    """Issue 14 on S3 without a HEAD for event N+1: the probe after the head shows the later event."""
+    url = f"s3://lifecycle/{uuid.uuid4().hex}"
+    tag = lambda i: lambda st: ("TagAdded", {"asset": "model:m", "number": 1, "tag": f"t{i}"})  # noqa: E731
+    mine = lifecycle_ext.open_registry(url, user="a", **s3_server)
+    mine.log.append(tag(0), "a")
+    other = lifecycle_ext.open_registry(url, user="b", **s3_server)
+    other.log.append(tag(1), "b")
+    other.log.append(tag(2), "b")
+    other.storage.delete(event_key(1))  # event 1 is lost; event 2 exists; `mine` never saw either
+    time.sleep(FRESH_SECONDS)
+    with pytest.raises(IntegrityError, match=r"event 1 is missing while event 2 exists"):
+        mine.log.append(tag(9), "a")
+    assert not mine.storage.exists(event_key(1))
