@@ -165,7 +165,7 @@ class EventLog:
         clock: Clock | None = None,
         admission: Admission | None = None,
         pack_every: int | None = None,
-        keep_checkpoints: int = 2,
+        keep_checkpoints: int = 1,
     ) -> None:
         """``pack_every``: events per pack (default ``checkpoint_every``); ``keep_checkpoints``: how many of the
         newest checkpoints writing one keeps (plus the newest signed one, which signed mode opens from)."""
