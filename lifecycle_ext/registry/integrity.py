@@ -10,6 +10,7 @@ from typing import Any
 from ..core import progress
 from ..core.errors import IntegrityError, NotFound
 from ..core.refs import exact_ref
+from ..storage.eventlog import paused_gc
 from .context import Service
 from .views.records import GcReport, VerifyReport
 
@@ -29,7 +30,8 @@ class IntegrityService(Service):
         """Map every referenced blob id to the (ref, object) pairs that use it; plus manifest problems."""
         uses: dict[str, list[tuple[str, str]]] = {}
         problems: list[dict[str, str]] = []
-        seen: dict[str, Any] = {}
+        seen: dict[str, list[str]] = {}  # manifest id -> the refs of the versions that use it
+        objects: dict[str, list[tuple[str, str]]] = {}  # manifest id -> (blob id, what it is) of its blobs
         for a in state["assets"].values():
             for v in a["versions"]:
                 ref = exact_ref(v)
@@ -38,21 +40,26 @@ class IntegrityService(Service):
                 mid = v["content_hash"]
                 for extra in v.get("blobs", []):
                     uses.setdefault(extra, []).append((ref, f"record blob {extra}"))
+                if mid in seen:  # versions with the same content share one manifest: read and walk it once
+                    seen[mid].append(ref)
+                    continue
                 try:
-                    manifest = seen.get(mid)
-                    if manifest is None:  # versions with the same content share one manifest: read it once
-                        manifest = seen[mid] = json.loads(self.ctx.blobs.get(mid))
+                    manifest = json.loads(self.ctx.blobs.get(mid))
                 except NotFound:
                     problems.append({"ref": ref, "object": f"manifest {mid}", "problem": "missing"})
                     continue
                 except IntegrityError:
                     problems.append({"ref": ref, "object": f"manifest {mid}", "problem": "corrupt"})
                     continue
-                uses.setdefault(mid, []).append((ref, f"manifest {mid}"))
+                seen[mid] = [ref]
+                objects[mid] = [(mid, f"manifest {mid}")]
                 for key, cid in manifest["entries"].items():
-                    uses.setdefault(cid, []).append((ref, f"{key} ({cid})"))
+                    objects[mid].append((cid, f"{key} ({cid})"))
                     if key in manifest.get("digests", {}):
                         self._digests[cid] = manifest["digests"][key]
+        for mid, refs in seen.items():
+            for cid, obj in objects[mid]:
+                uses.setdefault(cid, []).extend([(r, obj) for r in refs])
         pol = state.get("policy")
         if only is None and pol and pol.get("blob"):
             uses.setdefault(pol["blob"], []).append(("(policy)", f"policy {pol['blob']}"))
@@ -61,6 +68,10 @@ class IntegrityService(Service):
     def verify(self, ref: str | None = None, *, anchor: Any = None) -> VerifyReport:
         """Rehash blobs and walk the event chain; name every corrupt or missing object by ref. With ``anchor``
         (an anchor file from ``reg.anchor()``), also check the log still holds the anchored head."""
+        with paused_gc():
+            return self._verify(ref, anchor)
+
+    def _verify(self, ref: str | None, anchor: Any) -> VerifyReport:
         t0 = time.perf_counter()
         problems: list[dict[str, str]] = []
         unsigned = ""

@@ -67,16 +67,21 @@ def assets_of(event: dict[str, Any]) -> list[str]:
     """What the index records for an event: the asset it is about (``KIND:NAME``) and each version of it the
     event names (``KIND:NAME@N``, from ``number``, ``from_number``, ``to_number``)."""
     d = event.get("data") or {}
-    if event.get("type") == "VersionCreated" and "kind" in d and "name" in d:
-        a = f"{d['kind']}:{d['name']}"
-    elif isinstance(d.get("asset"), str):
-        a = d["asset"]
+    if event.get("type") == "VersionCreated":
+        kind, name = d.get("kind"), d.get("name")
+        if kind is None or name is None:
+            return []
+        a = f"{kind}:{name}"
     else:
-        return []
-    out = [a]
-    for field in ("number", "from_number", "to_number"):
+        asset = d.get("asset")
+        if type(asset) is not str:
+            return []
+        a = asset
+    n = d.get("number")
+    out = [a, f"{a}@{n}"] if type(n) is int else [a]
+    for field in ("from_number", "to_number"):
         n = d.get(field)
-        if isinstance(n, int) and not isinstance(n, bool) and f"{a}@{n}" not in out:
+        if type(n) is int and f"{a}@{n}" not in out:
             out.append(f"{a}@{n}")
     return out
 
