@@ -229,3 +229,16 @@ def test_signed_events_in_packs_are_proved_without_parsing(tmp_path):
     assert packs[1].event(5)["signature"]["key"] == "test-key"
     problems, state = reader.verify()
     assert problems == [] and state == fold(_singles(tmp_path))
+
+
+def test_pack_headers_match_their_json_schema(tmp_path):
+    from importlib import resources
+
+    import jsonschema
+
+    _registry(tmp_path, n=12, every=5)
+    schema = json.loads(resources.files("lifecycle_ext.schemas").joinpath("pack.schema.json").read_text())
+    packs = sorted((tmp_path / "log" / "packs").iterdir())
+    assert len(packs) == 2
+    for p in packs:
+        jsonschema.validate(json.loads(p.read_bytes().split(b"\n", 1)[0]), schema)
