@@ -5,7 +5,11 @@ one PUT per 4 MiB chunk is the target), load it (one GET per chunk), re-save it 
 the changed chunks), append one event (a tag). ``--compare CHECKOUT`` runs the same script against another
 checkout's ``lifecycle_ext`` (e.g. ``--compare /work/main`` for the code before) and prints both side by side.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_requests.py [--mb 200] [--compare PATH]``.
+The event log at ``--events`` (10,000) events, built on a local folder and copied to the bucket: ``audit(ref)``
+(target <= 20 requests and < 1 s), opening without a checkpoint (target <= 50), opening with one, and one
+append (target <= 2: the probe after the head and the conditional PUT).
+
+Run: ``PYTHONPATH=. python benchmarks/bench_requests.py [--mb 200] [--events 10000] [--compare PATH]``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 
-def measure(mb: int) -> dict[str, dict[str, int | float]]:
+def measure(mb: int, n_events: int = 10_000) -> dict[str, dict[str, int | float]]:
     import lifecycle_ext
     from tests.support.counting import RequestCounter
     from tests.support.seaweed import seaweed_server
@@ -57,17 +61,63 @@ def measure(mb: int) -> dict[str, dict[str, int | float]]:
             arr2[rows // 2 : rows // 2 + rows // 100] += 1.0
             step("re-save after 1% rows changed", lambda: reg.save(arr2, "model:big"))
             step("append one event (tag)", lambda: reg.tag(v[0].ref, "bench"))
+        if n_events:
+            out.update(measure_log(Path(tmp), opts, n_events))
     return out
 
 
-def _run_other(checkout: str, mb: int) -> dict[str, dict[str, int | float]]:
+def measure_log(tmp: Path, opts: dict, n_events: int) -> dict[str, dict[str, int | float]]:
+    """Requests of the event log holding ``n_events`` events (10 assets) on S3."""
+    import lifecycle_ext
+    from tests.support.counting import RequestCounter
+
+    try:
+        from tests.support.logbuild import build_log, upload
+    except ImportError:  # a --compare checkout runs this script with the tests of this one
+        return {}
+    out: dict[str, dict[str, int | float]] = {}
+    build_log(tmp / "log-build", n_events, checkpoint_every=1000)
+    url = f"s3://lifecycle/{uuid.uuid4().hex}"
+    upload(tmp / "log-build", url, opts)
+    reg = lifecycle_ext.open_registry(url, user="bench", **opts)
+    fs = reg.storage.fs
+    with RequestCounter(fs) as c:
+
+        def step(name: str, fn) -> None:
+            c.reset()
+            t0 = time.perf_counter()
+            fn()
+            out[name] = {**c.reset(), "seconds": round(time.perf_counter() - t0, 3)}
+
+        import pandas  # noqa: F401  - audit answers a DataFrame: import it outside the timing
+
+        step(f"audit(ref), {n_events:,} events", lambda: reg.audit("model:a3@7"))
+        step(f"audit(ref) again, {n_events:,} events", lambda: reg.audit("model:a4@7"))
+        step("append one event (log)", lambda: reg.log.append(lambda st: ("TagAdded", _tag(st)), "bench"))
+        step("append one more (log)", lambda: reg.log.append(lambda st: ("TagAdded", _tag(st)), "bench"))
+        time.sleep(1.5)  # past the window in which an append trusts the last probe
+        step("append after 1.5 s idle (log)", lambda: reg.log.append(lambda st: ("TagAdded", _tag(st)), "bench"))
+        time.sleep(1.5)
+        step("reg.state after 1.5 s idle", lambda: reg.state)
+        step("open with a checkpoint", lambda: lifecycle_ext.open_registry(url, user="bench", **opts))
+        for path in fs.ls(f"{reg.storage.root}/log/checkpoints", detail=False, refresh=True):
+            fs.rm_file(path)
+        step("open without a checkpoint", lambda: lifecycle_ext.open_registry(url, user="bench", **opts))
+    return out
+
+
+def _tag(state: dict) -> dict:
+    return {"asset": "model:a1", "number": 1, "tag": f"t{state['seq']}"}
+
+
+def _run_other(checkout: str, mb: int, n_events: int) -> dict[str, dict[str, int | float]]:
     """This script, in a subprocess, with ``lifecycle_ext`` from ``checkout`` (tests.support from here)."""
     with tempfile.TemporaryDirectory(prefix="bench-requests-path-") as shim:
         os.symlink(Path(checkout).resolve() / "lifecycle_ext", Path(shim) / "lifecycle_ext")
         os.symlink(HERE.parent / "tests", Path(shim) / "tests")
         env = dict(os.environ, PYTHONPATH=shim)
         res = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--mb", str(mb), "--json"],
+            [sys.executable, str(Path(__file__).resolve()), "--mb", str(mb), "--events", str(n_events), "--json"],
             env=env,
             check=True,
             capture_output=True,
@@ -91,13 +141,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=int, default=200)
     ap.add_argument("--compare", help="another checkout whose lifecycle_ext to measure side by side")
+    ap.add_argument("--events", type=int, default=10_000, help="events in the event-log section (0: skip it)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    now = measure(args.mb)
+    now = measure(args.mb, args.events)
     if args.json:
         print(json.dumps(now))
         return
-    before = _run_other(args.compare, args.mb) if args.compare else {}
+    before = _run_other(args.compare, args.mb, args.events) if args.compare else {}
     print(f"== S3 requests (SeaweedFS on loopback), {now['chunks']['count']} chunks of 4 MiB")
     for name, counts in now.items():
         if name == "chunks":

@@ -72,3 +72,54 @@ def check_event(event: dict[str, Any], seq: int, prev: str) -> None:
         raise IntegrityError(f"event {seq} ({event.get('type')}): content does not match its hash (edited?)")
     if event.get("prev") != prev:
         raise IntegrityError(f"event {seq} ({event.get('type')}): chain broken, previous hash does not match")
+
+
+_HASH_MARK = b',"hash":"'
+_SIG_MARK = b',"signature":{'
+_PREV_MARK = b',"prev":"'
+
+
+def body_of_raw(raw: bytes) -> tuple[str, bytes, bytes | None] | None:
+    """(the ``hash`` an event's stored bytes carry, the bytes of its body without ``hash`` and ``signature``, the
+    encoded ``signature`` or None),
+    found textually in the canonical encoding (keys sorted: ``hash`` and ``signature`` follow ``data``, so their
+    last occurrences are the top-level ones); None when the bytes are not laid out canonically.
+
+    ``sha256(body) == hash`` proves the bytes are the event as written (its canonical body); then the body's
+    ``prev`` (:func:`prev_of_body`) is its real predecessor's hash: a run of events is verified without parsing.
+    """
+    i = raw.rfind(_HASH_MARK)
+    end = i + len(_HASH_MARK) + 64
+    if i < 0 or raw[end : end + 1] != b'"':
+        return None
+    digest = raw[i + len(_HASH_MARK) : end].decode("ascii", "replace")
+    j = raw.rfind(_SIG_MARK)
+    if j > end:
+        k = raw.find(b"}", j)
+        if k < 0:
+            return None
+        return digest, raw[:i] + raw[end + 1 : j] + raw[k + 1 :], raw[j + len(_SIG_MARK) - 1 : k + 1]
+    return digest, raw[:i] + raw[end + 1 :], None
+
+
+def prev_of_body(body: bytes) -> str | None:
+    i = body.rfind(_PREV_MARK)
+    if i < 0:
+        return None
+    return body[i + len(_PREV_MARK) : i + len(_PREV_MARK) + 64].decode("ascii", "replace")
+
+
+def check_event_raw(raw: bytes, event: dict[str, Any], seq: int, prev: str) -> None:
+    """:func:`check_event` for an event parsed from ``raw``, without re-serialising it when ``raw`` is its
+    canonical encoding (one SHA-256 of the stored bytes); anything else takes the full check."""
+    found = body_of_raw(raw)
+    if (
+        found is not None
+        and event.get("seq") == seq
+        and event.get("prev") == prev
+        and found[0] == event.get("hash")
+        and hashlib.sha256(found[1]).hexdigest() == found[0]
+        and (found[2] is None if "signature" not in event else found[2] == canonical(event["signature"]))
+    ):
+        return
+    check_event(event, seq, prev)

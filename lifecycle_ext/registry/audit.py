@@ -139,7 +139,12 @@ class AuditService(Service):
                 want_asset = r.asset
             else:
                 want_exact = exact_ref(self.ctx.resolve(r))
-        for e in self.ctx.log.events(start):
+        if want_asset is not None or want_exact is not None:
+            key = want_asset if want_asset is not None else want_exact
+            events = self.ctx.log.events_about({key or ""}, start)  # the packs' index by asset and version
+        else:
+            events = self.ctx.log.events(start)
+        for e in events:
             refs = refs_of(e)
             if want_exact is not None and want_exact not in refs:
                 continue

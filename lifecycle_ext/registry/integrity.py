@@ -9,6 +9,7 @@ from typing import Any
 from ..core import progress
 from ..core.errors import IntegrityError, NotFound
 from ..core.refs import exact_ref
+from ..storage.eventlog import paused_gc
 from .context import Service
 from .views.records import GcReport, VerifyReport
 
@@ -45,6 +46,8 @@ class IntegrityService(Service):
             else:
                 uses.setdefault(cid, []).append((ref, what))
 
+        seen: dict[str, list[tuple[str, Any]]] = {}  # manifest id -> (ref, record) of the versions using it
+        objects: dict[str, list[tuple[str, str]]] = {}  # manifest id -> (blob id, what it is) of its blobs
         for a in state["assets"].values():
             for v in a["versions"]:
                 ref = exact_ref(v)
@@ -53,6 +56,9 @@ class IntegrityService(Service):
                 mid = v["content_hash"]
                 for extra in v.get("blobs", []):
                     use(v, ref, extra, f"record blob {extra}")
+                if mid in seen:  # versions with the same content share one manifest: read and walk it once
+                    seen[mid].append((ref, v))
+                    continue
                 try:
                     manifest = json.loads(self.ctx.blobs.get(mid))
                 except NotFound:
@@ -61,11 +67,17 @@ class IntegrityService(Service):
                 except IntegrityError:
                     problems.append({"ref": ref, "object": f"manifest {mid}", "problem": "corrupt"})
                     continue
-                uses.setdefault(mid, []).append((ref, f"manifest {mid}"))
+                seen[mid] = [(ref, v)]
+                objects[mid] = []
                 for key, cid in manifest["entries"].items():
-                    use(v, ref, cid, f"{key} ({cid})")
+                    objects[mid].append((cid, f"{key} ({cid})"))
                     if key in manifest.get("digests", {}):
                         self._digests[cid] = manifest["digests"][key]
+        for mid, users in seen.items():
+            for ref, v in users:
+                uses.setdefault(mid, []).append((ref, f"manifest {mid}"))
+                for cid, obj in objects.get(mid, []):
+                    use(v, ref, cid, obj)
         pol = state.get("policy")
         if only is None and pol and pol.get("blob"):
             uses.setdefault(pol["blob"], []).append(("(policy)", f"policy {pol['blob']}"))
@@ -74,6 +86,10 @@ class IntegrityService(Service):
     def verify(self, ref: str | None = None, *, anchor: Any = None) -> VerifyReport:
         """Rehash blobs and walk the event chain; name every corrupt or missing object by ref. With ``anchor``
         (an anchor file from ``reg.anchor()``), also check the log still holds the anchored head."""
+        with paused_gc():
+            return self._verify(ref, anchor)
+
+    def _verify(self, ref: str | None, anchor: Any) -> VerifyReport:
         t0 = time.perf_counter()
         problems: list[dict[str, str]] = []
         unsigned = ""

@@ -3,7 +3,8 @@
 One request where one decides: ``create`` is a single create-only write (on S3 a PUT with ``If-None-Match: *``;
 the 412 answer is the "it existed" verdict, so no probe goes first), ``read`` a single GET (s3fs would otherwise
 HEAD first to size a parallel download), ``exists`` a single HEAD (s3fs's ``exists`` adds a LIST when the object
-is absent, to look for a folder of that name). ``tests/storage/test_request_economy.py`` counts them.
+is absent, to look for a folder of that name), and on S3 ``list_after`` one ListObjectsV2 with ``StartAfter``
+(the event log's probe for the events after its head: it also shows a gap). ``tests/storage/test_request_economy.py`` counts them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,22 @@ class FsspecStorage:
         self.location = url
         protocol = self.fs.protocol
         self._s3 = "s3" in (protocol if isinstance(protocol, (tuple, list)) else (protocol,))
+        if self._s3:
+            self.list_after = self._list_after_s3
+
+    def _list_after_s3(self, prefix: str, start_after: str, limit: int) -> list[str]:
+        """Keys under ``prefix`` (at any depth) that sort after ``start_after``, at most ``limit``: one
+        ListObjectsV2 with ``StartAfter`` (the event log's "what follows event N" probe)."""
+        bucket, root, _ = self.fs.split_path(self.root)
+        base = f"{root}/" if root else ""
+        out = self.fs.call_s3(
+            "list_objects_v2",
+            Bucket=bucket,
+            Prefix=base + prefix,
+            StartAfter=base + start_after,
+            MaxKeys=limit,
+        )
+        return [c["Key"][len(base) :] for c in out.get("Contents", [])]
 
     def _p(self, key: str) -> str:
         return f"{self.root}/{key}"
@@ -93,11 +110,13 @@ class FsspecStorage:
         return bool(self.fs.exists(self._p(key)))
 
     def list(self, prefix: str) -> list[str]:
+        path = self._p(prefix.rstrip("/"))
         try:
-            entries = self.fs.ls(self._p(prefix.rstrip("/")), detail=False, refresh=True)
+            entries = self.fs.ls(path, detail=False, refresh=True)
         except FileNotFoundError:
             return []
-        return sorted(str(e).rstrip("/").rsplit("/", 1)[-1] for e in entries)
+        # s3fs lists a folder whose objects were all deleted as the folder's own path: not an entry
+        return sorted(str(e).rstrip("/").rsplit("/", 1)[-1] for e in entries if str(e).rstrip("/") != path)
 
     def delete(self, key: str) -> None:
         try:

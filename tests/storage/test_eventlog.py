@@ -19,7 +19,14 @@ def test_checkpoint_equals_full_replay_and_opens_from_it(tmp_path):
     for i in range(35):
         r.save({"i": i}, f"model:m{i % 3}", tags=["t"] if i % 5 == 0 else None)
     cps = sorted((tmp_path / "log" / "checkpoints").iterdir())
-    assert [p.name for p in cps] == ["000000000009.json", "000000000019.json", "000000000029.json"]
+    # the newest is kept (older ones pruned); every run of 10 events is sealed in a pack
+    assert [p.name for p in cps] == ["000000000029.json"]
+    packs = sorted(p.name for p in (tmp_path / "log" / "packs").iterdir())
+    assert packs == [
+        "000000000000-000000000009.json",
+        "000000000010-000000000019.json",
+        "000000000020-000000000029.json",
+    ]
     replay = fold(r.log.events())
     assert lifecycle_ext.open_registry(tmp_path).state == replay
     for p in cps:
