@@ -125,3 +125,39 @@ def test_magic_opens_the_bucket_with_options_and_with_the_env_variable(
         ip.run_line_magic("unload_ext", "lifecycle_ext")
         InteractiveShell.clear_instance()
         sys.modules["__main__"] = real_main
+
+
+def test_the_storage_options_section_of_docs_storage_runs(s3_server, clean_env, tmp_path, monkeypatch):
+    """docs/storage.md "Storage options": its python and bash blocks run in order against SeaweedFS (the page's
+    endpoint replaced by the test server's, the credentials in $S3_KEY/$S3_SECRET), and the server config block
+    opens the same registry through the server's own config class."""
+    import re
+
+    from traitlets.config import Config
+
+    from lifecycle_ext.server.config import LifecycleConfig
+
+    text = (ROOT / "docs" / "storage.md").read_text().split("## Storage options", 1)[1].split("\n## ", 1)[0]
+    endpoint = s3_server["client_kwargs"]["endpoint_url"]
+    bucket = f"lifecycle/{uuid.uuid4().hex}"
+    blocks = [
+        (lang, body.replace("http://127.0.0.1:8333", endpoint).replace("lifecycle/team", bucket))
+        for lang, body in re.findall(r"^```(\w+)\n(.*?)^```", text, flags=re.S | re.M)
+    ]
+    assert [lang for lang, _ in blocks] == ["python", "bash", "bash", "python"]
+    monkeypatch.setenv("S3_KEY", KEY)
+    monkeypatch.setenv("S3_SECRET", SECRET)
+    monkeypatch.chdir(tmp_path)
+    env = {**os.environ, "PATH": f"{Path(_lifecycle()).parent}:{os.environ['PATH']}"}
+    exec(compile(blocks[0][1], "docs/storage.md", "exec"), {})  # noqa: S102 - the documentation's own example
+    for _, body in blocks[1:3]:
+        p = subprocess.run(["bash", "-ec", body], capture_output=True, text=True, env=env, timeout=300)
+        assert p.returncode == 0, p.stderr
+        assert SECRET not in p.stdout + p.stderr
+    assert "dataset:crm@1" in p.stdout and "reviewed" in p.stdout  # the last block lists what the first tagged
+    c = Config()
+    exec(compile(blocks[3][1], "docs/storage.md", "exec"), {"c": c})  # noqa: S102
+    cfg = LifecycleConfig(config=c)
+    monkeypatch.setenv("LIFECYCLE_STORAGE_OPTIONS", json.dumps({"key": KEY, "secret": SECRET}))
+    reg = lifecycle_ext.open_registry(cfg.registry, **cfg.storage_options)
+    assert "reviewed" in reg.get("dataset:crm@1").tags
