@@ -167,9 +167,33 @@ def _parameters(cls: type) -> dict[str, Any]:
     return out
 
 
+def _s3_nested() -> dict[str, set[str]]:
+    """The keys s3fs's nested options take: ``client_kwargs`` go to botocore's ``create_client``, ``config_kwargs``
+    to botocore's ``Config`` (``s3_additional_kwargs`` are S3 request parameters: not checked)."""
+    import importlib
+
+    try:  # botocore ships no type information: its objects are Any here
+        session: Any = importlib.import_module("botocore.session")
+        config: Any = importlib.import_module("botocore.config")
+    except ImportError:
+        return {}
+    client = {n for n in inspect.signature(session.Session.create_client).parameters if n != "self"}
+    return {"client_kwargs": client - {"service_name"}, "config_kwargs": set(config.Config.OPTION_DEFAULTS)}
+
+
+_NESTED = {"s3": _s3_nested, "s3a": _s3_nested}
+
+
+def _unknown(name: str, known: set[str], where: str) -> UsageInputError:
+    close = difflib.get_close_matches(name.rsplit(".", 1)[-1], sorted(known), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return UsageInputError(f"unknown storage option {name!r} for {where}{hint}")
+
+
 def check_options(url: str, options: Mapping[str, Any]) -> None:
-    """Refuse options the filesystem for ``url`` does not take, and nesting under an option that takes a plain
-    value, naming the option (and the closest known spelling) but never a value."""
+    """Refuse options the filesystem for ``url`` does not take, nesting under an option that takes a plain
+    value, and (on S3) keys botocore does not take under ``client_kwargs``/``config_kwargs``, naming the option
+    (and the closest known spelling) but never a value."""
     import fsspec
 
     protocol = fsspec.core.split_protocol(url)[0] or "file"
@@ -180,11 +204,14 @@ def check_options(url: str, options: Mapping[str, Any]) -> None:
     params = _parameters(cls)
     known = set(params) | _COMMON
     nestable = {n for n, d in params.items() if n.endswith("kwargs") or isinstance(d, dict)}
+    nested = _NESTED[protocol]() if protocol in _NESTED else {}
     for name, value in options.items():
         if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise UsageInputError(f"unknown storage option {name!r} for {protocol}:// URLs{hint}")
+            raise _unknown(name, known, f"{protocol}:// URLs")
+        if isinstance(value, Mapping) and name in nested:
+            for sub in value:
+                if sub not in nested[name]:
+                    raise _unknown(f"{name}.{sub}", nested[name], f"{protocol}:// URLs")
         if isinstance(value, Mapping) and name not in nestable:
             can = ", ".join(sorted(nestable)) or "none"
             raise UsageInputError(

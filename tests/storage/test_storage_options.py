@@ -104,6 +104,13 @@ def test_options_are_checked_against_the_urls_filesystem():
     with pytest.raises(UsageInputError, match="'secret' takes a value, not nested options.*client_kwargs") as err:
         check_options("s3://b/p", {"secret": {"inner": SECRET}})
     assert SECRET not in str(err.value)
+    check_options(
+        "s3://b/p", {"client_kwargs": {"region_name": "r", "verify": False}, "config_kwargs": {"retries": {}}}
+    )
+    with pytest.raises(UsageInputError, match="'client_kwargs.endpoint' for s3:// URLs.*'endpoint_url'"):
+        check_options("s3://b/p", {"client_kwargs": {"endpoint": "http://e"}})
+    with pytest.raises(UsageInputError, match="'config_kwargs.retry' for s3:// URLs.*'retries'"):
+        check_options("s3://b/p", {"config_kwargs": {"retry": {"max_attempts": 3}}})
     with pytest.raises(UsageInputError, match="unknown storage option 'client_kwargs' for memory:// URLs"):
         check_options("memory://b/p", {"client_kwargs": {"x": 1}})
 
