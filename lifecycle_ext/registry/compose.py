@@ -38,8 +38,12 @@ def storage_for(location: str | os.PathLike[str], *, fsync: bool | None = None, 
     if _URL_RE.match(loc):
         from ..storage.remote import FsspecStorage
 
+        opts.check_options(loc, storage_options)
         chosen = opts.merged(opts.from_env(), storage_options)
-        opts.check_options(loc, chosen)
+        try:
+            opts.check_options(loc, chosen)
+        except UsageInputError as exc:  # the explicit ones passed: the variable's are at fault
+            raise UsageInputError(f"{exc} (in ${opts.ENV})") from None
         return FsspecStorage(loc, **chosen)
     if storage_options:  # names the options, never their values
         raise UsageInputError(

@@ -137,6 +137,10 @@ def test_open_registry_lays_explicit_options_over_the_env_variable_key_by_key(mo
         "d": {"e": 1},
     }
     assert SECRET not in repr(storage_for("s3://bucket/prefix")) and "key=***" in repr(storage_for("s3://bucket/p"))
+    with pytest.raises(
+        UsageInputError, match=r"unknown storage option 'key' for memory:// URLs.*\(in \$LIFECYCLE_STORAGE"
+    ):
+        storage_for("memory://bucket/prefix")
     monkeypatch.setenv(ENV, "{not json")
     with pytest.raises(UsageInputError, match="LIFECYCLE_STORAGE_OPTIONS is not valid JSON"):
         lifecycle_ext.open_registry("s3://bucket/prefix")
