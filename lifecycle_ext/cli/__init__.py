@@ -36,8 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         reg = None
         if cmd.needs_registry:
             from .. import open_registry
+            from .commands import storage_options
 
-            reg = open_registry(args.registry)
+            reg = open_registry(args.registry, **storage_options(args))
         from ..core import progress
         from .progress import enabled, text_factory
 
@@ -50,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.traceback:
             raise
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the object store's client (botocore) has its own error classes
+        from ..storage.options import object_store_error
+
+        message = object_store_error(exc)
+        if message is None or args.traceback:
+            raise
+        print(f"error: {message}", file=sys.stderr)
         return 2
     try:
         if cmd.action is None:

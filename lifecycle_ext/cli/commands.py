@@ -3,7 +3,9 @@
 Each catalogue action (:mod:`lifecycle_ext.registry.actions`) becomes one subcommand: its positional arguments
 are positional, the others ``--options``; the subcommand is spelled with dashes (``request-promotion``) and
 answers to the underscore spelling and the action's older names too (``request_promotion``, ``request``).
-``--json``, ``--registry/-R`` and ``--traceback`` are accepted before or after the subcommand.
+``--json``, ``--registry/-R``, ``--storage-option KEY=VALUE``, ``--endpoint-url`` and ``--traceback`` are
+accepted before or after the subcommand; :func:`storage_options` turns the storage ones into the options
+``open_registry`` takes.
 
 Surface-only commands (the magic's ``registry`` and ``load``) are :class:`Command` objects passed as
 ``extra``. CLI-only adjustments of an action (reading ``monitor --batch`` from a file, ``lineage --up``) live
@@ -19,7 +21,7 @@ from typing import Any, NoReturn
 
 from ..registry.actions import CATALOGUE, Action, Arg, Catalogue, cli_name
 
-__all__ = ["Command", "commands", "build_parser", "command_for"]
+__all__ = ["Command", "commands", "build_parser", "command_for", "storage_options"]
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def _two_words(argv: list[str], two_words: dict[tuple[str, str], str]) -> list[s
     i = 0
     while i < len(argv):
         tok = argv[i]
-        if tok in ("-R", "--registry"):
+        if tok in _VALUED:
             i += 2
             continue
         if tok.startswith("-"):
@@ -163,6 +165,18 @@ def _two_words(argv: list[str], two_words: dict[tuple[str, str], str]) -> list[s
     return argv
 
 
+_VALUED = ("-R", "--registry", "--storage-option", "--endpoint-url")  # global options followed by a value
+
+
+def storage_options(ns: argparse.Namespace) -> dict[str, Any]:
+    """The storage options given on the command line, before and after the subcommand (``open_registry`` lays
+    them over ``$LIFECYCLE_STORAGE_OPTIONS``, key by key)."""
+    from ..storage.options import from_pairs
+
+    pairs = [*(getattr(ns, "storage_option", None) or ()), *(getattr(ns, "storage_option_after", None) or ())]
+    return from_pairs(pairs, endpoint_url=getattr(ns, "endpoint_url", None))
+
+
 def _global_options(p: argparse.ArgumentParser, *, default: Any) -> None:
     """The options every command accepts, before the subcommand (``default``) or after it (SUPPRESS)."""
     p.add_argument(
@@ -170,6 +184,23 @@ def _global_options(p: argparse.ArgumentParser, *, default: Any) -> None:
         "-R",
         default=default,
         help="registry folder or URL (default: $LIFECYCLE_REGISTRY or ./.lifecycle)",
+    )
+    p.add_argument(
+        "--storage-option",
+        # the subcommand's parser fills a namespace of its own that replaces same-named values: its own list
+        dest="storage_option" if default is None else "storage_option_after",
+        action="append",
+        default=default,
+        metavar="KEY=VALUE",
+        help="an option of the registry URL's object store, repeatable; dotted keys nest "
+        "(client_kwargs.region_name=eu-west-1); values are JSON when they parse, else text "
+        "(over those of $LIFECYCLE_STORAGE_OPTIONS, a JSON object)",
+    )
+    p.add_argument(
+        "--endpoint-url",
+        default=default,
+        metavar="URL",
+        help="the object store's endpoint (S3-compatible servers): client_kwargs.endpoint_url=URL",
     )
     p.add_argument(
         "--json", action="store_true", default=False if default is None else default, help="print machine-readable JSON"

@@ -34,6 +34,13 @@ def _translated() -> Iterator[None]:
         raise UsageError(f"{type(exc).__name__}: {exc}") from None
     except OSError as exc:
         raise UsageError(f"{type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # the object store's client (botocore) has its own error classes
+        from ..storage.options import object_store_error
+
+        message = object_store_error(exc)
+        if message is None:
+            raise
+        raise UsageError(message) from None
 
 
 def _display(obj: Any) -> None:
@@ -71,7 +78,7 @@ class LifecycleMagics(Magics):
         """%lifecycle COMMAND [ARGS]: registry, assets, get, versions, lineage, load, reproduce, verify, ...
 
         Run ``%lifecycle --help`` or ``%lifecycle COMMAND --help`` for the arguments."""
-        from ..cli.commands import build_parser, commands
+        from ..cli.commands import build_parser, commands, storage_options
         from .magic_commands import MAGIC_COMMANDS
 
         if self._parser is None:
@@ -93,7 +100,7 @@ class LifecycleMagics(Magics):
             if args.command in MAGIC_COMMANDS:
                 result = cmd.run(self, args)
             else:
-                reg = self.session.registry(args.registry) if cmd.needs_registry else None
+                reg = self.session.registry(args.registry, storage_options(args)) if cmd.needs_registry else None
                 result = cmd.run(reg, args)
         if args.json:
             print(cmd.to_json(result, reg, args))

@@ -9,7 +9,7 @@ import argparse
 import re
 from typing import Any
 
-from ..cli.commands import Command
+from ..cli.commands import Command, storage_options
 from ..core.errors import UsageInputError
 
 __all__ = ["MAGIC_COMMANDS", "LoadResult"]
@@ -34,7 +34,7 @@ def _registry_setup(p: argparse.ArgumentParser) -> None:
 
 def _registry(m: Any, a: argparse.Namespace) -> Any:
     if a.location is not None:
-        return m.session.switch(a.location)
+        return m.session.switch(a.location, storage_options(a))
     return m.session.registry()
 
 
@@ -51,7 +51,7 @@ def _default_var(name: str) -> str:
 def _load(m: Any, a: argparse.Namespace) -> Any:
     if a.rest and (len(a.rest) != 2 or a.rest[0] != "as"):
         raise UsageInputError(f"expected `load REF as VAR`, got extra words {' '.join(a.rest)!r}")
-    reg = m.session.registry(a.registry)
+    reg = m.session.registry(a.registry, storage_options(a))
     rec = reg.resolve(a.ref)
     exact = f"{rec['kind']}:{rec['name']}@{rec['number']}"
     var = a.rest[1] if a.rest else _default_var(rec["name"])

@@ -23,19 +23,22 @@ class MagicSession:
     def opened(self) -> bool:
         return self._reg is not None
 
-    def registry(self, override: str | None = None) -> Any:
+    def registry(self, override: str | None = None, storage_options: dict[str, Any] | None = None) -> Any:
+        """The registry in use; ``override`` or ``storage_options`` (``--storage-option``) open another for one
+        command (over ``$LIFECYCLE_STORAGE_OPTIONS``, which applies to every URL)."""
         from .. import open_registry
 
-        if override is not None:
-            return open_registry(override)
+        if override is not None or storage_options:
+            return open_registry(override if override is not None else self.location, **(storage_options or {}))
         if self._reg is None:
             self._reg = open_registry(self.location)
         return self._reg
 
-    def switch(self, location: str) -> Any:
+    def switch(self, location: str, storage_options: dict[str, Any] | None = None) -> Any:
+        """Use the registry at ``location`` (opened with ``storage_options``) from now on."""
         from .. import open_registry
 
-        reg = open_registry(location)
+        reg = open_registry(location, **(storage_options or {}))
         self._reg, self.location = reg, location
         return reg
 

@@ -26,13 +26,30 @@ def _fsync_default() -> bool:
 
 
 def storage_for(location: str | os.PathLike[str], *, fsync: bool | None = None, **storage_options: Any) -> Storage:
+    """The storage at ``location``. A URL takes ``storage_options`` (endpoint, credentials, region; see
+    :mod:`lifecycle_ext.storage.options`) over those in ``$LIFECYCLE_STORAGE_OPTIONS`` (key by key); a local folder
+    takes none (and ignores the variable)."""
+    from ..core.errors import UsageInputError
+    from ..storage import options as opts
+
     loc = os.fspath(location)
     if loc.startswith("file://"):
         loc = loc[len("file://") :]
     if _URL_RE.match(loc):
         from ..storage.remote import FsspecStorage
 
-        return FsspecStorage(loc, **storage_options)
+        opts.check_options(loc, storage_options)
+        chosen = opts.merged(opts.from_env(), storage_options)
+        try:
+            opts.check_options(loc, chosen)
+        except UsageInputError as exc:  # the explicit ones passed: the variable's are at fault
+            raise UsageInputError(f"{exc} (in ${opts.ENV})") from None
+        return FsspecStorage(loc, **chosen)
+    if storage_options:  # names the options, never their values
+        raise UsageInputError(
+            f"storage options ({', '.join(sorted(storage_options))}) apply to registry URLs such as "
+            f"s3://bucket/prefix, not to the local folder {loc}"
+        )
     from ..storage.local import LocalStorage
 
     return LocalStorage(Path(loc), fsync=_fsync_default() if fsync is None else fsync)
@@ -55,6 +72,8 @@ def open_registry(
     ``fsync=False`` (or ``LIFECYCLE_FSYNC=0``) skips that for throwaway registries; atomicity is unchanged.
     ``signing_key`` is the path of the private key events are signed with (``$LIFECYCLE_KEY`` wins; default:
     the user's default key, if any; see docs/security.md). ``key=`` stays the object store's access key.
+    ``storage_options`` (``key``, ``secret``, ``endpoint_url``, ``client_kwargs={...}``) go to the fsspec filesystem
+    of a URL, over those in ``$LIFECYCLE_STORAGE_OPTIONS`` (a JSON object; key by key). See docs/storage.md.
     """
     from .service import Registry
 

@@ -3,7 +3,8 @@
 Enabled on install by ``jupyter-config/server-config/lifecycle_ext.json``. The registry location comes from
 ``c.LifecycleConfig.registry`` (default: ``$LIFECYCLE_REGISTRY``, else ``.lifecycle`` -- the same default as
 :func:`lifecycle_ext.open_registry`; a relative path is taken from the server's root directory, where
-notebooks at the top level run). The acting user is the Jupyter identity (``current_user.username``; the
+notebooks at the top level run); ``c.LifecycleConfig.storage_options`` (endpoint, credentials, region) go with it
+to ``open_registry`` (see docs/storage.md, "Storage options"). The acting user is the Jupyter identity (``current_user.username``; the
 JupyterHub user on a hub), mapped to roles by the registry's policy. On loading, the extension publishes the
 name a single-user server acts as (``c.LifecycleConfig.user``) as ``$LIFECYCLE_JUPYTER_USER`` in its environment,
 which the kernels it starts inherit: notebook widgets compare it with the user they act as.

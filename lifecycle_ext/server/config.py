@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from traitlets import Unicode, default
+from traitlets import Dict, Unicode, default
 from traitlets.config import Configurable
 
 from ..registry.compose import default_location
@@ -19,6 +19,15 @@ class LifecycleConfig(Configurable):
     registry = Unicode(
         help="Registry location: a folder (relative to the server root) or an fsspec URL. "
         "Default: $LIFECYCLE_REGISTRY, else .lifecycle (the same default as open_registry()).",
+    ).tag(config=True)
+
+    storage_options = Dict(
+        help="Options of the registry URL's object store (fsspec/s3fs): endpoint, credentials, region, e.g. "
+        '{"key": "...", "secret": "...", "client_kwargs": {"endpoint_url": "https://...", "region_name": "eu-west-1"}}. '
+        "They win, key by key, over $LIFECYCLE_STORAGE_OPTIONS (a JSON object in the server's environment: the "
+        "place for credentials, since traitlets logs the whole config at DEBUG level); without either, the object "
+        "store's own configuration applies (AWS_* variables, ~/.aws). Not allowed with a local folder. "
+        "lifecycle_ext masks the values of keys naming a key, secret, token or password in what it logs.",
     ).tag(config=True)
 
     user = Unicode(

@@ -173,17 +173,19 @@ def publish_sidebar_user(serverapp: Any, configured: str) -> str | None:
 
 def setup_handlers(serverapp: Any, catalogue: Catalogue | None = None) -> None:
     from ..registry.compose import open_registry
+    from ..storage.options import describe
     from .config import LifecycleConfig, resolve_location
 
     cfg = LifecycleConfig(parent=serverapp)
     location = resolve_location(cfg.registry, getattr(serverapp, "root_dir", "."))
+    options = dict(cfg.storage_options)
     lock = threading.Lock()
     cache: dict[str, Any] = {}
 
     def registry() -> Any:
         with lock:
             if "reg" not in cache:
-                cache["reg"] = open_registry(location)
+                cache["reg"] = open_registry(location, **options)
             return cache["reg"]
 
     web_app = serverapp.web_app
@@ -195,4 +197,5 @@ def setup_handlers(serverapp: Any, catalogue: Catalogue | None = None) -> None:
     table = ROUTES if catalogue is None else routes(catalogue)
     handlers = [(url_path_join(base, name), cls, *([kw] if kw else [])) for name, cls, kw in table]
     web_app.add_handlers(".*$", handlers)
-    serverapp.log.info("lifecycle_ext: REST API at %s, registry %s", base, location)
+    shown = f" (storage options: {describe(options)})" if options else ""
+    serverapp.log.info("lifecycle_ext: REST API at %s, registry %s%s", base, location, shown)

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from ..core.errors import NotFound
+from .options import describe
 
 __all__ = ["FsspecStorage"]
 
@@ -25,10 +26,14 @@ class FsspecStorage:
         self.fs, path = fsspec.core.url_to_fs(url, **storage_options)
         self.root = path.rstrip("/")
         self.location = url
+        self.options_shown = describe(storage_options)  # secrets masked
         protocol = self.fs.protocol
         self._s3 = "s3" in (protocol if isinstance(protocol, (tuple, list)) else (protocol,))
         if self._s3:
             self.list_after = self._list_after_s3
+
+    def __repr__(self) -> str:
+        return f"<FsspecStorage {self.location}" + (f" ({self.options_shown})>" if self.options_shown else ">")
 
     def _list_after_s3(self, prefix: str, start_after: str, limit: int) -> list[str]:
         """Keys under ``prefix`` (at any depth) that sort after ``start_after``, at most ``limit``: one

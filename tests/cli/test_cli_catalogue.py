@@ -30,7 +30,7 @@ def _magic(catalogue: Any = None, reg: Any = None) -> Any:
     from lifecycle_ext.magics.lifecycle_magics import LifecycleMagics
 
     class Session:
-        def registry(self, override: str | None = None) -> Any:
+        def registry(self, override: str | None = None, storage_options: dict[str, Any] | None = None) -> Any:
             return reg
 
     return LifecycleMagics(None, session=Session(), catalogue=catalogue)  # type: ignore[arg-type]
