@@ -67,6 +67,16 @@ def assets_of(event: dict[str, Any]) -> list[str]:
     """What the index records for an event: the asset it is about (``KIND:NAME``) and each version of it the
     event names (``KIND:NAME@N``, from ``number``, ``from_number``, ``to_number``)."""
     d = event.get("data") or {}
+    if event.get("type") == "ContentErased":  # each erased version and its successor, with their assets
+        found: list[str] = []
+        for v in d.get("versions") or ():
+            va = v.get("asset") if isinstance(v, dict) else None
+            if type(va) is not str:
+                continue
+            for ref in (va, *(f"{va}@{n}" for n in (v.get("number"), v.get("successor")) if type(n) is int)):
+                if ref not in found:
+                    found.append(ref)
+        return found
     if event.get("type") == "VersionCreated":
         kind, name = d.get("kind"), d.get("name")
         if kind is None or name is None:

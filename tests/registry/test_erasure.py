@@ -99,6 +99,11 @@ def test_erase_three_keys_across_four_versions(populated):
     text = audit.to_json()
     assert "ContentErased" in set(audit["action"])
     assert not any(needle.decode(errors="ignore") in text for needle in sc.needles().values())
+    # the erased version's own audit, its successor's and the asset's show the erasure too (read through the
+    # packs' per-asset index, and again from the single events)
+    for ref in ("dataset:patients@2", "dataset:patients@6", "dataset:patients"):
+        assert "ContentErased" in set(reg.audit(ref)["action"]), ref
+    assert reg._svc.ctx.log.packs()  # noqa: SLF001 - the index was used
     event = reg._svc.ctx.event(report.event)  # noqa: SLF001 - the stored event itself
     assert event["data"]["basis"] == "GDPR Art. 17 request #123"
     assert len(event["data"]["key_hashes"]) == 3 and all(
