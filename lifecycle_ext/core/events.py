@@ -26,6 +26,7 @@ __all__ = [
     "EventData",
     "Spec",
     "spec_of",
+    "subjects",
 ]
 
 GENESIS = "0" * 64
@@ -123,3 +124,36 @@ def check_event_raw(raw: bytes, event: dict[str, Any], seq: int, prev: str) -> N
     ):
         return
     check_event(event, seq, prev)
+
+
+def subjects(event: dict[str, Any]) -> list[str]:
+    """What ``event`` is about: each asset it names (``KIND:NAME``) followed by each version of it it names
+    (``KIND:NAME@N``: ``number``, ``from_number``/``to_number`` of a rollback; every erased version and its
+    successor of a ``ContentErased``). One answer for the packs' index, the audit filter and change polling."""
+    d = event.get("data") or {}
+    if event.get("type") == "ContentErased":
+        found: list[str] = []
+        for v in d.get("versions") or ():
+            va = v.get("asset") if isinstance(v, dict) else None
+            if type(va) is not str:
+                continue
+            for ref in (va, *(f"{va}@{n}" for n in (v.get("number"), v.get("successor")) if type(n) is int)):
+                if ref not in found:
+                    found.append(ref)
+        return found
+    if event.get("type") == "VersionCreated":
+        kind, name = d.get("kind"), d.get("name")
+        if type(kind) is not str or type(name) is not str:
+            return []
+        a = f"{kind}:{name}"
+    else:
+        asset = d.get("asset")
+        if type(asset) is not str:
+            return []
+        a = asset
+    out = [a]
+    for field in ("number", "from_number", "to_number"):
+        n = d.get(field)
+        if type(n) is int and f"{a}@{n}" not in out:
+            out.append(f"{a}@{n}")
+    return out

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from ..core.errors import UsageInputError
+from ..core.events import subjects
 from ..core.paging import decode_cursor, parse_since, take_page
 from ..core.refs import exact_ref, parse_ref
 from .context import Service
@@ -20,30 +21,11 @@ __all__ = ["AuditService", "AUDIT_COLUMNS"]
 AUDIT_COLUMNS = ["seq", "time", "actor", "action", "ref", "from_stage", "to_stage", "reason", "policy_hash", "evidence"]
 
 
-def erased_refs(d: dict[str, Any]) -> list[str]:
-    """The versions a ``ContentErased`` event's data erased, each followed by its successor (when it has one)."""
-    out: list[str] = []
-    for v in d.get("versions") or ():
-        for n in (v.get("number"), v.get("successor")):
-            if isinstance(v.get("asset"), str) and type(n) is int and f"{v['asset']}@{n}" not in out:
-                out.append(f"{v['asset']}@{n}")
-    return out
-
-
 def refs_of(e: dict[str, Any]) -> list[str]:
-    """Exact refs an event is about."""
-    d = e["data"]
-    if e["type"] == "VersionCreated":
-        return [f"{d['kind']}:{d['name']}@{d.get('number')}"]
-    if e["type"] == "RolledBack":
-        return [f"{d['asset']}@{d['from_number']}", f"{d['asset']}@{d['to_number']}"]
-    if e["type"] == "ContentErased":  # about every version it erased, and the redacted successor of each
-        return erased_refs(d)
-    if "asset" in d and d.get("number") is not None:
-        return [f"{d['asset']}@{d['number']}"]
-    if "asset" in d:
-        return [d["asset"]]
-    return []
+    """Exact refs an event is about: the versions it names, else the assets (``core.events.subjects``)."""
+    about = subjects(e)
+    versions = [r for r in about if "@" in r]
+    return versions or about
 
 
 def _evidence(e: dict[str, Any]) -> Any:

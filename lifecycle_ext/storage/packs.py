@@ -27,7 +27,7 @@ import json
 from typing import Any
 
 from ..core.errors import IntegrityError
-from ..core.events import GENESIS, check_event_raw
+from ..core.events import GENESIS, check_event_raw, subjects
 
 __all__ = ["PACK_FORMAT", "Pack", "pack_key", "pack_range", "pack_chain", "build_pack", "assets_of", "check_pack"]
 
@@ -64,36 +64,9 @@ def pack_chain(names: list[str], start: int = 0) -> list[tuple[int, int, str]]:
 
 
 def assets_of(event: dict[str, Any]) -> list[str]:
-    """What the index records for an event: the asset it is about (``KIND:NAME``) and each version of it the
-    event names (``KIND:NAME@N``, from ``number``, ``from_number``, ``to_number``)."""
-    d = event.get("data") or {}
-    if event.get("type") == "ContentErased":  # each erased version and its successor, with their assets
-        found: list[str] = []
-        for v in d.get("versions") or ():
-            va = v.get("asset") if isinstance(v, dict) else None
-            if type(va) is not str:
-                continue
-            for ref in (va, *(f"{va}@{n}" for n in (v.get("number"), v.get("successor")) if type(n) is int)):
-                if ref not in found:
-                    found.append(ref)
-        return found
-    if event.get("type") == "VersionCreated":
-        kind, name = d.get("kind"), d.get("name")
-        if kind is None or name is None:
-            return []
-        a = f"{kind}:{name}"
-    else:
-        asset = d.get("asset")
-        if type(asset) is not str:
-            return []
-        a = asset
-    n = d.get("number")
-    out = [a, f"{a}@{n}"] if type(n) is int else [a]
-    for field in ("from_number", "to_number"):
-        n = d.get(field)
-        if type(n) is int and f"{a}@{n}" not in out:
-            out.append(f"{a}@{n}")
-    return out
+    """What the index records for an event: :func:`~lifecycle_ext.core.events.subjects` (its assets and the
+    versions of them it names)."""
+    return subjects(event)
 
 
 class Pack:

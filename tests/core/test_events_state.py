@@ -52,3 +52,22 @@ def test_out_of_order_version_number_is_an_integrity_error():
     e0 = _created(0, GENESIS, number=2)
     with pytest.raises(IntegrityError, match="out of order"):
         fold([e0])
+
+
+def test_subjects_name_the_assets_and_versions_an_event_is_about():
+    """One answer for the packs' index, the audit filter and change polling (they were two functions)."""
+    from lifecycle_ext.core.events import subjects
+
+    created = {"type": "VersionCreated", "data": {"kind": "model", "name": "m", "number": 3}}
+    assert subjects(created) == ["model:m", "model:m@3"]
+    back = {"type": "RolledBack", "data": {"asset": "model:m", "from_number": 3, "to_number": 2}}
+    assert subjects(back) == ["model:m", "model:m@3", "model:m@2"]
+    erased = {
+        "type": "ContentErased",
+        "data": {
+            "versions": [{"asset": "dataset:d", "number": 1, "successor": 4}, {"asset": "dataset:e", "number": 2}]
+        },
+    }
+    assert subjects(erased) == ["dataset:d", "dataset:d@1", "dataset:d@4", "dataset:e", "dataset:e@2"]
+    assert subjects({"type": "PolicySet", "data": {"blob": "x"}}) == []
+    assert subjects({"type": "VersionCreated", "data": {"kind": 1, "name": "m"}}) == []  # hostile shapes: nothing
