@@ -440,33 +440,32 @@ class EventLog:
 
     def events(self, start: int = 0) -> Iterator[Event]:
         """Every event from ``start`` on: from the proved packs, then the single events after them."""
-        seq = start
-        for p in self.packs():
-            if p.last < seq:
-                continue
-            if p.first > seq:
-                break
-            for s in range(seq, p.last + 1):
-                yield p.event(s)
-            seq = p.last + 1
-        for s, raw in self._singles(seq):
-            yield _parse(raw, s)
+        return self._read(None, start)
 
     def events_about(self, assets: set[str], start: int = 0) -> Iterator[Event]:
-        """The events from ``start`` on about any of ``assets`` (``KIND:NAME``): the packs' indexes say which of
-        their events to parse; the single events after them are filtered."""
+        """The events from ``start`` on about any of ``assets`` (``KIND:NAME`` or ``KIND:NAME@N``, as
+        ``core.events.subjects`` names them): the packs' indexes say which of their events to parse; the single
+        events after them are filtered."""
+        return self._read(assets, start)
+
+    def _read(self, assets: set[str] | None, start: int) -> Iterator[Event]:
         seq = start
         for p in self.packs():
             if p.last < seq:
                 continue
             if p.first > seq:
                 break
-            for s in sorted({s for a in assets for s in p.index.get(a, ()) if s >= seq}):
+            wanted = (
+                range(seq, p.last + 1)
+                if assets is None
+                else sorted({s for a in assets for s in p.index.get(a, ()) if s >= seq})
+            )
+            for s in wanted:
                 yield p.event(s)
             seq = p.last + 1
         for s, raw in self._singles(seq):
             ev = _parse(raw, s)
-            if any(a in assets for a in assets_of(ev)):
+            if assets is None or any(a in assets for a in assets_of(ev)):
                 yield ev
 
     # -- writing -----------------------------------------------------------------------------------
