@@ -9,8 +9,8 @@ import json
 import math
 import os
 import re
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import xxhash
@@ -110,32 +110,6 @@ def _run_facts(meta: dict[str, Any]) -> dict[str, Any]:
 CONCURRENT_SAVE_BYTES = 8 << 20
 
 
-class _Background:
-    """Run ``fn()`` in a thread of its own; :meth:`result` returns its value or raises its exception."""
-
-    def __init__(self, fn: Callable[[], tuple[str, int]]) -> None:
-        self._out: tuple[str, int] | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(fn,), name="lifecycle-save", daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable[[], tuple[str, int]]) -> None:
-        try:
-            self._out = fn()
-        except BaseException as e:  # handed to the caller by result()
-            self._error = e
-
-    def settle(self) -> None:
-        self._thread.join()
-
-    def result(self) -> tuple[str, int]:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._out is not None
-        return self._out
-
-
 class VersionsService(Service):
     # -- writing -------------------------------------------------------------------------------------
     def save(
@@ -188,7 +162,9 @@ class VersionsService(Service):
         # baseline costs about as much CPU as compressing its chunks). A hook that refuses the save then leaves
         # unreferenced chunks behind, which `gc` removes; no version or event is written.
         nbytes = payload.nbytes if isinstance(payload.nbytes, int) else 0
-        writer = _Background(write) if hooks and nbytes >= CONCURRENT_SAVE_BYTES else None
+        # a thread of its own, not the blob pool: the write itself maps its chunks over that pool
+        writer = ThreadPoolExecutor(1, "lifecycle-save") if hooks and nbytes >= CONCURRENT_SAVE_BYTES else None
+        written = writer.submit(write) if writer is not None else None
         extra: dict[str, Any] = {}
         try:
             for hook in hooks:
@@ -199,13 +175,17 @@ class VersionsService(Service):
                         extra[k] = v
         except BaseException:
             if writer is not None:
-                writer.settle()  # no write keeps running behind the error
+                writer.shutdown(wait=True)  # no write keeps running behind the error
             raise
         schema = (extra.get("dataset") or {}).get("schema")
         if schema and schema not in meta["inputs"]:  # the label schema a dataset declared is a lineage edge
             meta["inputs"] = [*meta["inputs"], schema]
 
-        content_hash, new_bytes = writer.result() if writer is not None else write()
+        if writer is not None and written is not None:
+            writer.shutdown(wait=False)  # the thread exits once the write is done
+            content_hash, new_bytes = written.result()
+        else:
+            content_hash, new_bytes = write()
         meta_hash = "xxh3-128:" + xxhash.xxh3_128_hexdigest(canonical({**meta, **extra}))
 
         def build(state: State) -> EventSpec | None:
