@@ -108,7 +108,11 @@ def encode_frame(obj: Any) -> Payload:
     except (pa.ArrowException, UserWarning, TypeError, ValueError) as exc:
         raise UnsupportedType(f"DataFrame cannot be stored without pickling: {exc}") from None
     p.add_array("arrow_schema", np.frombuffer(table.schema.serialize(), dtype=np.uint8))
-    p.attrs["columns"] = [_buffers(p, f"c{i}", col.combine_chunks()) for i, col in enumerate(table.columns)]
+    # a column in one chunk is used as it is: combine_chunks() would copy it (half a GB for the benchmark frame)
+    p.attrs["columns"] = [
+        _buffers(p, f"c{i}", col.chunk(0) if col.num_chunks == 1 else col.combine_chunks())
+        for i, col in enumerate(table.columns)
+    ]
     p.summary = {
         "rows": int(len(df)),
         "columns": [str(c) for c in cols][:200],

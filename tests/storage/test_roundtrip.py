@@ -195,3 +195,24 @@ def test_symlinks_are_refused(mreg, tmp_path):
     (d / "link").symlink_to(tmp_path)
     with pytest.raises(UnsupportedType, match="symbolic link"):
         mreg.save(d, "model:links")
+
+
+def test_a_frame_column_in_one_arrow_chunk_is_encoded_without_a_copy():
+    from lifecycle_ext.storage.frames import encode_frame
+
+    df = pd.DataFrame({"x": np.arange(300_000, dtype=np.float64)})
+    values = df["x"].to_numpy()  # the frame's own memory (pandas copies what it is given)
+    payload = encode_frame(df)
+    chunks = [data for key, data in payload.chunks if key.startswith("c0b1/")]
+    assert chunks and all(np.shares_memory(np.frombuffer(c, dtype=np.uint8), values) for c in chunks)
+
+
+def test_a_frame_column_in_several_arrow_chunks_roundtrips(mreg):
+    import pyarrow as pa
+
+    chunked = pa.chunked_array(
+        [pa.array(["a", None, "bc"], pa.large_string()), pa.array(["d", "é"], pa.large_string())]
+    )
+    df = pd.DataFrame({"s": pd.Series(pd.arrays.ArrowExtensionArray(chunked)), "n": np.arange(5)})
+    assert pa.Table.from_pandas(df).column("s").num_chunks == 2
+    pd.testing.assert_frame_equal(_rt(mreg, df, "dataset"), df, check_exact=True)
