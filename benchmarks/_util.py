@@ -33,6 +33,19 @@ def best_of(n: int, fn) -> float:
     return min(times)
 
 
+def warm_pages(nbytes: int) -> None:
+    """Touch and free ``nbytes`` of memory just before a timed write of about that size, on every side.
+
+    On a virtual machine that hands freed memory back to its host (virtio-balloon free page reporting, as on the
+    machines these benchmarks run on), the first write into the page cache after a pause of a second or two pays
+    for the host to back every page again: an ``np.save`` + fsync of 1 GiB measured 0.45 s back to back and 2.5-3 s
+    after a 2 s pause, in the same minute. Warming both sides the same way measures the code, not the host."""
+    import numpy as np
+
+    buf = np.ones(int(nbytes), dtype=np.uint8)
+    del buf
+
+
 def fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -53,17 +66,20 @@ def report(title: str, rows: list[tuple[str, str]]) -> None:
 
 
 def durable_saves(arr, base: Path, repeats: int, check=None):
-    """Save ``arr`` durably ``repeats`` times, each beside an ``np.save`` + fsync of it on the same disk; return
-    (best np.save time, best reg.save time, the last registry, its version). ``check(reg, version)`` runs after
-    each save; every registry but the last is removed."""
+    """Save ``arr`` durably ``repeats`` times, each right after an ``np.save`` + fsync of it on the same disk
+    (both sides warmed the same way, see :func:`warm_pages`); return (np.save times, reg.save times, the last
+    registry, its version), one entry per round. ``check(reg, version)`` runs after each save; every registry but
+    the last is removed."""
     import numpy as np
 
     import lifecycle_ext
 
     t: dict = {}
     np_times, save_times = [], []
+    v = reg = None
     for r in range(repeats):
         p = base / f"baseline{r}.npy"
+        warm_pages(arr.nbytes * 1.25)
         with timer(t, "np"):
             np.save(p, arr)
             fsync_path(p)
@@ -71,6 +87,7 @@ def durable_saves(arr, base: Path, repeats: int, check=None):
         p.unlink()
         loc = base / f"reg{r}"
         reg = lifecycle_ext.open_registry(loc, user="bench", fsync=True)
+        warm_pages(arr.nbytes * 1.25)
         with timer(t, "save"):
             v = reg.save(arr, "model:big")
         save_times.append(t["save"])
@@ -78,4 +95,10 @@ def durable_saves(arr, base: Path, repeats: int, check=None):
             check(reg, v)
         if r < repeats - 1:
             drop_tree(loc)
-    return min(np_times), min(save_times), reg, v
+    return np_times, save_times, reg, v
+
+
+def ratio_summary(ours: list[float], theirs: list[float]) -> str:
+    """Per-round ratios as ``median (min-max)``, and best against best: the spread is this machine's noise."""
+    rs = sorted(a / b for a, b in zip(ours, theirs))
+    return f"median {rs[len(rs) // 2]:.2f}x per round ({rs[0]:.2f}-{rs[-1]:.2f}x); best vs best {min(ours) / min(theirs):.2f}x"

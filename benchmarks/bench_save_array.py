@@ -8,12 +8,12 @@ ratios measured side by side in this run (same disk for both sides), as the rang
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import time
 
+import blake3
 import numpy as np
-from _util import drop_tree, durable_saves, report, scratch, timer
+from _util import drop_tree, durable_saves, ratio_summary, report, scratch, timer, warm_pages
 
 GIB = 1 << 30
 
@@ -27,10 +27,12 @@ def main(size: int = GIB, rounds: int = 3) -> None:
     arr = np.random.default_rng(0).standard_normal((rows, 4096), dtype=np.float32)
     base = scratch("array")
     t: dict[str, float] = {}
-    np_t, save_t, reg, v = durable_saves(arr, base, rounds)
+    np_times, save_times, reg, v = durable_saves(arr, base, rounds)
+    np_t = min(np_times)
     arr2 = arr.copy()
     changed = rows // 100
     arr2[rows // 2 : rows // 2 + changed] += 1.0
+    warm_pages(arr2.nbytes * 1.25)
     with timer(t, "resave"):
         v2 = reg.save(arr2, "model:big")
     npy = base / "same.npy"
@@ -59,7 +61,7 @@ def main(size: int = GIB, rounds: int = 3) -> None:
 
     def floor_one(p) -> None:
         data = p.read_bytes()
-        hashlib.sha256(data).digest()
+        blake3.blake3(data).digest()
         import xxhash
 
         xxhash.xxh3_128_digest(data)
@@ -78,17 +80,17 @@ def main(size: int = GIB, rounds: int = 3) -> None:
     report(
         f"1 GiB float32 array ({arr.nbytes / GIB:.2f} GiB, {rows} x 4096), {rounds} rounds",
         [
-            ("np.save + fsync (best)", f"{np_t:.2f} s"),
-            ("reg.save (durable, best)", f"{save_t:.2f} s   ratio {save_t / np_t:.2f}x   (target <= 1.5x)"),
+            ("np.save + fsync", f"{_span(np_times)} s"),
+            ("reg.save (durable)", f"{_span(save_times)} s   {ratio_summary(save_times, np_times)}   (target <= 1.5x)"),
             ("re-save, 1% rows changed", f"{t['resave']:.2f} s   ratio {t['resave'] / np_t:.3f}x   (target <= 0.25x)"),
             ("  new bytes written", f"{v2.new_bytes / arr.nbytes * 100:.2f}% of the array   (target <= 3%)"),
             (
                 "load vs np.load (page cache)",
                 f"{_span(our_load)} s vs {_span(np_load)} s = {_span(load_ratio)}x   (target <= 1.0x)",
             ),
-            ("verify, xxh3 + SHA-256 (reg.verify)", f"{_span(full)} GB/s   (target >= 2 GB/s)"),
+            ("verify, xxh3 + BLAKE3 (reg.verify)", f"{_span(full)} GB/s   (target >= 2 GB/s)"),
             ("verify, xxh3 only (as loads check)", f"{_span(xxh)} GB/s"),
-            ("  floor: read + SHA-256 + xxh3, same pool", f"{_span(floor)} GB/s"),
+            ("  floor: read + BLAKE3 + xxh3, same pool", f"{_span(floor)} GB/s"),
             ("first save new bytes", f"{v.new_bytes / arr.nbytes * 100:.1f}% of the array"),
         ],
     )

@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pandas as pd
-from _util import drop_tree, fsync_path, report, scratch, timer
+from _util import drop_tree, fsync_path, report, scratch, timer, warm_pages
 
 import lifecycle_ext
 
@@ -39,12 +39,14 @@ def main(n: int = 10_000_000, repeats: int = 3) -> None:
     small.to_parquet(base / "warm.parquet", engine="pyarrow")
     lifecycle_ext.open_registry(base / "warm-reg", user="bench").save(small, "dataset:warm")
     drop_tree(base / "warm-reg")
+    nbytes = df.memory_usage(deep=True).sum()  # what either side allocates and writes, at most
     res: dict[str, list[float]] = {"pq": [], "pq_sync": [], "save": [], "save_sync": []}
     t: dict[str, float] = {}
 
     def parquet(r: int, fsync: bool) -> None:
         p = base / f"f{r}.parquet"
         key = "pq_sync" if fsync else "pq"
+        warm_pages(nbytes)
         with timer(t, key):
             df.to_parquet(p, engine="pyarrow")
             if fsync:
@@ -55,6 +57,7 @@ def main(n: int = 10_000_000, repeats: int = 3) -> None:
         key = "save_sync" if fsync else "save"
         loc = base / f"reg-{key}-{r}"
         reg = lifecycle_ext.open_registry(loc, user="bench", fsync=fsync)
+        warm_pages(nbytes)
         with timer(t, key):
             reg.save(df, "dataset:big")
         res[key].append(t[key])

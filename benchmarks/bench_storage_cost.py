@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _util import drop_tree, fsync_path, report, scratch
+from _util import drop_tree, fsync_path, report, scratch, warm_pages
 from bench_save_frame import make_frame
 
 import lifecycle_ext
@@ -58,6 +58,7 @@ def frame_case(rows: int, repeat: int) -> list[tuple[str, str]]:
     df = make_frame(rows)
     base = scratch("cost-frame")
     raw = int(df.memory_usage(deep=False).sum())
+    raw_deep = int(df.memory_usage(deep=True).sum())  # what either side allocates and writes, at most
     sizes = {}
     for comp in ("snappy", "zstd"):
         p = base / f"f-{comp}.parquet"
@@ -67,11 +68,13 @@ def frame_case(rows: int, repeat: int) -> list[tuple[str, str]]:
     save_r, load_r, pq_t, save_t, rpq_t, load_t = [], [], [], [], [], []
     reg = v = None
     for r in range(repeat):
+        warm_pages(raw_deep)
         t0 = time.perf_counter()
         df.to_parquet(p, engine="pyarrow", compression="snappy")
         pq_t.append(time.perf_counter() - t0)
         loc = base / f"reg{r}"
         reg = lifecycle_ext.open_registry(loc, user="bench", fsync=False)
+        warm_pages(raw_deep)
         t0 = time.perf_counter()
         v = reg.save(df, "dataset:big")
         save_t.append(time.perf_counter() - t0)
@@ -128,11 +131,13 @@ def finetune_case(mb: int, repeat: int) -> list[tuple[str, str]]:
             reg = lifecycle_ext.open_registry(loc, user="bench", fsync=True)
             v1 = reg.save(w0, "model:ft")
             p = base / "w1.npy"
+            warm_pages(w1.nbytes * 1.25)
             t0 = time.perf_counter()
             np.save(p, w1)
             fsync_path(p)
             np_times.append(time.perf_counter() - t0)
             os.unlink(p)
+            warm_pages(w1.nbytes * 1.25)
             t0 = time.perf_counter()
             v2 = reg.save(w1, "model:ft")
             runs.append((time.perf_counter() - t0, reg, v1, v2))

@@ -9,6 +9,7 @@ from typing import Any
 from ..core import progress
 from ..core.errors import IntegrityError, NotFound
 from ..core.refs import exact_ref
+from ..storage import digests
 from ..storage.eventlog import paused_gc
 from .context import Service
 from .views.records import GcReport, VerifyReport
@@ -19,7 +20,7 @@ __all__ = ["IntegrityService"]
 class IntegrityService(Service):
     @property
     def _digests(self) -> dict[str, str]:
-        """blob id -> the SHA-256 digest a manifest records for it (filled while references are collected)."""
+        """blob id -> the digest (``blake3:``/``sha256:``) a manifest records for it (filled while references are collected)."""
         found: dict[str, str] = self.__dict__.setdefault("_digest_map", {})
         return found
 
@@ -136,13 +137,21 @@ class IntegrityService(Service):
         )
 
     def _check_blob(self, cid: str) -> tuple[str | None, int]:
-        # Every blob is checked against its id (xxh3, as every read does); a blob a manifest records a SHA-256
-        # digest for is also checked against it, in the same pass: the digest is what signatures and releases
-        # cover, and xxh3 is no defence against a deliberate replacement. Loads check xxh3 only.
+        # Every blob is checked against its id (xxh3, as every read does); a blob a manifest records a digest
+        # for (BLAKE3, or SHA-256 in older manifests) is also checked against it, in the same pass: the digest
+        # is what signatures and releases cover, and xxh3 is no defence against a deliberate replacement. Loads
+        # check xxh3 only.
+        recorded = self._digests.get(cid)
+        if recorded is not None:
+            try:
+                digests.hasher(recorded)
+            except IntegrityError as exc:
+                return f"its manifest records an unusable digest: {exc}", 0
         try:
-            size, digest_ok = self.ctx.blobs.verify_blob(cid, self._digests.get(cid))
+            size, digest_ok = self.ctx.blobs.verify_blob(cid, recorded)
             if not digest_ok:
-                return "does not match its SHA-256 digest in the manifest", size
+                algorithm = str(recorded).partition(":")[0].upper().replace("SHA256", "SHA-256")
+                return f"does not match its {algorithm} digest in the manifest", size
             return None, size
         except NotFound:
             return "missing", 0

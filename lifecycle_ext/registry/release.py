@@ -2,7 +2,7 @@
 
 ``reg.release(ref, output=DIR)`` writes the version's stored files (its zarr v3 store: open it with
 ``zarr.open_group(DIR)``, or ``reg``-less with any zarr reader) and ``lifecycle-version.json`` (ref, content
-hash, SHA-256 digests, metrics, params, metadata) under ``DIR``, then signs ``DIR`` with the process's key in the
+hash, the manifest's BLAKE3 (or older SHA-256) digest of every file, metrics, params, metadata) under ``DIR``, then signs ``DIR`` with the process's key in the
 OpenSSF model-signing format (``DIR/model.sig``, a Sigstore bundle). The signer's public key goes beside the
 folder as ``DIR.pub.pem``. Anybody can check it without this package::
 
@@ -13,7 +13,6 @@ Changing one byte of any file makes that fail. Needs the ``release`` extra (``mo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -22,6 +21,7 @@ from typing import Any
 
 from ..core.errors import IntegrityError, UsageInputError
 from ..core.refs import exact_ref
+from ..storage import digests as content_digests
 from .context import Service
 from .keys import public_key_pem
 
@@ -58,10 +58,14 @@ class ReleaseService(Service):
             if rel.is_absolute() or ".." in rel.parts:
                 raise IntegrityError(f"manifest entry {name!r} of {exact} is not a safe relative path")
             data = self.ctx.blobs.get(cid)
-            digest = "sha256:" + hashlib.sha256(data).hexdigest()
-            if name in digests and digests[name] != digest:
-                raise IntegrityError(f"{exact}: {name} does not match its SHA-256 digest in the manifest")
-            digests.setdefault(name, digest)
+            recorded = digests.get(name)
+            if recorded is None:  # a manifest from before digests: the release still names every file's
+                digests[name] = content_digests.digest(data)
+            else:
+                h, expected = content_digests.hasher(recorded)
+                h.update(content_digests.as_bytes(data))
+                if h.hexdigest() != expected:
+                    raise IntegrityError(f"{exact}: {name} does not match its digest in the manifest ({recorded})")
             target = out.joinpath(*rel.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)

@@ -47,8 +47,7 @@ def _resolve_module(spec: str) -> Any:
 class ProvenanceService(Service):
     def content_hash(self, obj: Any) -> str:
         """The content hash ``save(obj, ...)`` would record, computed without storing anything."""
-        import hashlib
-
+        from ..storage import digests as content_digests
         from ..storage.blobs import content_id
         from ..storage.codecs import encode
         from .service import manifest_bytes
@@ -56,7 +55,7 @@ class ProvenanceService(Service):
         payload = encode(obj)
         items: list[tuple[str, bytes | memoryview]] = [*payload.chunks, *payload.docs.items()]
         entries = {k: content_id(d) for k, d in items}
-        digests = {k: "sha256:" + hashlib.sha256(d).hexdigest() for k, d in items}
+        digests = {k: content_digests.digest(d) for k, d in items}
         return content_id(manifest_bytes(payload.object_type, entries, digests))
 
     def environment(self, ref: str) -> dict[str, Any]:

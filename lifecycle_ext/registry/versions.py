@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 import math
 import os
@@ -22,6 +21,7 @@ from ..core.event_types import AliasSet, TagAdded, TagRemoved
 from ..core.events import canonical
 from ..core.records import VersionRecord
 from ..core.refs import Ref, exact_ref, parse_ref, validate_label
+from ..storage import digests as content_digests
 from .context import EventSpec, Service, State
 from .hooks import load_hooks, save_hooks, saved_hooks
 from .views.records import Version
@@ -40,7 +40,7 @@ PROGRESS_MIN_BYTES = 8 << 20  # saves smaller than this report no progress (they
 def manifest_bytes(object_type: str, entries: dict[str, str], digests: dict[str, str] | None = None) -> bytes:
     """The canonical manifest document; its content id is the version's content hash."""
     body: dict[str, Any] = {"format": 1, "type": object_type, "entries": dict(sorted(entries.items()))}
-    if digests is not None:  # entry -> "sha256:<hex>": a cryptographic digest of each blob (xxh3 is the dedup id)
+    if digests is not None:  # entry -> "blake3:<hex>": a cryptographic digest of each blob (xxh3 is the dedup id)
         body["digests"] = dict(sorted(digests.items()))
     return canonical(body)
 
@@ -246,7 +246,7 @@ class VersionsService(Service):
         chunk that replaces the parent's chunk at the same position may be stored as a delta against it."""
         blobs = self.ctx.blobs
         before: dict[str, str] = {}
-        known_digests: dict[str, str] = {}  # chunk id -> the parent manifest's SHA-256 of that chunk
+        known_digests: dict[str, str] = {}  # chunk id -> the parent manifest's digest of that chunk
         if parent is not None and parent.get("object_type") == payload.object_type:
             try:
                 manifest = json.loads(blobs.get_cached(parent["content_hash"]))
@@ -266,16 +266,19 @@ class VersionsService(Service):
         bar = progress.task(label, total) if total >= PROGRESS_MIN_BYTES and progress.active() else None
 
         def put(job: tuple[str, Any, int, str | None]) -> tuple[str, int, str]:
-            # the SHA-256 digest (what signatures cover) is of the chunk's own bytes, computed in the same
+            # the BLAKE3 digest (what signatures cover) is of the chunk's own bytes, computed in the same
             # worker as the write; the content id stays xxh3-128 of the same bytes (compression is below it)
             _, data, width, base = job
             cid, n = blobs.put(data, itemsize=width, base=base, known=known)
             if bar is not None:
                 bar.advance(memoryview(data).nbytes)
-            # a chunk the parent already stores keeps the parent's digest of it: that is the digest of the stored
-            # bytes (the write was skipped), and unchanged chunks cost no hashing on a re-save
+            # a chunk the parent already stores keeps the parent's digest of it (the write was skipped, and
+            # unchanged chunks cost no hashing on a re-save), unless the parent's is of an older algorithm
+            # (SHA-256): a manifest then depends on its content alone, as `content_hash()` computes it
             digest = known_digests.get(cid)
-            return cid, n, digest if digest is not None else "sha256:" + hashlib.sha256(data).hexdigest()
+            if digest is None or not content_digests.is_current(digest):
+                digest = content_digests.digest(data)
+            return cid, n, digest
 
         if bar is None:
             results = list(blobs.pool.map(put, jobs)) if len(jobs) > 4 else [put(j) for j in jobs]

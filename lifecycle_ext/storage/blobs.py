@@ -7,7 +7,6 @@ is decided per blob when it is written. Reads undo it and verify the result agai
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -239,28 +238,30 @@ class BlobStore:
         except NotFound:
             raise NotFound(f"blob {cid} is missing from the registry at {self.storage.location}") from None
 
-    def verify_blob(self, cid: str, sha256: str | None = None) -> tuple[int, bool]:
+    def verify_blob(self, cid: str, digest: str | None = None) -> tuple[int, bool]:
         """Re-read blob ``cid`` from storage (never from a cache) and check it: its content against the id
-        (xxh3), and, when given, against ``sha256`` (``sha256:<hex>``, the digest a manifest records, which is
-        what signatures cover). A blob stored raw is hashed in one pass of 1 MiB pieces, both hashes on each
-        piece while it is in the CPU cache. Return (content length, whether the SHA-256 matches: True when no
-        digest is given); a content that does not match its id raises ``IntegrityError``, a missing blob
-        ``NotFound``."""
+        (xxh3), and, when given, against ``digest`` (``blake3:<hex>`` or ``sha256:<hex>``, the digest a manifest
+        records, which is what signatures cover; see :mod:`.digests`). A blob stored raw is hashed in one pass of
+        1 MiB pieces, both hashes on each piece while it is in the CPU cache. Return (content length, whether the
+        digest matches: True when none is given); a content that does not match its id raises
+        ``IntegrityError``, as does a digest of an unknown algorithm; a missing blob raises ``NotFound``."""
+        from . import digests
+
+        h, expected = digests.hasher(digest) if digest is not None else (None, "")
         reader = getattr(self.storage, "read_mapped", self.storage.read)
         stored = self._read_stored(cid, reader)
         try:
             frame = bf.parse(stored)
         except bf.FormatError:
             frame = None
-        sha = hashlib.sha256() if sha256 is not None else None
         if frame is None:
             view = memoryview(stored)
             ours = xxhash.xxh3_128()
             for i in range(0, len(view), _PIECE):
                 piece = view[i : i + _PIECE]
                 ours.update(piece)
-                if sha is not None:
-                    sha.update(piece)
+                if h is not None:
+                    h.update(piece)
             size = len(view)
             del view, piece
             if _PREFIX + ours.hexdigest() != cid:
@@ -268,9 +269,9 @@ class BlobStore:
         else:
             data, _ = self._load(cid, reader, True)  # decoded (deltas with their bases) and checked against the id
             size = len(data)
-            if sha is not None:
-                sha.update(data)
-        return size, sha is None or "sha256:" + sha.hexdigest() == sha256
+            if h is not None:
+                h.update(digests.as_bytes(data))
+        return size, h is None or h.hexdigest() == expected
 
     def get_cached(self, cid: str) -> bytes:
         """:meth:`get` for small immutable documents read again and again (zarr metadata): a verified copy is

@@ -106,7 +106,7 @@ def test_manifest_digests_are_checked_by_verify(reg: Any) -> None:
     v = reg.save(np.arange(1000, dtype="int64"), "dataset:d")
     manifest = reg.manifest(v.ref)
     assert set(manifest["digests"]) == set(manifest["entries"])
-    assert all(d.startswith("sha256:") and len(d) == 71 for d in manifest["digests"].values())
+    assert all(d.startswith("blake3:") and len(d) == 71 for d in manifest["digests"].values())
     assert reg.content_hash(np.arange(1000, dtype="int64")) == v.content_hash
     assert reg.verify().ok
 

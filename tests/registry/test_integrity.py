@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from lifecycle_ext.storage.eventlog import event_key
 
@@ -118,10 +119,15 @@ def test_verify_names_a_corrupt_delta_chunk_and_its_ref(reg):
     assert "corrupt" in rep.problems[0]["problem"] and "data/c/0/0" in rep.problems[0]["object"]
 
 
-def test_verify_checks_the_manifest_sha256_digests_in_the_same_pass(reg):
+def test_verify_checks_the_manifest_digests_in_the_same_pass(reg):
     """verify() checks every digest a manifest records (raw, compressed and delta chunks alike): the digests
-    are what signatures cover. A digest that disagrees is reported as such; a corrupt blob as corrupt."""
+    are what signatures cover. A digest that disagrees is reported as such (BLAKE3 for new manifests, SHA-256
+    for older ones); a digest of an unknown algorithm is reported, never passed."""
     import hashlib
+
+    import blake3
+
+    from lifecycle_ext.core.errors import IntegrityError
 
     w0 = np.random.default_rng(0).standard_normal((512, 1024)).astype(np.float32)
     v1 = reg.save(w0, "model:ft")
@@ -131,37 +137,68 @@ def test_verify_checks_the_manifest_sha256_digests_in_the_same_pass(reg):
     for v in (v1, v2, ints):
         m = reg.manifest(v.ref)
         for key, cid in m["entries"].items():
+            assert m["digests"][key].startswith("blake3:")
             size, ok = reg.blobs.verify_blob(cid, m["digests"][key])
             assert ok and size == len(reg.blobs.get(cid))
+            content = bytes(reg.blobs.get(cid))
+            assert reg.blobs.verify_blob(cid, "sha256:" + hashlib.sha256(content).hexdigest()) == (size, True)
             assert reg.blobs.verify_blob(cid, "sha256:" + hashlib.sha256(b"other").hexdigest()) == (size, False)
+            assert reg.blobs.verify_blob(cid, "blake3:" + blake3.blake3(b"other").hexdigest()) == (size, False)
             assert reg.blobs.verify_blob(cid) == (size, True)
+            with pytest.raises(IntegrityError, match="unknown content digest algorithm 'md5'"):
+                reg.blobs.verify_blob(cid, "md5:" + hashlib.md5(content).hexdigest())
     svc = reg._svc.integrity
     cid = reg.manifest(ints.ref)["entries"]["data/c/0"]
     size = len(reg.blobs.get(cid))
     assert svc._check_blob(cid) == (None, size)
+    svc._digests[cid] = "blake3:" + blake3.blake3(b"not these bytes").hexdigest()
+    assert svc._check_blob(cid) == ("does not match its BLAKE3 digest in the manifest", size)
     svc._digests[cid] = "sha256:" + hashlib.sha256(b"not these bytes").hexdigest()
     assert svc._check_blob(cid) == ("does not match its SHA-256 digest in the manifest", size)
+    svc._digests[cid] = "crc32:0000"
+    problem, _ = svc._check_blob(cid)
+    assert problem is not None and "unknown content digest algorithm 'crc32'" in problem
+
+
+def test_versions_written_with_sha256_digests_still_verify_and_a_re_save_records_blake3(reg, monkeypatch):
+    """Manifests written before BLAKE3 record SHA-256: verify() checks them, and a re-save of such a version
+    records BLAKE3 for every chunk (changed or not), so the new version's content hash is what content_hash()
+    computes from the object alone."""
+    from lifecycle_ext.storage import digests
+
+    arr = np.random.default_rng(0).standard_normal((4096, 1024)).astype(np.float32)  # 16 MiB: several chunks
+    monkeypatch.setattr(digests, "ALGORITHM", "sha256")  # what the writer did before
+    old = reg.save(arr, "model:big")
+    monkeypatch.undo()
+    assert all(d.startswith("sha256:") for d in reg.manifest(old.ref)["digests"].values())
+    changed = arr.copy()
+    changed[:8] += 1.0
+    new = reg.save(changed, "model:big")
+    assert all(d.startswith("blake3:") for d in reg.manifest(new.ref)["digests"].values())
+    assert reg.content_hash(changed) == new.content_hash
+    assert reg.verify().ok
+    key = next(k for k in reg.manifest(old.ref)["entries"] if "/c/" in k)
+    _flip(reg.storage.root / reg.blobs.key(reg.manifest(old.ref)["entries"][key]))
+    assert not reg.verify().ok
 
 
 def test_a_re_save_takes_unchanged_chunks_digests_from_the_parent_manifest(reg, monkeypatch):
-    """Re-saving after a small change hashes only the changed chunks with SHA-256: the unchanged ones keep the
-    parent manifest's digest of the stored bytes (re-hashing them made a 1% re-save cost 2-3x np.save)."""
-    import hashlib
-
-    import lifecycle_ext.registry.versions as versions
+    """Re-saving after a small change digests only the changed chunks: the unchanged ones keep the parent
+    manifest's digest of the stored bytes (re-hashing them made a 1% re-save cost 2-3x np.save)."""
+    from lifecycle_ext.storage import digests
 
     arr = np.random.default_rng(0).standard_normal((4096, 1024)).astype(np.float32)  # 16 MiB: several chunks
     v1 = reg.save(arr, "model:big")
     changed = arr.copy()
     changed[:8] += 1.0  # the first rows only: one chunk changes
     hashed: list[int] = []
-    real = hashlib.sha256
+    real = digests.digest
 
-    def counting(data=b"", *a, **kw):
+    def counting(data):
         hashed.append(memoryview(data).nbytes)
-        return real(data, *a, **kw)
+        return real(data)
 
-    monkeypatch.setattr(versions.hashlib, "sha256", counting)
+    monkeypatch.setattr(digests, "digest", counting)
     v2 = reg.save(changed, "model:big")
     monkeypatch.undo()
     m1, m2 = reg.manifest(v1.ref), reg.manifest(v2.ref)
