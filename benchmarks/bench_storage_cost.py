@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _util import drop_tree, fsync_path, report, scratch, warm_pages
+from _util import drop_tree, fsync_path, ratio_summary, report, scratch, warm_pages
 from bench_save_frame import make_frame
 
 import lifecycle_ext
@@ -142,7 +142,6 @@ def finetune_case(mb: int, repeat: int) -> list[tuple[str, str]]:
             v2 = reg.save(w1, "model:ft")
             runs.append((time.perf_counter() - t0, reg, v1, v2))
         times = [r[0] for r in runs]
-        ratios = [t / n for t, n in zip(times, np_times)]
         t2, reg, v1, v2 = min(runs, key=lambda r: r[0])
         assert np.array_equal(reg.load(v2.ref), w1)
         out += [
@@ -152,7 +151,7 @@ def finetune_case(mb: int, repeat: int) -> list[tuple[str, str]]:
             ),
             (
                 f"fine-tune {rel:g}: save",
-                f"{_span(times)} s vs np.save+fsync {_span(np_times)} s; per round {_span(ratios)}x   (target <= 1.5x)",
+                f"{_span(times)} s vs np.save+fsync {_span(np_times)} s; {ratio_summary(times, np_times)}   (target <= 1.5x)",
             ),
         ]
     w2 = w0.copy()
