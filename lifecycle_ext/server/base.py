@@ -24,7 +24,7 @@ from ..core.limits import MAX_DEPTH, MAX_EVENT, nesting_depth
 from ..registry.principal import clean_user
 from ..registry.serialize import jsonable
 
-__all__ = ["LifecycleHandler", "single_user", "status_for", "STATUS_MAP", "GZIP_MIN_BYTES"]
+__all__ = ["LifecycleHandler", "single_user", "status_for", "storage_error_body", "STATUS_MAP", "GZIP_MIN_BYTES"]
 
 #: answers shorter than this go uncompressed (gzip would not pay for its header)
 GZIP_MIN_BYTES = 1024
@@ -68,6 +68,23 @@ def error_body(exc: LifecycleError) -> dict[str, Any]:
         report = exc.report
         body["report"] = report.to_dict() if hasattr(report, "to_dict") else jsonable(report)
     return body
+
+
+def storage_error_body(exc: BaseException) -> dict[str, Any] | None:
+    """The JSON answer for a failure of the registry's storage, not of the request: 502 for the object store's
+    client (unreachable endpoint, refused credentials: botocore's own errors), 503 for the operating system's
+    (a full disk, a permission on the registry folder, s3fs's translation of a refused request). None for any
+    other error, which stays a server error with a traceback in the log."""
+    from ..storage.options import object_store_error
+
+    message = object_store_error(exc)
+    if message is not None:
+        status = 502
+    elif isinstance(exc, OSError):
+        status, message = 503, f"{type(exc).__name__}: {exc}"
+    else:
+        return None
+    return {"status": status, "error": "StorageError", "message": f"the registry's storage failed: {message}"}
 
 
 class LifecycleHandler(APIHandler):
@@ -168,6 +185,14 @@ class LifecycleHandler(APIHandler):
             body = error_body(exc)
             if body["status"] >= 500:
                 self.log.error("lifecycle: %s", exc, exc_info=True)
+            self.set_status(body["status"])
+            self.finish(json.dumps(body))
+            return
+        except Exception as exc:
+            body = storage_error_body(exc)
+            if body is None:
+                raise
+            self.log.error("lifecycle: the registry's storage failed: %s", body["message"])
             self.set_status(body["status"])
             self.finish(json.dumps(body))
             return

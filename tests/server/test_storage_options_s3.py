@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import lifecycle_ext
+from tests.support.openapi import load_openapi
 from tests.support.seaweed import SECRET, seaweed_server
 from tests.support.users import TOKENS, token_for
 
@@ -36,6 +37,8 @@ def jp_server_config(s3, monkeypatch, request):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", os.environ.get("TMPDIR", "/tmp"))  # no ~/.aws either
     url, opts = s3
+    if getattr(request, "param", "") == "a wrong secret":
+        opts = {**opts, "secret": "not-the-secret"}
     if getattr(request, "param", "") == "credentials in the environment":
         monkeypatch.setenv("LIFECYCLE_STORAGE_OPTIONS", json.dumps({"key": opts["key"], "secret": opts["secret"]}))
         opts = {"client_kwargs": opts["client_kwargs"]}
@@ -82,3 +85,41 @@ async def test_server_takes_the_endpoint_from_config_and_credentials_from_the_en
     assert r.code == 200, r.body
     assert [(a["asset"], a["tags"]) for a in json.loads(r.body)["assets"]] == [("dataset:crm", ["crm"])]
     assert SECRET not in caplog.text and all(SECRET not in rec.getMessage() for rec in caplog.get_records("setup"))
+
+
+@pytest.mark.parametrize("jp_server_config", ["a wrong secret"], indirect=True)
+async def test_a_storage_failure_is_a_json_error_naming_it_and_changes_nothing(jp_fetch, jp_serverapp, s3):
+    """The bucket refuses the server's credentials: every route answers a JSON error saying the registry's
+    storage failed and why (not tornado's HTML 500 page), and nothing in the bucket changes."""
+    url, opts = s3
+    reg = lifecycle_ext.open_registry(url, user="alice", **opts)
+    before = (reg.state["seq"], reg.state["head"])
+    headers = {"Authorization": f"token {token_for('alice')}"}
+    for method, path, body in (
+        ("GET", ("assets",), None),
+        ("POST", ("promote",), json.dumps({"ref": "model:churn@1", "to": "staging", "reason": "r"})),
+    ):
+        r = await jp_fetch("lifecycle", "api", *path, method=method, body=body, headers=headers, raise_error=False)
+        assert r.code in (502, 503), (r.code, r.body[:300])
+        answer = json.loads(r.body)
+        load_openapi().validate(path[0], method, r.code, answer)  # declared on every route
+        assert answer["error"] == "StorageError" and answer["status"] == r.code
+        assert answer["message"].startswith("the registry's storage failed: ")
+        assert "not-the-secret" not in answer["message"]
+    again = lifecycle_ext.open_registry(url, user="alice", **opts)
+    assert (again.state["seq"], again.state["head"]) == before
+
+
+def test_object_store_client_errors_are_bad_gateway_and_other_errors_are_not_storage_errors():
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+
+    from lifecycle_ext.server.base import storage_error_body
+
+    down = storage_error_body(EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
+    assert down is not None and down["status"] == 502 and "EndpointConnectionError" in down["message"]
+    assert "--endpoint-url" in down["message"]  # says where storage options come from
+    nocreds = storage_error_body(NoCredentialsError())
+    assert nocreds is not None and nocreds["status"] == 502 and "NoCredentialsError" in nocreds["message"]
+    full = storage_error_body(OSError(28, "No space left on device"))
+    assert full is not None and full["status"] == 503 and "No space left on device" in full["message"]
+    assert storage_error_body(KeyError("x")) is None
