@@ -70,9 +70,12 @@ def main(n: int = 10_000_000, repeats: int = 3) -> None:
     loc = base / "reg-load"
     reg = lifecycle_ext.open_registry(loc, user="bench", fsync=False)
     v = reg.save(df, "dataset:big")
+    warm_pages(nbytes)
     with timer(t, "load"):
         back = reg.load(v.ref)
     pd.testing.assert_frame_equal(back, df)
+    del back
+    warm_pages(nbytes)
     with timer(t, "read_pq"):
         pd.read_parquet(base / "f0.parquet")
 
