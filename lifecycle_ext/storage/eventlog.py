@@ -4,9 +4,11 @@ Layout under the storage root::
 
     log/events/<seq // 10000>/<seq>.json   one event per object, created exclusively (the writer that
                                            creates sequence number N first wins; others re-read and retry)
-    log/checkpoints/<seq>.json             {"format", "seq", "head", "state", "digest"}: the folded state
-                                           after <seq>, a rebuildable cache written every ``checkpoint_every``
-                                           events; ``digest`` is the SHA-256 of the rest, checked on open
+    log/checkpoints/<seq>.json             {"format", "seq", "head", "packs", "state", "digest"}: the folded
+                                           state after <seq>, a rebuildable cache written every
+                                           ``checkpoint_every`` events; ``packs`` the digests of the packs'
+                                           indexes it vouches for; ``digest`` the SHA-256 of the rest, checked on
+                                           open
 
 Opening loads the newest checkpoint whose digest and head match and replays the few events after it; a
 checkpoint whose digest does not match is skipped with an :class:`IntegrityWarning` (the log is replayed
@@ -40,7 +42,7 @@ from ..core.errors import (
 from ..core.events import GENESIS, Spec, canonical, check_event_raw, make_event, spec_of
 from ..core.limits import check_event_data
 from ..core.state import STATE_FORMAT, apply, decode_checkpoint_state, empty_state, encode_checkpoint_state
-from .packs import PACKS, Pack, assets_of, build_pack, pack_chain, pack_key
+from .packs import PACKS, Pack, assets_of, build_pack, index_digest, index_of, pack_chain, pack_key
 from .ports import Storage
 
 __all__ = ["EventLog", "event_key", "checkpoint_digest", "Verdict", "Admission", "Signer", "paused_gc"]
@@ -104,6 +106,11 @@ def checkpoint_digest(body: dict[str, Any]) -> str:
         raw = text.encode() if isinstance(text, str) else canonical(text)
         h.update(b"\0" + name.encode() + b"\0" + len(raw).to_bytes(8, "big") + raw)
     return "sha256:" + h.hexdigest()
+
+
+def _name(key: str) -> str:
+    """A pack's name (``<first>-<last>.json``) from its key."""
+    return key.rsplit("/", 1)[-1]
 
 
 def _seq_of(name: str) -> int | None:
@@ -189,6 +196,9 @@ class EventLog:
         self._probed_at = float("-inf")
         self._just_appended = False
         self._trusted: dict[str, Pack] = {}  # packs proved to hold the log's events (immutable objects)
+        #: pack name -> the index digest vouched for (by the checkpoint opened from, or by this process having
+        #: sealed or parsed the pack): a pack's index is used only when its digest is this one (see packs.py)
+        self._vouched: dict[str, str] = {}
         self._warned: set[str] = set()
         self._recent: dict[int, bytes] = {}  # stored bytes of events read or written since the last pack
         self._pool: ThreadPoolExecutor | None = None
@@ -364,6 +374,8 @@ class EventLog:
                     and ev.get("hash") == head
                     and state.get("seq") == seq
                 ):
+                    packs = cp.get("packs") or {}
+                    self._vouched.update({str(k): str(v) for k, v in packs.items()} if isinstance(packs, dict) else {})
                     self._replay_after(state)
                     return state
             except (ValueError, KeyError, TypeError, IntegrityError, NotFound):
@@ -382,8 +394,19 @@ class EventLog:
                 continue
             if p.first > state["seq"] + 1 or p.prev != (state["head"] or GENESIS):
                 return
-            for seq in range(state["seq"] + 1, p.last + 1):
-                self._apply(state, p.event(seq))
+            whole = p.first == state["seq"] + 1
+            events = [p.event(seq) for seq in range(state["seq"] + 1, p.last + 1)]
+            for ev in events:
+                self._apply(state, ev)
+            if whole:  # every event of the pack was parsed: its index is known, whatever the header says
+                self._vouch(p, events)
+
+    def _vouch(self, p: Pack, events: list[Event]) -> None:
+        """Record the index of ``p`` computed from all its ``events`` as the one to use (and use it)."""
+        index = index_of(events)
+        if index != p.index:
+            p.index, p.index_digest = index, index_digest(index)
+        self._vouched[_name(p.key)] = p.index_digest
 
     def _migrate_checkpoint(self, state: State) -> None:
         """After a replay past digest-less checkpoints (a registry written before they carried digests), write
@@ -455,6 +478,16 @@ class EventLog:
                 continue
             if p.first > seq:
                 break
+            if assets is not None and self._vouched.get(_name(p.key)) != p.index_digest:
+                # an index nothing vouches for (edited, or sealed after the checkpoint opened from) is not
+                # trusted to say what to skip: read the whole pack once and use the index it really has
+                events = [p.event(s) for s in range(p.first, p.last + 1)]
+                self._vouch(p, events)
+                for ev in events[seq - p.first :]:
+                    if any(a in assets for a in assets_of(ev)):
+                        yield ev
+                seq = p.last + 1
+                continue
             wanted = (
                 range(seq, p.last + 1)
                 if assets is None
@@ -552,10 +585,15 @@ class EventLog:
         """Write the checkpoint of the current state (its digest, and the writer's signature over it), seal the
         runs of ``pack_every`` events not packed yet, and prune old checkpoints (see :meth:`prune_checkpoints`).
         Packs and checkpoints are caches: failing to write them never fails the append that triggered them."""
+        try:  # first, so that the checkpoint vouches for the index of the pack sealed now
+            self.seal()
+        except (OSError, LifecycleError):
+            pass
         body: dict[str, Any] = {
             "format": STATE_FORMAT,
             "seq": self.state["seq"],
             "head": self.state["head"],
+            "packs": dict(sorted(self._vouched.items())),
             "state": encode_checkpoint_state(self.state),
         }
         body["digest"] = checkpoint_digest(body)
@@ -563,7 +601,6 @@ class EventLog:
             body["signature"] = signer.sign(body["digest"].split(":", 1)[1])
         self.storage.replace(_checkpoint_key(self.state["seq"]), canonical(body))
         try:
-            self.seal()
             self.prune_checkpoints()
         except (OSError, LifecycleError):
             pass
@@ -594,7 +631,9 @@ class EventLog:
             key = pack_key(nxt, end)
             self.storage.create(key, data)
             written.append(key)
-            prev = json.loads(data[: data.index(b"\n")])["head"]
+            header = json.loads(data[: data.index(b"\n")])
+            self._vouched[_name(key)] = index_digest(header["index"])  # built from the events just now
+            prev = header["head"]
             nxt = end + 1
         for s in [s for s in self._recent if s < nxt]:
             del self._recent[s]

@@ -17,7 +17,12 @@ create-exclusive append of an old sequence number fail); readers prefer a pack b
 A pack is trusted only once its run is proved to be the log's: :meth:`Pack.chain_back` checks, from the newest
 pack's head (compared with the single event object at its last sequence number) backwards, that every line is
 the canonical bytes of an event whose SHA-256 is the hash the next one names (no JSON parsing, one SHA-256 per
-event). The index is not covered by the hashes: :func:`check_pack` (``verify``) recomputes it.
+event). The index is not covered by the events' hashes. It is covered by the checkpoints instead: a checkpoint records
+the :func:`index_digest` of every pack it knows (``"packs"``; its own digest and, in signed mode, its writer's
+signature cover them), and a reader uses a pack's index only when its digest is one the checkpoint it opened
+from (or this process, sealing or replaying the pack) vouches for. Any other pack is scanned event by event
+when events about an asset are asked for, so an edited index can hide nothing from ``audit(ref)``;
+:func:`check_pack` (``verify``) recomputes every index and names a wrong one.
 """
 
 from __future__ import annotations
@@ -29,7 +34,18 @@ from typing import Any
 from ..core.errors import IntegrityError
 from ..core.events import GENESIS, check_event_raw, subjects
 
-__all__ = ["PACK_FORMAT", "Pack", "pack_key", "pack_range", "pack_chain", "build_pack", "assets_of", "check_pack"]
+__all__ = [
+    "PACK_FORMAT",
+    "Pack",
+    "pack_key",
+    "pack_range",
+    "pack_chain",
+    "build_pack",
+    "assets_of",
+    "check_pack",
+    "index_of",
+    "index_digest",
+]
 
 PACK_FORMAT = "lifecycle-pack/1"
 _HASH, _SIG, _PREV = b',"hash":"', b',"signature":{', b',"prev":"'
@@ -63,6 +79,20 @@ def pack_chain(names: list[str], start: int = 0) -> list[tuple[int, int, str]]:
     return out
 
 
+def index_of(events: Any) -> dict[str, list[int]]:
+    """The per-asset index of ``events`` (in sequence order): each subject -> the sequence numbers about it."""
+    index: dict[str, list[int]] = {}
+    for ev in events:
+        for a in assets_of(ev):
+            index.setdefault(a, []).append(ev["seq"])
+    return index
+
+
+def index_digest(index: dict[str, list[int]]) -> str:
+    """``sha256:<hex>`` of an index's canonical JSON: what a checkpoint records to vouch for a pack's index."""
+    return "sha256:" + hashlib.sha256(json.dumps(index, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def assets_of(event: dict[str, Any]) -> list[str]:
     """What the index records for an event: :func:`~lifecycle_ext.core.events.subjects` (its assets and the
     versions of them it names)."""
@@ -85,6 +115,7 @@ class Pack:
             self.first, self.last = int(h["first"]), int(h["last"])
             self.prev, self.head = str(h["prev"]), str(h["head"])
             self.index: dict[str, list[int]] = h["index"]
+            self.index_digest = index_digest(self.index)
             sizes = [int(s) for s in h["sizes"]]
         except (ValueError, KeyError, TypeError) as exc:
             raise IntegrityError(f"pack {key} is unreadable: {exc}") from None
@@ -179,11 +210,7 @@ def build_pack(raws: list[bytes], first: int, prev: str) -> bytes:
 def check_pack(pack: Pack, events: list[dict[str, Any]]) -> list[str]:
     """What is wrong with ``pack``'s header given its parsed ``events``: the range, ends and index recomputed."""
     problems = []
-    index: dict[str, list[int]] = {}
-    for ev in events:
-        for a in assets_of(ev):
-            index.setdefault(a, []).append(ev["seq"])
-    if index != pack.index:
+    if index_of(events) != pack.index:
         problems.append(f"pack {pack.key}: its per-asset index does not match its events")
     if events and (events[0].get("prev") != pack.prev or events[-1].get("hash") != pack.head):
         problems.append(f"pack {pack.key}: its header's previous or head hash does not match its events")

@@ -147,6 +147,33 @@ def test_a_pack_whose_index_was_edited_is_named_by_verify(tmp_path):
     assert r.log.state["seq"] == 34
 
 
+def test_an_edited_index_hides_no_event_from_an_asset_audit(tmp_path):
+    """The index is not covered by the events' hashes; the checkpoints vouch for it. An index edited to drop an
+    event (the chain and every event untouched) is not used: the pack is read whole, so audit(ref) still shows
+    the event, whether the registry opens from its checkpoint or replays the log."""
+    _registry(tmp_path)
+    cp = json.loads(sorted((tmp_path / "log" / "checkpoints").iterdir())[-1].read_bytes())
+    packs = {p.name: Pack(pack_key(0, 0), p.read_bytes()).index_digest for p in (tmp_path / "log" / "packs").iterdir()}
+    assert cp["packs"] == packs and len(packs) == 3  # the newest checkpoint vouches for every pack's index
+    hidden = [e["seq"] for e in _singles(tmp_path)[:10] if any(x.startswith("model:m1") for x in refs_of(e))][0]
+
+    def drop_from_index(head, lines):
+        head["index"]["model:m1"] = [s for s in head["index"]["model:m1"] if s != hidden]
+        for k in [k for k in head["index"] if k.startswith("model:m1@")]:
+            head["index"][k] = [s for s in head["index"][k] if s != hidden]
+        return head, lines
+
+    _edit_pack(tmp_path, pack_key(0, 9), drop_from_index)
+    about = [e["seq"] for e in _singles(tmp_path) if any(x.startswith("model:m1") for x in refs_of(e))]
+    for opened in ("from its checkpoint", "by replaying the log"):
+        if opened == "by replaying the log":
+            _drop_checkpoints(tmp_path)
+        reg = lifecycle_ext.open_registry(tmp_path, user="u")
+        assert list(reg.audit("model:m1")["seq"]) == about and hidden in about, opened
+        assert [e["seq"] for e in reg.log.events_about({"model:m1"})] == about, opened
+        assert any("index does not match" in p["problem"] for p in reg.verify().problems), opened
+
+
 def test_a_missing_pack_falls_back_to_the_single_events(tmp_path):
     _registry(tmp_path)
     (tmp_path / pack_key(10, 19)).unlink()
