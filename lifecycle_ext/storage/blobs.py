@@ -26,6 +26,7 @@ __all__ = ["BlobStore", "content_id", "ALGO"]
 ALGO = "xxh3-128"
 _PREFIX = ALGO + ":"
 WORKERS = max(2, min(8, (os.cpu_count() or 2) * 2))
+HASHERS = max(1, min(8, os.cpu_count() or 1))
 
 
 def content_id(data: bytes | memoryview) -> str:
@@ -51,6 +52,7 @@ class BlobStore:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._pool: ThreadPoolExecutor | None = None
+        self._hash_pool: ThreadPoolExecutor | None = None
         self._small: OrderedDict[str, bytes] = OrderedDict()
         self._decoded: OrderedDict[str, tuple[np.ndarray, int]] = OrderedDict()
         self._decoded_bytes = 0
@@ -62,6 +64,14 @@ class BlobStore:
             self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="lifecycle-blob")
         return self._pool
 
+    @property
+    def hash_pool(self) -> ThreadPoolExecutor:
+        """Threads that only hash (one per core): a save's content digests are computed here while the blob
+        pool's threads write and fsync, so the disk is kept busy instead of waiting for a writer that hashes."""
+        if self._hash_pool is None:
+            self._hash_pool = ThreadPoolExecutor(HASHERS, thread_name_prefix="lifecycle-hash")
+        return self._hash_pool
+
     def put(
         self,
         data: bytes | memoryview,
@@ -71,6 +81,7 @@ class BlobStore:
         base: str | None = None,
         compress: bool = True,
         known: Container[str] = (),
+        cid: str | None = None,
     ) -> tuple[str, int]:
         """Store ``data``; return (id, bytes newly stored: 0 when it was already stored).
 
@@ -79,8 +90,10 @@ class BlobStore:
         ``itemsize`` is the element width byte grouping uses (8 for float64...); ``base`` is the id of the blob
         this one replaces (same position in the parent version): when given and a delta against it is smaller,
         the delta is stored. ``compress=False`` stores the raw bytes (and keeps them mappable). Ids in ``known``
-        (the parent version's chunks) are taken as stored without a request."""
-        cid = content_id(data)
+        (the parent version's chunks) are taken as stored without a request. ``cid``: the content id of
+        ``data`` when the caller has already computed it."""
+        if cid is None:
+            cid = content_id(data)
         if cid in known:
             return cid, 0
         key = _key(cid)
