@@ -150,8 +150,7 @@ class IntegrityService(Service):
         try:
             size, digest_ok = self.ctx.blobs.verify_blob(cid, recorded)
             if not digest_ok:
-                algorithm = str(recorded).partition(":")[0].upper().replace("SHA256", "SHA-256")
-                return f"does not match its {algorithm} digest in the manifest", size
+                return f"does not match its {digests.label(str(recorded))} digest in the manifest", size
             return None, size
         except NotFound:
             return "missing", 0

@@ -59,13 +59,10 @@ class ReleaseService(Service):
                 raise IntegrityError(f"manifest entry {name!r} of {exact} is not a safe relative path")
             data = self.ctx.blobs.get(cid)
             recorded = digests.get(name)
-            if recorded is None:  # a manifest from before digests: the release still names every file's
+            if recorded is None:  # a manifest from before digests: the release still names every file's digest
                 digests[name] = content_digests.digest(data)
-            else:
-                h, expected = content_digests.hasher(recorded)
-                h.update(content_digests.as_bytes(data))
-                if h.hexdigest() != expected:
-                    raise IntegrityError(f"{exact}: {name} does not match its digest in the manifest ({recorded})")
+            elif not content_digests.matches(recorded, data):
+                raise IntegrityError(f"{exact}: {name} does not match its digest in the manifest ({recorded})")
             target = out.joinpath(*rel.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from ..core.errors import IntegrityError
 
-__all__ = ["ALGORITHM", "as_bytes", "digest", "hasher", "is_current"]
+__all__ = ["ALGORITHM", "as_bytes", "digest", "hasher", "is_current", "label", "matches"]
 
 ALGORITHM = "blake3"
 
@@ -23,6 +23,10 @@ class Hasher(Protocol):
     def update(self, data: Any, /) -> Any: ...
 
     def hexdigest(self) -> str: ...
+
+
+#: how reports name each algorithm
+_LABELS = {"blake3": "BLAKE3", "sha256": "SHA-256"}
 
 
 def _new(algorithm: str) -> Hasher:
@@ -62,3 +66,16 @@ def hasher(recorded: str) -> tuple[Hasher, str]:
     if not sep or not hexdigest:
         raise IntegrityError(f"malformed content digest {str(recorded)[:80]!r} (expected ALGORITHM:HEX)")
     return _new(algorithm), hexdigest
+
+
+def matches(recorded: str, data: bytes | memoryview | Any) -> bool:
+    """Whether ``data`` hashes to the digest ``recorded`` (of either algorithm; an unknown one raises)."""
+    h, expected = hasher(recorded)
+    h.update(as_bytes(data))
+    return h.hexdigest() == expected
+
+
+def label(recorded: str) -> str:
+    """The name of the algorithm ``recorded`` uses, as reports print it (``BLAKE3``, ``SHA-256``)."""
+    algorithm = str(recorded).partition(":")[0]
+    return _LABELS.get(algorithm, algorithm)
