@@ -180,9 +180,8 @@ class Pack:
 def build_pack(raws: list[bytes], first: int, prev: str) -> bytes:
     """The pack of the stored events ``raws`` (sequence numbers from ``first``, following ``prev``); raises
     :class:`IntegrityError` if they do not chain (a damaged run is never sealed)."""
-    index: dict[str, list[int]] = {}
     head = prev
-    lines = []
+    lines, events = [], []
     for i, raw in enumerate(raws):
         raw = raw.strip()
         seq = first + i
@@ -190,11 +189,10 @@ def build_pack(raws: list[bytes], first: int, prev: str) -> bytes:
             ev = json.loads(raw)
         except ValueError as exc:
             raise IntegrityError(f"event {seq} is not valid JSON: {exc}") from None
-        check_event_raw(raw, ev, seq, head)
+        check_event_raw(raw, ev, seq, head)  # its seq is the one expected here
         head = ev["hash"]
-        for a in assets_of(ev):
-            index.setdefault(a, []).append(seq)
         lines.append(raw)
+        events.append(ev)
     header = {
         "format": PACK_FORMAT,
         "first": first,
@@ -202,7 +200,7 @@ def build_pack(raws: list[bytes], first: int, prev: str) -> bytes:
         "prev": prev or GENESIS,
         "head": head,
         "sizes": [len(r) for r in lines],
-        "index": index,
+        "index": index_of(events),
     }
     return b"\n".join([json.dumps(header, sort_keys=True, separators=(",", ":")).encode(), *lines]) + b"\n"
 
