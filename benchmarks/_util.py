@@ -98,6 +98,11 @@ def durable_saves(arr, base: Path, repeats: int, check=None):
     return np_times, save_times, reg, v
 
 
+def span(xs: list[float], fmt: str = "{:.2f}") -> str:
+    """``min-max`` of ``xs`` (one figure when there is one)."""
+    return fmt.format(min(xs)) if len(xs) == 1 else f"{fmt.format(min(xs))}-{fmt.format(max(xs))}"
+
+
 def ratio_summary(ours: list[float], theirs: list[float]) -> str:
     """Per-round ratios as ``median (min-max)``, and best against best: the spread is this machine's noise."""
     rs = sorted(a / b for a, b in zip(ours, theirs))

@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pandas as pd
-from _util import drop_tree, fsync_path, report, scratch, timer, warm_pages
+from _util import drop_tree, fsync_path, ratio_summary, report, scratch, timer, warm_pages
 
 import lifecycle_ext
 
@@ -79,10 +79,6 @@ def main(n: int = 10_000_000, repeats: int = 3) -> None:
     with timer(t, "read_pq"):
         pd.read_parquet(base / "f0.parquet")
 
-    def ratios(a: str, b: str) -> str:
-        rs = sorted(x / y for x, y in zip(res[a], res[b]))
-        return f"{rs[0]:.2f}-{rs[-1]:.2f}x per round (median {rs[len(rs) // 2]:.2f}x)"
-
     report(
         f"DataFrame {n:,} rows x {df.shape[1]} columns ({df.memory_usage(deep=False).sum() / 1e6:.0f} MB), "
         f"{repeats} rounds, order alternating",
@@ -93,11 +89,11 @@ def main(n: int = 10_000_000, repeats: int = 3) -> None:
             ),
             (
                 "reg.save, no fsync",
-                f"{min(res['save']):.2f}-{max(res['save']):.2f} s   {ratios('save', 'pq')}   (target <= 0.75x)",
+                f"{min(res['save']):.2f}-{max(res['save']):.2f} s   {ratio_summary(res['save'], res['pq'])}   (target <= 0.75x)",
             ),
             (
                 "reg.save, durable",
-                f"{min(res['save_sync']):.2f}-{max(res['save_sync']):.2f} s   vs parquet+fsync {ratios('save_sync', 'pq_sync')}",
+                f"{min(res['save_sync']):.2f}-{max(res['save_sync']):.2f} s   vs parquet+fsync {ratio_summary(res['save_sync'], res['pq_sync'])}",
             ),
             (
                 "reg.load / read_parquet",

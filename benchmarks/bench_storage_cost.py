@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _util import drop_tree, fsync_path, ratio_summary, report, scratch, warm_pages
+from _util import drop_tree, fsync_path, ratio_summary, report, scratch, span, warm_pages
 from bench_save_frame import make_frame
 
 import lifecycle_ext
@@ -49,10 +49,6 @@ def _timed(n: int, fn) -> tuple[float, float, object]:
     return min(times), max(times) / min(times) - 1, out
 
 
-def _span(xs: list[float], fmt: str = "{:.2f}") -> str:
-    return fmt.format(min(xs)) if len(xs) == 1 else f"{fmt.format(min(xs))}-{fmt.format(max(xs))}"
-
-
 def frame_case(rows: int, repeat: int) -> list[tuple[str, str]]:
     """Each round: to_parquet, reg.save, read_parquet, reg.load, one after the other; ratios per round."""
     df = make_frame(rows)
@@ -65,7 +61,7 @@ def frame_case(rows: int, repeat: int) -> list[tuple[str, str]]:
         df.to_parquet(p, engine="pyarrow", compression=comp)
         sizes[comp] = p.stat().st_size
     p = base / "f-snappy.parquet"
-    save_r, load_r, pq_t, save_t, rpq_t, load_t = [], [], [], [], [], []
+    pq_t, save_t, rpq_t, load_t = [], [], [], []
     reg = v = None
     for r in range(repeat):
         warm_pages(raw_deep)
@@ -86,8 +82,6 @@ def frame_case(rows: int, repeat: int) -> list[tuple[str, str]]:
         t0 = time.perf_counter()
         back = reg.load(v.ref)
         load_t.append(time.perf_counter() - t0)
-        save_r.append(save_t[-1] / pq_t[-1])
-        load_r.append(load_t[-1] / rpq_t[-1])
         if r == 0:
             pd.testing.assert_frame_equal(back, df)
         del back
@@ -105,11 +99,11 @@ def frame_case(rows: int, repeat: int) -> list[tuple[str, str]]:
         ),
         (
             "save vs to_parquet(snappy)",
-            f"{_span(save_t)} s vs {_span(pq_t)} s; per round {_span(save_r)}x   (target <= 0.75x)",
+            f"{span(save_t)} s vs {span(pq_t)} s; {ratio_summary(save_t, pq_t)}   (target <= 0.75x)",
         ),
         (
             "load vs read_parquet(snappy)",
-            f"{_span(load_t)} s vs {_span(rpq_t)} s; per round {_span(load_r)}x   (target <= 1.0x)",
+            f"{span(load_t)} s vs {span(rpq_t)} s; {ratio_summary(load_t, rpq_t)}   (target <= 1.0x)",
         ),
     ]
     drop_tree(base)
@@ -153,7 +147,7 @@ def finetune_case(mb: int, repeat: int) -> list[tuple[str, str]]:
             ),
             (
                 f"fine-tune {rel:g}: save",
-                f"{_span(times)} s vs np.save+fsync {_span(np_times)} s; {ratio_summary(times, np_times)}   (target <= 1.5x)",
+                f"{span(times)} s vs np.save+fsync {span(np_times)} s; {ratio_summary(times, np_times)}   (target <= 1.5x)",
             ),
         ]
     w2 = w0.copy()
