@@ -16,28 +16,17 @@ import lifecycle_ext
 
 
 def build(loc, n_events: int, n_assets: int = 100) -> None:
+    from tests.support.logbuild import append_versions
+
     reg = lifecycle_ext.open_registry(loc, user="bench", fsync=False)
-    v = reg.save({"w": 0}, "model:a0", params={"lr": 0.1}, metrics={"acc": 0.5})
-    template = {
-        k: v
-        for k, v in reg.state["assets"]["model:a0"]["versions"][0].items()
-        if k not in ("number", "created_at", "author", "seq", "stage")
-    }
-    counts = {f"a{i}": 0 for i in range(n_assets)}
-    counts["a0"] = 1
-    for i in range(n_events - 1):
-        name = f"a{i % n_assets}"
-        counts[name] += 1
-        data = dict(
-            template,
-            name=name,
-            number=counts[name],
-            parent=counts[name] - 1 or None,
-            metrics={"acc": (i % 1000) / 1000},
-            note=f"event {i}",
-        )
-        reg.log.append(lambda st, d=data: ("VersionCreated", d), "bench")
-    assert reg.state["seq"] == n_events - 1, v
+    reg.save({"w": 0}, "model:a0", params={"lr": 0.1}, metrics={"acc": 0.5})
+    append_versions(
+        reg,
+        [f"a{i}" for i in range(n_assets)],
+        n_events - 1,
+        extra=lambda i: {"metrics": {"acc": (i % 1000) / 1000}, "note": f"event {i}"},
+    )
+    assert reg.state["seq"] == n_events - 1
 
 
 def main(n_events: int = 100_000) -> None:

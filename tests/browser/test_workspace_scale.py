@@ -10,6 +10,7 @@ import time
 import pytest
 
 import lifecycle_ext
+from tests.support.logbuild import append_versions
 from tests.support.policy import team_policy
 
 from .conftest import OUTPUT, _run_lab
@@ -37,26 +38,13 @@ def build_large(path) -> None:
     reg = lifecycle_ext.open_registry(path, user="alice", fsync=False)
     reg.as_user("carol").set_policy(team_policy(), reason="team policy")
     first = reg.save({"w": 0}, "model:m0000", params={"C": 0.5}, metrics={"accuracy": 0.95})
-    template = {
-        k: v
-        for k, v in reg.state["assets"]["model:m0000"]["versions"][0].items()
-        if k not in ("number", "created_at", "author", "seq", "stage")
-    }
-    counts = {f"m{i:04d}": 0 for i in range(N_ASSETS)}
-    counts["m0000"] = 1
-    remaining = N_EVENTS - reg.state["seq"] - 1 - 40
-    for i in range(remaining):
-        name = f"m{i % N_ASSETS:04d}"
-        counts[name] += 1
-        data = dict(
-            template,
-            name=name,
-            number=counts[name],
-            parent=counts[name] - 1 or None,
-            metrics={"accuracy": 0.9 + (i % 100) / 1000},
-            note=f"event {i}",
-        )
-        reg.log.append(lambda st, d=data: ("VersionCreated", d), "alice")
+    append_versions(
+        reg,
+        [f"m{i:04d}" for i in range(N_ASSETS)],
+        N_EVENTS - reg.state["seq"] - 1 - 40,
+        extra=lambda i: {"metrics": {"accuracy": 0.9 + (i % 100) / 1000}, "note": f"event {i}"},
+        actor="alice",
+    )
     for i in range(20):
         ref = f"model:m{i:04d}@1"
         reg.promote(ref, to="development", reason="cut")

@@ -3,10 +3,40 @@ remote store: the S3 request tests and benchmarks need thousands of events witho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["build_log", "upload"]
+__all__ = ["append_versions", "build_log", "upload"]
+
+
+def append_versions(
+    reg: Any,
+    names: list[str],
+    count: int,
+    *,
+    kind: str = "model",
+    start: int = 0,
+    extra: Callable[[int], dict[str, Any]] | None = None,
+    actor: str = "bench",
+) -> None:
+    """Append ``count`` VersionCreated events straight through the event log, cloned from the first version of
+    ``KIND:names[0]`` (which must exist; its blobs are shared, so no blob is written). Event ``i`` adds the next
+    version of ``names[(start + i) % len(names)]``, with ``extra(i)`` merged into its data."""
+    template = {
+        k: v
+        for k, v in reg.state["assets"][f"{kind}:{names[0]}"]["versions"][0].items()
+        if k not in ("number", "created_at", "author", "seq", "stage")
+    }
+    assets = reg.state["assets"]
+    counts = {n: len(assets[f"{kind}:{n}"]["versions"]) if f"{kind}:{n}" in assets else 0 for n in names}
+    for i in range(count):
+        name = names[(start + i) % len(names)]
+        counts[name] += 1
+        data = dict(
+            template, name=name, number=counts[name], parent=counts[name] - 1 or None, **(extra(i) if extra else {})
+        )
+        reg.log.append(lambda st, d=data: ("VersionCreated", d), actor)
 
 
 def build_log(path: Path, n_events: int, *, checkpoint_every: int = 1000, n_assets: int = 10) -> None:
@@ -15,18 +45,7 @@ def build_log(path: Path, n_events: int, *, checkpoint_every: int = 1000, n_asse
 
     reg = lifecycle_ext.open_registry(path, user="bench", fsync=False, checkpoint_every=checkpoint_every)
     reg.save({"w": 0}, "model:a0", params={"lr": 0.1})
-    template = {
-        k: v
-        for k, v in reg.state["assets"]["model:a0"]["versions"][0].items()
-        if k not in ("number", "created_at", "author", "seq", "stage")
-    }
-    counts = {f"a{i}": 0 for i in range(n_assets)}
-    counts["a0"] = 1
-    for i in range(n_events - 1):
-        name = f"a{(i + 1) % n_assets}"
-        counts[name] += 1
-        data = dict(template, name=name, number=counts[name], parent=counts[name] - 1 or None)
-        reg.log.append(lambda st, d=data: ("VersionCreated", d), "bench")
+    append_versions(reg, [f"a{i}" for i in range(n_assets)], n_events - 1, start=1)
     assert reg.state["seq"] == n_events - 1
 
 
