@@ -28,16 +28,22 @@ def registry_path(tmp_path, make_registry):
     return path
 
 
-@pytest.fixture
-def jp_server_config(registry_path):
+def server_config(registry: str, **lifecycle: object) -> dict[str, object]:
+    """A jupyter_server config with the extension on, the test users' tokens, and ``c.LifecycleConfig`` serving
+    ``registry`` (plus any other ``LifecycleConfig`` traits given)."""
     return {
         "ServerApp": {
             "jpserver_extensions": {"lifecycle_ext": True},
             "identity_provider_class": TokenUsersIdentityProvider,
         },
         "TokenUsersIdentityProvider": {"users": TOKENS},
-        "LifecycleConfig": {"registry": str(registry_path)},
+        "LifecycleConfig": {"registry": registry, **lifecycle},
     }
+
+
+@pytest.fixture
+def jp_server_config(registry_path):
+    return server_config(str(registry_path))
 
 
 @pytest.fixture

@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.token_identity import TokenUsersIdentityProvider
-from tests.support.users import TOKENS
+from .conftest import server_config
 
 SECRET = "server-config-s3cr3t"
 
 
 @pytest.fixture
 def jp_server_config(registry_path):
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"lifecycle_ext": True},
-            "identity_provider_class": TokenUsersIdentityProvider,
-        },
-        "TokenUsersIdentityProvider": {"users": TOKENS},
-        "LifecycleConfig": {"registry": str(registry_path), "storage_options": {"key": "k", "secret": SECRET}},
-    }
+    return server_config(str(registry_path), storage_options={"key": "k", "secret": SECRET})
 
 
 async def test_storage_options_for_a_local_folder_are_a_clear_error(api, registry_path):

@@ -13,7 +13,9 @@ import pytest
 import lifecycle_ext
 from tests.support.openapi import load_openapi
 from tests.support.seaweed import SECRET, seaweed_server
-from tests.support.users import TOKENS, token_for
+from tests.support.users import token_for
+
+from .conftest import server_config
 
 pytestmark = pytest.mark.s3
 
@@ -30,8 +32,6 @@ def s3(tmp_path_factory):
 
 @pytest.fixture
 def jp_server_config(s3, monkeypatch, request):
-    from tests.support.token_identity import TokenUsersIdentityProvider
-
     for name in list(os.environ):
         if name.startswith("AWS_") or name == "LIFECYCLE_STORAGE_OPTIONS":
             monkeypatch.delenv(name)
@@ -42,14 +42,7 @@ def jp_server_config(s3, monkeypatch, request):
     if getattr(request, "param", "") == "credentials in the environment":
         monkeypatch.setenv("LIFECYCLE_STORAGE_OPTIONS", json.dumps({"key": opts["key"], "secret": opts["secret"]}))
         opts = {"client_kwargs": opts["client_kwargs"]}
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"lifecycle_ext": True},
-            "identity_provider_class": TokenUsersIdentityProvider,
-        },
-        "TokenUsersIdentityProvider": {"users": TOKENS},
-        "LifecycleConfig": {"registry": url, "storage_options": opts},
-    }
+    return server_config(url, storage_options=opts)
 
 
 async def test_server_answers_from_the_bucket_with_configured_storage_options(jp_fetch, jp_serverapp, s3, caplog):
