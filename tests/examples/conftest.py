@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +25,20 @@ EXAMPLES = ROOT / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 EXPECTED_NOTEBOOKS = ["01-quickstart.ipynb", "02-datasets-and-label-schemas.ipynb", "03-gates-approvals-rollback.ipynb"]
 KERNEL = "lifecycle-examples"
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
+
+
+def doc_blocks(doc: Path, lang: str, text: str | None = None) -> list[str]:
+    """The bodies of the fenced ``lang`` blocks of ``doc`` (or of ``text``, a part of it), in order."""
+    return [body for kind, body in FENCE.findall(doc.read_text() if text is None else text) if kind == lang]
+
+
+def run_python_blocks(doc: Path, ns: dict[str, Any], text: str | None = None) -> list[str]:
+    """Execute ``doc``'s python blocks (or ``text``'s) in order in the namespace ``ns``; return them."""
+    blocks = doc_blocks(doc, "python", text)
+    for block in blocks:
+        exec(compile(block, str(doc), "exec"), ns)  # noqa: S102 - our own documentation
+    return blocks
 
 
 def write_kernelspec(

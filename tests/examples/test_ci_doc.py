@@ -15,14 +15,13 @@ import pytest
 
 import lifecycle_ext
 
-from .conftest import EXAMPLES, ROOT
+from .conftest import EXAMPLES, ROOT, doc_blocks
 
 DOC = EXAMPLES / "04-ci-gates.md"
-FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 
 
 def blocks(lang: str) -> list[str]:
-    return [body for kind, body in FENCE.findall(DOC.read_text()) if kind == lang]
+    return doc_blocks(DOC, lang)
 
 
 def expected_exit(block: str) -> int:

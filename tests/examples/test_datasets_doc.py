@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, run_python_blocks
 
 DOC = ROOT / "docs" / "datasets.md"
-FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 
 
 def test_python_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LIFECYCLE_USER", "alice")
-    blocks = [body for kind, body in FENCE.findall(DOC.read_text()) if kind == "python"]
-    assert blocks
-    ns: dict[str, object] = {"__name__": "__docs__"}
-    for block in blocks:
-        exec(compile(block, str(DOC), "exec"), ns)  # noqa: S102 - our own documentation
+    assert run_python_blocks(DOC, {"__name__": "__docs__"})
     out = capsys.readouterr().out
     assert "2 row(s) need review (dog)" in out and "needs_review" in out

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, run_python_blocks
 
 DOC = ROOT / "docs" / "erasure.md"
-FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 
 
 def test_python_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LIFECYCLE_USER", "alice")
-    blocks = [body for kind, body in FENCE.findall(DOC.read_text()) if kind == "python"]
-    assert len(blocks) == 3
-    ns: dict[str, object] = {"__name__": "__docs__"}
-    for block in blocks:
-        exec(compile(block, str(DOC), "exec"), ns)  # noqa: S102 - our own documentation
+    assert len(run_python_blocks(DOC, {"__name__": "__docs__"})) == 3
     out = capsys.readouterr().out
     assert "dataset:patients@2: 1 rows -> dataset:patients@4" in out
     assert "was erased by event" in out and "trained on erased data" in out

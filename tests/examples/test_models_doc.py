@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +11,9 @@ import pytest
 
 from tests.support.checkout import ROOT, checkout_env
 
+from .conftest import doc_blocks, run_python_blocks
+
 DOC = ROOT / "docs" / "models.md"
-FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 
 
 def test_models_doc_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -21,22 +21,19 @@ def test_models_doc_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LIFECYCLE_USER", "alice")
-    blocks = FENCE.findall(DOC.read_text())
     ns: dict[str, Any] = {
         "registry_path": str(tmp_path / "registry"),
         "export_path": str(tmp_path / "exported"),
         "tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}",
     }
     try:
-        for lang, body in blocks:
-            if lang == "python":
-                exec(compile(body, str(DOC), "exec"), ns)  # noqa: S102 - the page's own code
+        run_python_blocks(DOC, ns)
     finally:
         mlflow.set_tracking_uri(None)
     assert ns["imported"].ref == "model:cancer-mlflow@1"
 
     ns["X_test"].to_parquet(tmp_path / "rows.parquet")
-    (bash,) = [body for lang, body in blocks if lang == "bash"]
+    (bash,) = doc_blocks(DOC, "bash")
     cmd = bash.strip().split()
     assert cmd[:2] == ["lifecycle", "predict"]
     r = subprocess.run(

@@ -9,14 +9,13 @@ from pathlib import Path
 
 from lifecycle_ext.cli import main
 
-from .conftest import ROOT
+from .conftest import ROOT, doc_blocks
 
 DOC = ROOT / "docs" / "search.md"
-FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 
 
 def blocks(lang: str) -> list[str]:
-    return [body for kind, body in FENCE.findall(DOC.read_text()) if kind == lang]
+    return doc_blocks(DOC, lang)
 
 
 def test_the_search_page_runs(tmp_path: Path, capsys):

@@ -4,7 +4,6 @@ temporary config folder, `lifecycle` and `model_signing` on PATH) and succeeds."
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -14,10 +13,9 @@ import numpy as np
 
 import lifecycle_ext
 
-from .conftest import ROOT
+from .conftest import ROOT, doc_blocks
 
 DOC = ROOT / "docs" / "security.md"
-FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 
 
 def test_every_bash_block_of_the_security_page_runs(tmp_path: Path) -> None:
@@ -40,7 +38,7 @@ def test_every_bash_block_of_the_security_page_runs(tmp_path: Path) -> None:
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
     }
     env.pop("LIFECYCLE_KEY", None)
-    blocks = [body for kind, body in FENCE.findall(DOC.read_text()) if kind == "bash"]
+    blocks = doc_blocks(DOC, "bash")
     assert len(blocks) >= 3
     for block in blocks:
         done = subprocess.run(["bash", "-e", "-c", block], cwd=tmp_path, env=env, capture_output=True, text=True)
