@@ -1,9 +1,10 @@
 """Durable save of a 1 GiB array WITH content digests per blob (issue 14) vs np.save + fsync, side by side.
 
-Target (issue 14): save with digests <= 1.2x np.save + fsync (the digest is computed in the same worker as the
-write, so it overlaps the I/O). Each round runs np.save + fsync, then reg.save, then the floor beside them: the
-same 4 MiB chunks written as plain files and fsynced from the same number of threads, with no hashing at all
-(what one file per chunk costs on this disk). Every side is warmed the same way first (see ``_util.warm_pages``).
+Target (issue 14): save with digests <= 1.2x np.save + fsync (the digests are computed on a hash pool of their own
+while the blob pool writes, so they overlap the I/O). Each round runs np.save + fsync, then reg.save, then the floor
+beside them: the same 4 MiB chunks written as plain files and fsynced from the same number of threads, with no
+hashing at all (what one file per chunk costs on this disk). Every side is warmed the same way first (see
+``_util.warm_pages``), and nothing is deleted until the last round (see ``_util.keep_until_done``).
 Also prints the cost of each digest over the whole array on one thread (BLAKE3, which new manifests record, and
 SHA-256, which they recorded before) and verify throughput.
 """
