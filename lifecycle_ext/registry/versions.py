@@ -266,45 +266,36 @@ class VersionsService(Service):
         total = payload.nbytes if isinstance(payload.nbytes, int) else 0
         bar = progress.task(label, total) if total >= PROGRESS_MIN_BYTES and progress.active() else None
 
-        # Content digests (BLAKE3: what signatures cover) are computed on their own threads while the blob pool
-        # writes: a writer that also hashed left the disk idle while it did. A chunk the parent stores keeps the
-        # parent's digest of it (unchanged chunks cost no hashing on a re-save), unless that digest is of an
-        # older algorithm (SHA-256): a manifest then depends on its content alone, as `content_hash()` computes.
-        ids: list[str | None] = [content_id(job[1]) for job in jobs] if known_digests else [None] * len(jobs)
-        reused = {
-            i: known_digests[c]
-            for i, c in enumerate(ids)
-            if c is not None and content_digests.is_current(known_digests.get(c))
-        }
+        # Each chunk's content digest (BLAKE3: what signatures cover) is computed by the writer that stores it,
+        # while the disk writes it (``meanwhile``): the bytes are still in the CPU cache from the write and the
+        # disk is not left waiting for the hash. A chunk the parent stores keeps the parent's digest of it
+        # (unchanged chunks cost no hashing on a re-save), unless that digest is of an older algorithm (SHA-256):
+        # a manifest then depends on its content alone, as `content_hash()` computes.
         many = len(jobs) > 4
-        hashing = [
-            (i, blobs.hash_pool.submit(content_digests.digest, job[1]) if many else None)
-            for i, job in enumerate(jobs)
-            if i not in reused
-        ]
 
-        def put(item: tuple[tuple[str, Any, int, str | None], str | None]) -> tuple[str, int]:
+        def put(job: tuple[str, Any, int, str | None]) -> tuple[str, int, str]:
             # the content id stays xxh3-128 of the chunk's own bytes (compression is below it)
-            (_, data, width, base), cid = item
-            cid, n = blobs.put(data, itemsize=width, base=base, known=known, cid=cid)
+            _, data, width, base = job
+            cid = content_id(data)
+            reused = known_digests.get(cid)
+            computed: list[str] = []
+
+            def hash_it() -> None:
+                computed.append(content_digests.digest(data))
+
+            reuse = content_digests.is_current(reused)
+            cid, n = blobs.put(
+                data, itemsize=width, base=base, known=known, cid=cid, meanwhile=None if reuse else hash_it
+            )
             if bar is not None:
                 bar.advance(memoryview(data).nbytes)
-            return cid, n
+            return cid, n, str(reused) if reuse else computed[0]
 
-        try:
-            items = list(zip(jobs, ids))
-            if bar is None:
-                written = list(blobs.pool.map(put, items)) if many else [put(j) for j in items]
-            else:
-                with bar:
-                    written = list(blobs.pool.map(put, items))
-        except BaseException:
-            for _, fut in hashing:
-                if fut is not None:
-                    fut.cancel()
-            raise
-        found = {i: fut.result() if fut is not None else content_digests.digest(jobs[i][1]) for i, fut in hashing}
-        results = [(cid, n, reused.get(i) or found[i]) for i, (cid, n) in enumerate(written)]
+        if bar is None:
+            results = list(blobs.pool.map(put, jobs)) if many else [put(j) for j in jobs]
+        else:
+            with bar:
+                results = list(blobs.pool.map(put, jobs))
         entries = {job[0]: cid for job, (cid, _, _) in zip(jobs, results)}
         digests = {job[0]: digest for job, (_, _, digest) in zip(jobs, results)}
         new_bytes = sum(n for _, n, _ in results)

@@ -26,7 +26,6 @@ __all__ = ["BlobStore", "content_id", "ALGO"]
 ALGO = "xxh3-128"
 _PREFIX = ALGO + ":"
 WORKERS = max(2, min(8, (os.cpu_count() or 2) * 2))
-HASHERS = max(1, min(8, os.cpu_count() or 1))
 
 
 def content_id(data: bytes | memoryview) -> str:
@@ -52,7 +51,6 @@ class BlobStore:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._pool: ThreadPoolExecutor | None = None
-        self._hash_pool: ThreadPoolExecutor | None = None
         self._small: OrderedDict[str, bytes] = OrderedDict()
         self._decoded: OrderedDict[str, tuple[np.ndarray, int]] = OrderedDict()
         self._decoded_bytes = 0
@@ -64,14 +62,6 @@ class BlobStore:
             self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="lifecycle-blob")
         return self._pool
 
-    @property
-    def hash_pool(self) -> ThreadPoolExecutor:
-        """Threads that only hash (one per core): a save's content digests are computed here while the blob
-        pool's threads write and fsync, so the disk is kept busy instead of waiting for a writer that hashes."""
-        if self._hash_pool is None:
-            self._hash_pool = ThreadPoolExecutor(HASHERS, thread_name_prefix="lifecycle-hash")
-        return self._hash_pool
-
     def put(
         self,
         data: bytes | memoryview,
@@ -82,6 +72,7 @@ class BlobStore:
         compress: bool = True,
         known: Container[str] = (),
         cid: str | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> tuple[str, int]:
         """Store ``data``; return (id, bytes newly stored: 0 when it was already stored).
 
@@ -91,18 +82,19 @@ class BlobStore:
         this one replaces (same position in the parent version): when given and a delta against it is smaller,
         the delta is stored. ``compress=False`` stores the raw bytes (and keeps them mappable). Ids in ``known``
         (the parent version's chunks) are taken as stored without a request. ``cid``: the content id of
-        ``data`` when the caller has already computed it."""
+        ``data`` when the caller has already computed it. ``meanwhile``: work to run while the blob is being
+        written (see ``Storage.create``); called exactly once, also when nothing needs writing."""
         if cid is None:
             cid = content_id(data)
-        if cid in known:
-            return cid, 0
         key = _key(cid)
-        if getattr(self.storage, "cheap_probe", False) and self.storage.exists(key):
+        if cid in known or (getattr(self.storage, "cheap_probe", False) and self.storage.exists(key)):
+            if meanwhile is not None:
+                meanwhile()
             return cid, 0
         stored: bytes | memoryview | None = self._encode(data, itemsize, base, cid) if compress else None
         if stored is None:
             stored = bf.raw(data)
-        created = self.storage.create(key, stored, durable=durable)
+        created = self.storage.create(key, stored, durable=durable, meanwhile=meanwhile)
         return cid, (memoryview(stored).nbytes if created else 0)
 
     def _encode(self, data: bytes | memoryview, itemsize: int, base: str | None, cid: str) -> bytes | None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import mmap
 import os
+import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from ..core.errors import InvalidRef, NotFound
@@ -14,6 +17,33 @@ from ..core.errors import InvalidRef, NotFound
 __all__ = ["LocalStorage"]
 
 _POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # map every page up front (Linux): one call, no page faults
+_SYNC_FILE_RANGE_WRITE = 2  # <linux/fs.h>: start writeback of the range's dirty pages, do not wait
+
+
+@functools.cache
+def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
+    """Linux's ``sync_file_range`` (Python's ``os`` lacks it), or None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        fn = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+def _start_writeback(fd: int) -> None:
+    """Ask the kernel to start writing ``fd``'s dirty pages now (a hint: durability still comes from fsync).
+    Without it the writeback would start only at the fsync, leaving the disk idle while the writer hashes.
+    Measured on a 2-core VM (1 GiB in 4 MiB chunks, 4 writers, BLAKE3 of each chunk): hashing between this and
+    the fsync, median 1.07x ``np.save`` + fsync, against 1.27x hashing on threads of its own."""
+    fn = _sync_file_range()
+    if fn is not None:
+        fn(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)  # a failure only loses the head start
 
 
 class LocalStorage:
@@ -88,7 +118,9 @@ class LocalStorage:
         finally:
             os.close(fd)
 
-    def _write_tmp(self, data: bytes | memoryview, durable: bool) -> Path:
+    def _write_tmp(
+        self, data: bytes | memoryview, durable: bool, meanwhile: Callable[[], object] | None = None
+    ) -> Path:
         durable = durable and self.fsync
         tmp = self._tmp / f"{uuid.uuid4().hex}.part"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -97,18 +129,38 @@ class LocalStorage:
             while view:
                 n = os.write(fd, view)
                 view = view[n:]
+            if meanwhile is not None:
+                if durable:
+                    _start_writeback(fd)
+                meanwhile()
             if durable:
                 os.fsync(fd)
-        finally:
+        except BaseException:
             os.close(fd)
+            tmp.unlink(missing_ok=True)
+            raise
+        os.close(fd)
         return tmp
 
-    def create(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> bool:
+    def create(
+        self,
+        key: str,
+        data: bytes | memoryview,
+        *,
+        durable: bool = True,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> bool:
+        """Write a temp file, make it durable, hard-link it into place (the link fails if the key exists).
+        ``meanwhile`` runs after the data is handed to the kernel and its writeback started, before the fsync
+        that waits for it: the disk writes while the caller's work (hashing the same bytes, still in the CPU
+        cache) runs."""
         path = self._path(key)
         if path.exists():
+            if meanwhile is not None:
+                meanwhile()
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._write_tmp(data, durable)
+        tmp = self._write_tmp(data, durable, meanwhile)
         try:
             os.link(tmp, path)
         except FileExistsError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from ..core.errors import NotFound
 
@@ -27,12 +28,21 @@ class MemoryStorage:
     def read_head(self, key: str, n: int) -> bytes:
         return self.read(key)[:n]
 
-    def create(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> bool:
+    def create(
+        self,
+        key: str,
+        data: bytes | memoryview,
+        *,
+        durable: bool = True,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> bool:
         with self._lock:
-            if key in self._data:
-                return False
-            self._data[key] = (bytes(data), time.time())
-            return True
+            created = key not in self._data
+            if created:
+                self._data[key] = (bytes(data), time.time())
+        if meanwhile is not None:
+            meanwhile()
+        return created
 
     def replace(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ sets ``cheap_probe = True``; callers may then probe before expensive work (compr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 __all__ = ["Storage"]
@@ -22,8 +23,19 @@ class Storage(Protocol):
     def read(self, key: str) -> bytes:
         """Return the object's bytes; raise ``NotFound`` when absent."""
 
-    def create(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> bool:
-        """Create ``key`` with ``data`` only if absent (atomically, whole or not at all). False if it existed."""
+    def create(
+        self,
+        key: str,
+        data: bytes | memoryview,
+        *,
+        durable: bool = True,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> bool:
+        """Create ``key`` with ``data`` only if absent (atomically, whole or not at all). False if it existed.
+
+        ``meanwhile``: work to do while the write is in flight (a local folder runs it after handing the data to
+        the kernel and starting its writeback, before waiting for it to be durable). Called exactly once before
+        ``create`` returns, whether or not the object existed; its exceptions propagate."""
 
     def replace(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> None:
         """Atomically write ``key`` (temp + rename); only for rebuildable caches such as checkpoints."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..core.errors import NotFound
@@ -73,8 +74,22 @@ class FsspecStorage:
         except FileNotFoundError:
             raise NotFound(f"{key} is missing from the registry at {self.location}") from None
 
-    def create(self, key: str, data: bytes | memoryview, *, durable: bool = True) -> bool:
-        """Create-only write, no probe first: the write's own answer says whether the key existed."""
+    def create(
+        self,
+        key: str,
+        data: bytes | memoryview,
+        *,
+        durable: bool = True,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> bool:
+        """Create-only write, no probe first: the write's own answer says whether the key existed.
+        ``meanwhile`` runs once the request has been answered (the pool's other threads keep the network busy)."""
+        created = self._create(key, data)
+        if meanwhile is not None:
+            meanwhile()
+        return created
+
+    def _create(self, key: str, data: bytes | memoryview) -> bool:
         path = self._p(key)
         if self._s3:
             try:
