@@ -67,7 +67,8 @@ def keep_until_done() -> None:
     round's 256 chunk files cost 0.25-0.3 s more system time (``perf``: ``recently_deleted`` and
     ``find_get_block_common`` were 10-14% of all samples), while ``np.save``'s one file hardly noticed. The
     benchmarks measured their own clean-up; keeping every round's files until the end removes that from both
-    sides. (A registry's own saves delete nothing: a chunk's temporary name is linked into place, its inode kept.)"""
+    sides. (A registry's own saves delete nothing: a chunk's temporary name is linked into place, its inode kept.)
+    The same holds across runs: start a benchmark a minute after the previous one dropped its folder."""
 
 
 def report(title: str, rows: list[tuple[str, str]]) -> None:

@@ -1,7 +1,7 @@
 """Durable save of a 1 GiB array WITH content digests per blob (issue 14) vs np.save + fsync, side by side.
 
-Target (issue 14): save with digests <= 1.2x np.save + fsync (the digests are computed on a hash pool of their own
-while the blob pool writes, so they overlap the I/O). Each round runs np.save + fsync, then reg.save, then the floor
+Target (issue 14): save with digests <= 1.2x np.save + fsync (each chunk's digest is computed by its writer
+while the disk writes the chunk, see ``LocalStorage.create``). Each round runs np.save + fsync, then reg.save, then the floor
 beside them: the same 4 MiB chunks written as plain files and fsynced from the same number of threads, with no
 hashing at all (what one file per chunk costs on this disk). Every side is warmed the same way first (see
 ``_util.warm_pages``), and nothing is deleted until the last round (see ``_util.keep_until_done``).
