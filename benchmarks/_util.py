@@ -1,4 +1,15 @@
-"""Helpers shared by the benchmark scripts: timing, durable baselines, scratch folders on the same disk."""
+"""Helpers shared by the benchmark scripts: timing, durable baselines, scratch folders on the same disk.
+
+Nothing is deleted between timed rounds (each script drops its folder at the end). On ext4 without a journal
+(these machines' disk), the inode allocator skips every inode freed in the last 60 seconds
+(``recently_deleted()`` in ``fs/ext4/ialloc.c``), so each file created soon after many were deleted pays for a
+scan past them: removing the previous round's registry (hundreds of chunk files) made the next round's 256 chunk
+files cost 0.25-0.3 s more system time (``perf``: ``recently_deleted`` and ``find_get_block_common`` were 10-14%
+of all samples), while ``np.save``'s one file hardly noticed. The benchmarks measured their own clean-up; keeping
+every round's files until the end removes that from both sides. (A registry's own saves delete nothing: a
+chunk's temporary name is linked into place, its inode kept.) The same holds across runs: start a benchmark a
+minute after the previous one dropped its folder.
+"""
 
 from __future__ import annotations
 
@@ -58,19 +69,6 @@ def drop_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def keep_until_done() -> None:
-    """Why the large-write benchmarks delete nothing between timed rounds (they drop their folder at the end).
-
-    On ext4 without a journal (these machines' disk), the inode allocator skips every inode freed in the last
-    60 seconds (``recently_deleted()`` in ``fs/ext4/ialloc.c``), so each file created soon after many were deleted
-    pays for a scan past them: removing the previous round's registry (hundreds of chunk files) made the next
-    round's 256 chunk files cost 0.25-0.3 s more system time (``perf``: ``recently_deleted`` and
-    ``find_get_block_common`` were 10-14% of all samples), while ``np.save``'s one file hardly noticed. The
-    benchmarks measured their own clean-up; keeping every round's files until the end removes that from both
-    sides. (A registry's own saves delete nothing: a chunk's temporary name is linked into place, its inode kept.)
-    The same holds across runs: start a benchmark a minute after the previous one dropped its folder."""
-
-
 def report(title: str, rows: list[tuple[str, str]]) -> None:
     print(f"== {title}")
     width = max(len(k) for k, _ in rows)
@@ -82,7 +80,7 @@ def durable_saves(arr, base: Path, repeats: int, check=None):
     """Save ``arr`` durably ``repeats`` times, each right after an ``np.save`` + fsync of it on the same disk
     (both sides warmed the same way, see :func:`warm_pages`); return (np.save times, reg.save times, the last
     registry, its version), one entry per round. ``check(reg, version)`` runs after each save. Every round's
-    files stay until the caller drops ``base`` (see :func:`keep_until_done`)."""
+    files stay until the caller drops ``base`` (see the module's docstring)."""
     import numpy as np
 
     import lifecycle_ext

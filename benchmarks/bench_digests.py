@@ -4,7 +4,7 @@ Target (issue 14): save with digests <= 1.2x np.save + fsync (each chunk's diges
 while the disk writes the chunk, see ``LocalStorage.create``). Each round runs np.save + fsync, then reg.save, then the floor
 beside them: the same 4 MiB chunks written as plain files and fsynced from the same number of threads, with no
 hashing at all (what one file per chunk costs on this disk). Every side is warmed the same way first (see
-``_util.warm_pages``), and nothing is deleted until the last round (see ``_util.keep_until_done``).
+``_util.warm_pages``), and nothing is deleted until the last round (see ``_util``'s docstring).
 Also prints the cost of each digest over the whole array on one thread (BLAKE3, which new manifests record, and
 SHA-256, which they recorded before) and verify throughput.
 """
@@ -49,7 +49,7 @@ def plain_files(arr: np.ndarray, folder) -> float:
     os.fsync(dfd)
     os.close(dfd)
     took = time.perf_counter() - t0
-    return took  # kept until the end, like every round's files (see _util.keep_until_done)
+    return took  # kept until the end, like every round's files (see _util's docstring)
 
 
 def main(size: int = GIB, rounds: int = 5) -> None:

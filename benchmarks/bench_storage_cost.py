@@ -84,9 +84,7 @@ def frame_case(rows: int, repeat: int) -> list[tuple[str, str]]:
         load_t.append(time.perf_counter() - t0)
         if r == 0:
             pd.testing.assert_frame_equal(back, df)
-        del back
-        if r < repeat - 1:
-            drop_tree(loc)
+        del back  # every round's registry stays until the end (see _util's docstring)
     stored = _blob_bytes(reg)
     snappy, zstd = sizes["snappy"], sizes["zstd"]
     out = [
@@ -123,7 +121,6 @@ def finetune_case(mb: int, repeat: int) -> list[tuple[str, str]]:
         np_times: list[float] = []
         for r in range(repeat):  # each round: np.save + fsync of the fine-tuned array, then reg.save of it
             loc = base / f"reg-{rel}-{r}"
-            drop_tree(loc)
             reg = lifecycle_ext.open_registry(loc, user="bench", fsync=True)
             v1 = reg.save(w0, "model:ft")
             p = base / "w1.npy"

@@ -271,8 +271,6 @@ class VersionsService(Service):
         # disk is not left waiting for the hash. A chunk the parent stores keeps the parent's digest of it
         # (unchanged chunks cost no hashing on a re-save), unless that digest is of an older algorithm (SHA-256):
         # a manifest then depends on its content alone, as `content_hash()` computes.
-        many = len(jobs) > 4
-
         def put(job: tuple[str, Any, int, str | None]) -> tuple[str, int, str]:
             # the content id stays xxh3-128 of the chunk's own bytes (compression is below it)
             _, data, width, base = job
@@ -292,7 +290,7 @@ class VersionsService(Service):
             return cid, n, str(reused) if reuse else computed[0]
 
         if bar is None:
-            results = list(blobs.pool.map(put, jobs)) if many else [put(j) for j in jobs]
+            results = list(blobs.pool.map(put, jobs)) if len(jobs) > 4 else [put(j) for j in jobs]
         else:
             with bar:
                 results = list(blobs.pool.map(put, jobs))
