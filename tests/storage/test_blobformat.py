@@ -86,9 +86,18 @@ def test_a_fine_tune_stores_only_the_low_planes():
     assert bf.parse(bf.encode_delta(flipped.tobytes(), w0.tobytes(), DIGEST, 1, 4)).planes == 4
 
 
-def _frame(method: int, itemsize: int, length: int, planes: int | None, payload: bytes) -> bytes:
-    head = bf._HEADER.pack(bf.MAGIC, bf.VERSION, method, itemsize, 1, length) + DIGEST
+def _frame(method: int, itemsize: int, length: int, planes: int | None, payload: bytes, base: bytes = DIGEST) -> bytes:
+    head = bf._HEADER.pack(bf.MAGIC, bf.VERSION, method, itemsize, 1, length) + base
     return head + (bytes((planes,)) if planes is not None else b"") + payload
+
+
+def _store_with_base(seed: int) -> tuple[MemoryStorage, BlobStore, np.ndarray, str]:
+    """A store holding one float32 chunk (to be a delta's base): (storage, blobs, the chunk, its id)."""
+    storage = MemoryStorage()
+    blobs = BlobStore(storage)
+    w0 = np.random.default_rng(seed).standard_normal(1 << 14, dtype=np.float32)
+    base, _ = blobs.put(w0.tobytes(), itemsize=4)
+    return storage, blobs, w0, base
 
 
 def test_malformed_diff_frames_are_named():
@@ -113,12 +122,8 @@ def test_malformed_diff_frames_are_named():
 
 
 def test_a_corrupt_diff_frame_in_the_store_is_an_integrity_error():
-    storage = MemoryStorage()
-    blobs = BlobStore(storage)
-    w0 = np.random.default_rng(0).standard_normal(1 << 14, dtype=np.float32)
-    w1 = w0 * np.float32(1.0001)
-    base, _ = blobs.put(w0.tobytes(), itemsize=4)
-    cid, _ = blobs.put(w1.tobytes(), itemsize=4, base=base)
+    storage, blobs, w0, base = _store_with_base(0)
+    cid, _ = blobs.put((w0 * np.float32(1.0001)).tobytes(), itemsize=4, base=base)
     stored = bytearray(storage.read(blobs.key(cid)))
     assert bf.parse(bytes(stored)).method == bf.DIFF
     stored[bf.HEAD_BYTES - 1] = 1  # claims fewer planes than the payload holds
@@ -129,15 +134,11 @@ def test_a_corrupt_diff_frame_in_the_store_is_an_integrity_error():
 
 def test_xor_deltas_written_before_diff_still_read():
     """A 4-byte chunk stored as an XOR delta (the only delta method before DIFF) decodes through its base."""
-    storage = MemoryStorage()
-    blobs = BlobStore(storage)
-    w0 = np.random.default_rng(1).standard_normal(1 << 14, dtype=np.float32)
+    storage, blobs, w0, base = _store_with_base(1)
     w1 = w0 * np.float32(1.001)
-    base, _ = blobs.put(w0.tobytes(), itemsize=4)
-    x = np.bitwise_xor(w1.view(np.uint8), w0.view(np.uint8))
-    grouped = x.reshape(-1, 4).T.tobytes()
-    legacy = _frame(bf.DELTA, 4, w1.nbytes, None, zstandard.ZstdCompressor(level=1).compress(grouped))
-    legacy = legacy[: bf._HEADER.size] + bytes.fromhex(base.split(":")[1]) + legacy[bf._HEADER.size + 16 :]
+    grouped = np.bitwise_xor(w1.view(np.uint8), w0.view(np.uint8)).reshape(-1, 4).T.tobytes()
+    packed = zstandard.ZstdCompressor(level=1).compress(grouped)
+    legacy = _frame(bf.DELTA, 4, w1.nbytes, None, packed, base=bytes.fromhex(base.split(":")[1]))
     cid = content_id(w1.tobytes())
     storage.create(blobs.key(cid), legacy)
     assert blobs.base_of(cid) == base
