@@ -1,11 +1,11 @@
 """Durable save of a 1 GiB array WITH content digests per blob (issue 14) vs np.save + fsync, side by side.
 
 Target (issue 14): save with digests <= 1.2x np.save + fsync (each chunk's digest is computed by its writer
-while the disk writes the chunk, see ``LocalStorage.create``). Each round runs np.save + fsync, then reg.save, then the floor
-beside them: the same 4 MiB chunks written as plain files and fsynced from the same number of threads, with no
-hashing at all (what one file per chunk costs on this disk). Every side is warmed the same way first (see
-``_util.warm_pages``), and nothing is deleted until the last round (see ``_util``'s docstring).
-Also prints the cost of each digest over the whole array on one thread (BLAKE3, which new manifests record, and
+while the disk writes the chunk, see ``LocalStorage.create``). Each round runs np.save + fsync, then reg.save,
+then the floor beside them: the same 4 MiB chunks written as plain files and fsynced from the same number of
+threads, with no hashing at all (what one file per chunk costs on this disk). Every side is warmed the same way
+first (see ``_util.warm_pages``); registries and chunk files stay until the end, and a round's ``np.save`` file
+is deleted only after both sides were timed (see ``_util``'s docstring). Also prints the cost of each digest over the whole array on one thread (BLAKE3, which new manifests record, and
 SHA-256, which they recorded before) and verify throughput.
 """
 

@@ -3,8 +3,8 @@ the event naming the manifest covers every byte under an adversary (xxh3-128 sta
 
 New saves record BLAKE3 (``blake3:<64 hex>``): on the 2-core machines this is measured on it hashes 1 GiB in
 0.23-0.29 s on one core against 0.6 s for SHA-256, and a durable save is CPU-bound there, so the digest is most
-of what the issue's ``np.save``-relative target allows. Manifests written before record SHA-256 (``sha256:<64 hex>``); both
-are checked by ``verify()``. An unknown algorithm is an integrity error naming it, never a silent pass.
+of what the issue's ``np.save``-relative target allows. Manifests written before record SHA-256
+(``sha256:<64 hex>``); both are checked by ``verify()``. An unknown algorithm is an integrity error naming it, never a silent pass.
 """
 
 from __future__ import annotations
